@@ -1,0 +1,112 @@
+#include <signal.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "config/config.h"
+#include "logging/logging.h"
+#include "plugins/configured_plugins.h"
+
+namespace kgw::cli {
+namespace {
+
+const char* const kUsage = R"(usage: kgw serve [--config FILE] [--log-level LEVEL] [--log-format text|json] [--plugin-dir DIR]
+
+Runs the control plane until SIGTERM or SIGINT.
+
+  --config FILE      the TOML configuration (default: conf/kgw.toml in the working directory,
+                     else the project's own conf/kgw.toml)
+  --log-level LEVEL  trace, debug, info, warn, error or off; overrides [server.log] level
+  --log-format FMT   text or json; overrides [server.log] format
+  --plugin-dir DIR   where plugins without a `path` are found (default: $KGW_PLUGIN_DIR, else
+                     plugins/ next to the kgw executable)
+
+Exits 2 without starting when the configuration is invalid or a required plugin is refused.
+)";
+
+std::filesystem::path default_config() {
+  std::filesystem::path local = "conf/kgw.toml";
+  std::error_code ec;
+  if (std::filesystem::exists(local, ec)) return local;
+  return KGW_DEFAULT_CONFIG;
+}
+
+}  // namespace
+
+int serve_command(int argc, char** argv, int first) {
+  std::string error;
+  ArgSpec spec{{"--config", "-c", "--log-level", "--log-format", "--plugin-dir"}, {}, {"--help", "-h"}};
+  auto args = parse_args(argc, argv, first, spec, error);
+  if (!args) {
+    std::fprintf(stderr, "kgw serve: %s\n\n%s", error.c_str(), kUsage);
+    return kUsage;
+  }
+  if (args->has("--help") || args->has("-h")) {
+    std::fputs(kUsage, stdout);
+    return kOk;
+  }
+  if (!args->positional.empty()) {
+    std::fprintf(stderr, "kgw serve: unexpected argument '%s'\n\n%s", args->positional[0].c_str(), kUsage);
+    return kUsage;
+  }
+
+  // Signals are taken synchronously by the main thread; block them before any thread starts so
+  // every thread inherits the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  const std::filesystem::path config_file =
+      args->get("--config").value_or(args->get("-c").value_or(default_config().string()));
+  auto loaded = config::load_config_file(config_file);
+  if (!loaded.config) {
+    for (const auto& e : loaded.errors) std::fprintf(stderr, "kgw serve: %s\n", e.to_string().c_str());
+    std::fprintf(stderr, "kgw serve: %zu error(s) in %s; not starting\n", loaded.errors.size(), config_file.c_str());
+    return kUsage;
+  }
+  config::Config& cfg = *loaded.config;
+
+  logging::Options log_options{cfg.server.log.level, cfg.server.log.format, cfg.server.log.components};
+  if (auto level = args->get("--log-level")) {
+    if (!logging::parse_level(*level)) {
+      std::fprintf(stderr, "kgw serve: --log-level: unknown level '%s'\n", level->c_str());
+      return kUsage;
+    }
+    log_options.level = *level;
+  }
+  if (auto format = args->get("--log-format")) {
+    if (*format != "text" && *format != "json") {
+      std::fprintf(stderr, "kgw serve: --log-format: expected text or json, got '%s'\n", format->c_str());
+      return kUsage;
+    }
+    log_options.format = *format;
+  }
+  logging::configure(log_options);
+  auto log = logging::get("host");
+  log->info("kgw {} starting with {}", KGW_VERSION, std::filesystem::absolute(cfg.file).lexically_normal().string());
+
+  const std::filesystem::path plugin_dir =
+      args->get("--plugin-dir") ? std::filesystem::path(*args->get("--plugin-dir")) : plugins::default_plugin_dir();
+  plugins::PluginLoader loader;
+  plugins::ExtensionRegistry registry;
+  auto plugin_set = plugins::load_configured_plugins(cfg, plugin_dir, loader, registry);
+  if (plugin_set.fatal) {
+    for (const auto& e : plugin_set.errors) std::fprintf(stderr, "kgw serve: %s\n", e.c_str());
+    std::fprintf(stderr, "kgw serve: a required plugin was refused; not starting\n");
+    return kUsage;
+  }
+  log->info("{} plugin(s) loaded, {} refused", plugin_set.loaded.size(), plugin_set.errors.size());
+  log->info("serving; send SIGTERM or SIGINT to stop");
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  log->info("received {}, shutting down", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+  log->info("stopped");
+  return kOk;
+}
+
+}  // namespace kgw::cli

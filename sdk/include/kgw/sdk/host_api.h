@@ -1,0 +1,49 @@
+// What the host offers a plugin: logging, secret lookup and condition reporting.
+//
+// The HostApi reference a plugin receives at registration stays valid for the life of the process
+// (the host outlives every plugin, and plugins are never unloaded), so a plugin may keep it. All
+// methods are thread-safe and never throw.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "kgw/sdk/object.h"
+
+namespace kgw::sdk {
+
+enum class LogLevel { Trace, Debug, Info, Warn, Error };
+
+// A Secret's data. Its values are credentials: never log them, never put them in errors or status.
+// The host owns the Secret; the shared_ptr keeps this version alive as long as the plugin holds
+// it, but a plugin should look the Secret up again on every translation to see rotations.
+struct Secret {
+  ObjectRef ref;
+  std::string type;                          // e.g. "Opaque", "kubernetes.io/tls"
+  std::map<std::string, std::string> data;   // decoded bytes of `data` and `stringData`
+};
+
+class HostApi {
+ public:
+  // Logs under the plugin's name as the component.
+  virtual void log(LogLevel level, std::string_view message) const noexcept = 0;
+
+  // Looks up Secret `ns/name` on behalf of object `from`, applying ReferenceGrant rules when the
+  // namespaces differ. The host records the dependency, so a change to that Secret re-translates
+  // exactly what asked for it. Returns nullptr when the Secret does not exist or may not be used.
+  virtual std::shared_ptr<const Secret> find_secret(const ObjectRef& from, std::string_view ns,
+                                                    std::string_view name) const noexcept = 0;
+
+  // Sets a condition on an object the plugin owns (a Backend of its type, a policy of its kind).
+  // `ancestor` is the Gateway or route the condition is about, for per-ancestor policy status;
+  // nullptr for object-level conditions.
+  virtual void report_condition(const ObjectRef& object, const ObjectRef* ancestor,
+                                const Condition& condition) const noexcept = 0;
+
+ protected:
+  ~HostApi() = default;
+};
+
+}  // namespace kgw::sdk

@@ -1,0 +1,41 @@
+// Plugin-owned intermediate representations and the contexts hooks run in.
+#pragma once
+
+#include <span>
+#include <string>
+
+#include "kgw/sdk/host_api.h"
+#include "kgw/sdk/object.h"
+
+namespace kgw::sdk {
+
+// What a plugin parses an object into. The host stores it, never looks inside, and hands it back
+// to the same plugin's hooks. Immutable once returned; shared between translations.
+class PluginIr {
+ public:
+  virtual ~PluginIr() = default;
+  // Equality lets the host skip re-translation when an object changed in ways that do not matter.
+  virtual bool equals(const PluginIr& other) const noexcept = 0;
+};
+
+// The translation a hook runs in. Owned by the host; valid only during the hook call.
+class TranslationContext {
+ public:
+  // The Gateway being translated.
+  virtual const ObjectRef& gateway() const noexcept = 0;
+  // Same HostApi as at registration; secret lookups made through it are attributed to this
+  // translation (and so re-run it when the Secret changes).
+  virtual const HostApi& host() const noexcept = 0;
+
+ protected:
+  ~TranslationContext() = default;
+};
+
+// One policy attached at the level a hook is called for, in precedence order (highest first).
+struct AttachedPolicy {
+  ObjectRef policy;
+  const PluginIr* ir = nullptr;  // owned by the host; valid during the hook call
+};
+using AttachedPolicies = std::span<const AttachedPolicy>;
+
+}  // namespace kgw::sdk
