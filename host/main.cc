@@ -30,17 +30,17 @@ int main(int argc, char** argv) {
   using namespace kgw::cli;
   if (argc < 2) {
     std::fputs(kUsage, stderr);
-    return kUsage;
+    return kExitUsage;
   }
   std::string command = argv[1];
   if (command == "--help" || command == "-h" || command == "help") {
     std::fputs(kUsage, stdout);
-    return kOk;
+    return kExitOk;
   }
   if (command == "serve") return serve_command(argc, argv, 2);
   if (command == "translate") return translate_command(argc, argv, 2);
   if (command == "plugins") return plugins_command(argc, argv, 2);
   if (command == "version" || command == "--version") return version_command(argc, argv, 2);
   std::fprintf(stderr, "kgw: unknown command '%s'\n\n%s", command.c_str(), kUsage);
-  return kUsage;
+  return kExitUsage;
 }

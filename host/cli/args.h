@@ -11,7 +11,7 @@
 namespace kgw::cli {
 
 // Exit codes, documented in `kgw --help`.
-enum ExitCode : int { kOk = 0, kRuntimeFailure = 1, kUsage = 2 };
+enum ExitCode : int { kExitOk = 0, kExitRuntime = 1, kExitUsage = 2 };
 
 struct ArgSpec {
   std::set<std::string> value_flags;   // e.g. "--config"

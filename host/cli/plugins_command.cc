@@ -23,18 +23,18 @@ int plugins_command(int argc, char** argv, int first) {
   auto args = parse_args(argc, argv, first, ArgSpec{{}, {}, {"--help", "-h"}}, error);
   if (!args) {
     std::fprintf(stderr, "kgw plugins: %s\n\n%s", error.c_str(), kUsage);
-    return kUsage;
+    return kExitUsage;
   }
   if (args->has("--help") || args->has("-h")) {
     std::fputs(kUsage, stdout);
-    return kOk;
+    return kExitOk;
   }
   if (args->positional.size() < 2 || args->positional[0] != "inspect") {
     std::fputs(kUsage, stderr);
-    return kUsage;
+    return kExitUsage;
   }
   plugins::PluginLoader loader;
-  int rc = kOk;
+  int rc = kExitOk;
   for (size_t i = 1; i < args->positional.size(); ++i) {
     plugins::ExtensionRegistry registry;
     sdk::Value empty_config{sdk::Value::Map{}};
@@ -42,7 +42,7 @@ int plugins_command(int argc, char** argv, int first) {
     if (auto* refusal = std::get_if<plugins::Refusal>(&outcome)) {
       std::fprintf(stderr, "kgw plugins inspect: refused: %s\n", refusal->message.c_str());
       for (const auto& e : refusal->config_errors) std::fprintf(stderr, "  %s\n", e.to_string().c_str());
-      rc = kRuntimeFailure;
+      rc = kExitRuntime;
       continue;
     }
     const auto& p = std::get<plugins::LoadedPlugin>(outcome);

@@ -41,15 +41,15 @@ int serve_command(int argc, char** argv, int first) {
   auto args = parse_args(argc, argv, first, spec, error);
   if (!args) {
     std::fprintf(stderr, "kgw serve: %s\n\n%s", error.c_str(), kUsage);
-    return kUsage;
+    return kExitUsage;
   }
   if (args->has("--help") || args->has("-h")) {
     std::fputs(kUsage, stdout);
-    return kOk;
+    return kExitOk;
   }
   if (!args->positional.empty()) {
     std::fprintf(stderr, "kgw serve: unexpected argument '%s'\n\n%s", args->positional[0].c_str(), kUsage);
-    return kUsage;
+    return kExitUsage;
   }
 
   // Signals are taken synchronously by the main thread; block them before any thread starts so
@@ -66,7 +66,7 @@ int serve_command(int argc, char** argv, int first) {
   if (!loaded.config) {
     for (const auto& e : loaded.errors) std::fprintf(stderr, "kgw serve: %s\n", e.to_string().c_str());
     std::fprintf(stderr, "kgw serve: %zu error(s) in %s; not starting\n", loaded.errors.size(), config_file.c_str());
-    return kUsage;
+    return kExitUsage;
   }
   config::Config& cfg = *loaded.config;
 
@@ -74,14 +74,14 @@ int serve_command(int argc, char** argv, int first) {
   if (auto level = args->get("--log-level")) {
     if (!logging::parse_level(*level)) {
       std::fprintf(stderr, "kgw serve: --log-level: unknown level '%s'\n", level->c_str());
-      return kUsage;
+      return kExitUsage;
     }
     log_options.level = *level;
   }
   if (auto format = args->get("--log-format")) {
     if (*format != "text" && *format != "json") {
       std::fprintf(stderr, "kgw serve: --log-format: expected text or json, got '%s'\n", format->c_str());
-      return kUsage;
+      return kExitUsage;
     }
     log_options.format = *format;
   }
@@ -97,7 +97,7 @@ int serve_command(int argc, char** argv, int first) {
   if (plugin_set.fatal) {
     for (const auto& e : plugin_set.errors) std::fprintf(stderr, "kgw serve: %s\n", e.c_str());
     std::fprintf(stderr, "kgw serve: a required plugin was refused; not starting\n");
-    return kUsage;
+    return kExitUsage;
   }
   log->info("{} plugin(s) loaded, {} refused", plugin_set.loaded.size(), plugin_set.errors.size());
   log->info("serving; send SIGTERM or SIGINT to stop");
@@ -106,7 +106,7 @@ int serve_command(int argc, char** argv, int first) {
   sigwait(&stop_signals, &signal_number);
   log->info("received {}, shutting down", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
   log->info("stopped");
-  return kOk;
+  return kExitOk;
 }
 
 }  // namespace kgw::cli

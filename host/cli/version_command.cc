@@ -11,16 +11,16 @@ int version_command(int argc, char** argv, int first) {
   auto args = parse_args(argc, argv, first, ArgSpec{{}, {}, {"--help", "-h"}}, error);
   if (!args) {
     std::fprintf(stderr, "kgw version: %s\n", error.c_str());
-    return kUsage;
+    return kExitUsage;
   }
   if (args->has("--help") || args->has("-h")) {
     std::puts("usage: kgw version\n\nPrints kgw's version, the plugin ABI it speaks and the toolchain it was built with.");
-    return kOk;
+    return kExitOk;
   }
   auto host = plugins::PluginLoader::host_info();
   std::printf("kgw %s\nplugin ABI %u.%u (SDK %s)\ntoolchain %s\n", KGW_VERSION, host.abi_major, host.abi_minor,
               host.sdk_version.c_str(), host.toolchain_description.c_str());
-  return kOk;
+  return kExitOk;
 }
 
 }  // namespace kgw::cli
