@@ -20,15 +20,15 @@ int translate_command(int argc, char** argv, int first) {
   auto args = parse_args(argc, argv, first, spec, error);
   if (!args) {
     std::fprintf(stderr, "kgw translate: %s\n\n%s", error.c_str(), kUsage);
-    return kUsage;
+    return kExitUsage;
   }
   if (args->has("--help") || args->has("-h")) {
     std::fputs(kUsage, stdout);
-    return kOk;
+    return kExitOk;
   }
   // The translation engine is not part of this build yet: say so rather than print nothing.
   std::fputs("kgw translate: not available yet: the translation engine has not been built\n", stderr);
-  return kRuntimeFailure;
+  return kExitRuntime;
 }
 
 }  // namespace kgw::cli
