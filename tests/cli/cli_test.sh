@@ -35,8 +35,36 @@ expect_rc 2 "serve with an unknown flag" -- "$kgw" serve --frobnicate
 expect_in "$work/err" "unknown option --frobnicate"
 expect_rc 0 "version" -- "$kgw" version
 expect_in "$work/out" "plugin ABI 1."
-expect_rc 1 "translate is not available yet" -- "$kgw" translate -f x --gateway default/gw
-expect_in "$work/err" "not available yet"
+
+# translate: usage errors exit 2, input errors 1.
+cat >"$work/gw.yaml" <<'YAML'
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: gw
+spec:
+  gatewayClassName: kgateway
+  listeners:
+  - name: http
+    port: 8080
+    protocol: HTTP
+YAML
+expect_rc 0 "translate a Gateway" -- "$kgw" translate -f "$work/gw.yaml" --gateway default/gw
+expect_rc 0 "translate to JSON" -- "$kgw" translate -f "$work/gw.yaml" --gateway default/gw -o json
+expect_in "$work/out" "{"
+expect_rc 0 "translate with settings" -- "$kgw" translate -f "$work/gw.yaml" --gateway default/gw \
+  --set 'ReferenceGrantMode=apisettings.ReferenceGrantOff' --set 'PolicyMerge=`{"trafficPolicy":{"acl":"ShallowMerge"}}`'
+expect_rc 1 "translate a Gateway not in the input" -- "$kgw" translate -f "$work/gw.yaml" --gateway default/other
+expect_in "$work/err" "Gateway default/other not found in the input"
+expect_rc 1 "translate a missing file" -- "$kgw" translate -f "$work/missing.yaml" --gateway default/gw
+expect_in "$work/err" "missing.yaml"
+expect_rc 2 "translate without --gateway" -- "$kgw" translate -f "$work/gw.yaml"
+expect_rc 2 "translate without -f" -- "$kgw" translate --gateway default/gw
+expect_rc 2 "translate with a bad --gateway" -- "$kgw" translate -f "$work/gw.yaml" --gateway gw
+expect_in "$work/err" "expected NS/NAME"
+expect_rc 2 "translate with an unknown setting" -- "$kgw" translate -f "$work/gw.yaml" --gateway default/gw --set Bogus=1
+expect_in "$work/err" "unknown setting"
+expect_rc 2 "translate with a bad output format" -- "$kgw" translate -f "$work/gw.yaml" --gateway default/gw -o xml
 
 # plugins inspect.
 expect_rc 0 "inspect a good plugin" -- "$kgw" plugins inspect "$fixtures/good.so"

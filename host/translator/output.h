@@ -1,0 +1,31 @@
+// What a translation produces for one Gateway: Envoy resources and the status of every object it
+// looked at. Resources are sorted by name; statuses are Gateway API status structs as Value trees
+// (the golden format of COMPATIBILITY.md), keyed by section and object.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "envoy/config/cluster/v3/cluster.pb.h"
+#include "envoy/config/endpoint/v3/endpoint.pb.h"
+#include "envoy/config/listener/v3/listener.pb.h"
+#include "envoy/config/route/v3/route.pb.h"
+#include "kgw/sdk/value.h"
+
+namespace kgw::translator {
+
+struct Output {
+  std::vector<envoy::config::cluster::v3::Cluster> clusters;
+  std::vector<envoy::config::listener::v3::Listener> listeners;
+  std::vector<envoy::config::route::v3::RouteConfiguration> routes;
+  std::vector<envoy::config::endpoint::v3::ClusterLoadAssignment> endpoints;
+  std::vector<envoy::config::cluster::v3::Cluster> extra_clusters;
+
+  // section -> object key -> status. Sections: "gateways", "listenerSets", "httpRoutes",
+  // "grpcRoutes", "tcpRoutes", "tlsRoutes" (key "ns/name"), "policies" (key "Kind/ns/name"),
+  // "backends" (key "ns/name").
+  std::map<std::string, std::map<std::string, sdk::Value>> statuses;
+};
+
+}  // namespace kgw::translator
