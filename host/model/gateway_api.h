@@ -1,0 +1,109 @@
+// Typed Gateway API and core objects, as translation reads them. Plain data: the code that builds
+// them from manifests is in gateway_api_parser.cc.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kgw/sdk/object.h"
+#include "kgw/sdk/status.h"
+
+namespace kgw::model {
+
+inline constexpr const char* kGatewayGroup = "gateway.networking.k8s.io";
+
+struct ParentRef {
+  std::string group = kGatewayGroup;
+  std::string kind = "Gateway";
+  std::optional<std::string> ns;
+  std::string name;
+  std::optional<std::string> section_name;
+  std::optional<int32_t> port;
+  // The fields as written, for status (kgateway echoes group and kind as given, "" when absent).
+  std::optional<std::string> group_as_written;
+  std::optional<std::string> kind_as_written;
+};
+
+struct AllowedRoutes {
+  enum class From { Same, All, Selector } from = From::Same;
+  std::vector<sdk::GroupKind> kinds;  // empty: the protocol's default kinds
+};
+
+struct Listener {
+  std::string name;
+  std::string protocol;  // HTTP, HTTPS, TCP, TLS, UDP or a custom one
+  int32_t port = 0;
+  std::optional<std::string> hostname;
+  std::optional<std::string> tls_mode;  // Terminate | Passthrough
+  std::vector<sdk::ObjectRef> certificate_refs;
+  AllowedRoutes allowed_routes;
+};
+
+struct Gateway {
+  sdk::ObjectRef ref;
+  int64_t creation_timestamp = 0;
+  std::string gateway_class;
+  std::vector<Listener> listeners;
+};
+
+struct HeaderMatch {
+  std::string type = "Exact";  // Exact | RegularExpression
+  std::string name;
+  std::string value;
+};
+
+struct PathMatch {
+  std::string type = "PathPrefix";  // Exact | PathPrefix | RegularExpression
+  std::string value = "/";
+};
+
+struct HttpRouteMatch {
+  PathMatch path;
+  std::vector<HeaderMatch> headers;
+  std::vector<HeaderMatch> query_params;
+  std::optional<std::string> method;
+};
+
+struct BackendRef {
+  std::string group;  // "" for core
+  std::string kind = "Service";
+  std::optional<std::string> ns;
+  std::string name;
+  std::optional<int32_t> port;
+  int32_t weight = 1;
+};
+
+struct HttpRouteRule {
+  std::optional<std::string> name;
+  std::vector<HttpRouteMatch> matches;  // at least one (the default match when none written)
+  std::vector<BackendRef> backend_refs;
+};
+
+struct HttpRoute {
+  sdk::ObjectRef ref;
+  int64_t creation_timestamp = 0;
+  std::vector<ParentRef> parent_refs;
+  std::vector<std::string> hostnames;
+  std::vector<HttpRouteRule> rules;
+};
+
+struct ServicePort {
+  std::optional<std::string> name;
+  int32_t port = 0;
+  std::optional<std::string> app_protocol;
+};
+
+struct Service {
+  sdk::ObjectRef ref;
+  std::vector<ServicePort> ports;
+};
+
+// Parsers: every problem goes into `diag` with its field path; the result is usable (with
+// defaults) even when errors were found, but callers reject the object when diag has errors.
+Gateway parse_gateway(const sdk::Object& object, sdk::Diagnostics& diag);
+HttpRoute parse_http_route(const sdk::Object& object, sdk::Diagnostics& diag);
+Service parse_service(const sdk::Object& object, sdk::Diagnostics& diag);
+
+}  // namespace kgw::model

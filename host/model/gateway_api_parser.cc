@@ -1,0 +1,152 @@
+#include <algorithm>
+
+#include "model/gateway_api.h"
+#include "model/value_reader.h"
+
+namespace kgw::model {
+namespace {
+
+ValueReader spec_of(const sdk::Object& object, sdk::Diagnostics& diag) {
+  return ValueReader(&object.body, "", diag)["spec"];
+}
+
+int32_t port_in_range(const ValueReader& r, std::optional<int64_t> v) {
+  if (!v) return 0;
+  if (*v < 1 || *v > 65535) {
+    r.error("Invalid value: " + std::to_string(*v) + ": must be between 1 and 65535");
+    return 0;
+  }
+  return static_cast<int32_t>(*v);
+}
+
+void check_one_of(const ValueReader& r, const std::string& value, std::initializer_list<const char*> allowed) {
+  if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return value == a; })) {
+    std::string list;
+    for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + "\"" + a + "\"";
+    r.error("Unsupported value: \"" + value + "\": supported values: " + list);
+  }
+}
+
+HeaderMatch parse_header_match(const ValueReader& r) {
+  HeaderMatch m;
+  m.type = r["type"].string().value_or("Exact");
+  check_one_of(r["type"], m.type, {"Exact", "RegularExpression"});
+  m.name = r["name"].required_string();
+  m.value = r["value"].required_string();
+  return m;
+}
+
+HttpRouteMatch parse_match(const ValueReader& r) {
+  HttpRouteMatch m;
+  if (auto path = r["path"]; path.present()) {
+    m.path.type = path["type"].string().value_or("PathPrefix");
+    check_one_of(path["type"], m.path.type, {"Exact", "PathPrefix", "RegularExpression"});
+    m.path.value = path["value"].string().value_or("/");
+    if (m.path.type != "RegularExpression" && (m.path.value.empty() || m.path.value[0] != '/'))
+      path["value"].error("Invalid value: \"" + m.path.value + "\": must be an absolute path");
+  }
+  r["headers"].each([&](const ValueReader& h) { m.headers.push_back(parse_header_match(h)); });
+  r["queryParams"].each([&](const ValueReader& q) { m.query_params.push_back(parse_header_match(q)); });
+  if (auto method = r["method"].string()) m.method = *method;
+  return m;
+}
+
+BackendRef parse_backend_ref(const ValueReader& r) {
+  BackendRef b;
+  b.group = r["group"].string().value_or("");
+  b.kind = r["kind"].string().value_or("Service");
+  b.ns = r["namespace"].string();
+  b.name = r["name"].required_string();
+  if (auto port = r["port"].integer()) b.port = port_in_range(r["port"], port);
+  if (auto weight = r["weight"].integer()) {
+    if (*weight < 0 || *weight > 1000000)
+      r["weight"].error("Invalid value: " + std::to_string(*weight) + ": must be between 0 and 1000000");
+    else
+      b.weight = static_cast<int32_t>(*weight);
+  }
+  return b;
+}
+
+}  // namespace
+
+Gateway parse_gateway(const sdk::Object& object, sdk::Diagnostics& diag) {
+  Gateway g;
+  g.ref = object.ref;
+  g.creation_timestamp = object.creation_timestamp;
+  auto spec = spec_of(object, diag);
+  g.gateway_class = spec["gatewayClassName"].required_string();
+  spec["listeners"].each([&](const ValueReader& r) {
+    Listener l;
+    l.name = r["name"].required_string();
+    l.protocol = r["protocol"].required_string();
+    l.port = port_in_range(r["port"], r["port"].integer());
+    if (!r["port"].present()) r["port"].error("Required value");
+    l.hostname = r["hostname"].string();
+    if (auto tls = r["tls"]; tls.present()) {
+      l.tls_mode = tls["mode"].string().value_or("Terminate");
+      tls["certificateRefs"].each([&](const ValueReader& c) {
+        l.certificate_refs.push_back({c["group"].string().value_or(""), c["kind"].string().value_or("Secret"),
+                                      c["namespace"].string().value_or(object.ref.ns), c["name"].required_string()});
+      });
+    }
+    if (auto allowed = r["allowedRoutes"]; allowed.present()) {
+      auto from = allowed["namespaces"]["from"].string().value_or("Same");
+      check_one_of(allowed["namespaces"]["from"], from, {"Same", "All", "Selector"});
+      l.allowed_routes.from = from == "All"        ? AllowedRoutes::From::All
+                              : from == "Selector" ? AllowedRoutes::From::Selector
+                                                   : AllowedRoutes::From::Same;
+      allowed["kinds"].each([&](const ValueReader& k) {
+        l.allowed_routes.kinds.push_back({k["group"].string().value_or(kGatewayGroup), k["kind"].required_string()});
+      });
+    }
+    g.listeners.push_back(std::move(l));
+  });
+  return g;
+}
+
+HttpRoute parse_http_route(const sdk::Object& object, sdk::Diagnostics& diag) {
+  HttpRoute route;
+  route.ref = object.ref;
+  route.creation_timestamp = object.creation_timestamp;
+  auto spec = spec_of(object, diag);
+  spec["parentRefs"].each([&](const ValueReader& r) {
+    ParentRef p;
+    p.group_as_written = r["group"].string();
+    p.kind_as_written = r["kind"].string();
+    if (p.group_as_written) p.group = *p.group_as_written;
+    if (p.kind_as_written) p.kind = *p.kind_as_written;
+    p.ns = r["namespace"].string();
+    p.name = r["name"].required_string();
+    p.section_name = r["sectionName"].string();
+    if (auto port = r["port"].integer()) p.port = port_in_range(r["port"], port);
+    route.parent_refs.push_back(std::move(p));
+  });
+  spec["hostnames"].each([&](const ValueReader& h) {
+    if (auto s = h.string()) route.hostnames.push_back(*s);
+  });
+  spec["rules"].each([&](const ValueReader& r) {
+    HttpRouteRule rule;
+    rule.name = r["name"].string();
+    r["matches"].each([&](const ValueReader& m) { rule.matches.push_back(parse_match(m)); });
+    if (rule.matches.empty()) rule.matches.emplace_back();
+    r["backendRefs"].each([&](const ValueReader& b) { rule.backend_refs.push_back(parse_backend_ref(b)); });
+    route.rules.push_back(std::move(rule));
+  });
+  if (!spec["rules"].present()) route.rules.push_back({std::nullopt, {HttpRouteMatch{}}, {}});
+  return route;
+}
+
+Service parse_service(const sdk::Object& object, sdk::Diagnostics& diag) {
+  Service s;
+  s.ref = object.ref;
+  spec_of(object, diag)["ports"].each([&](const ValueReader& r) {
+    ServicePort p;
+    p.name = r["name"].string();
+    p.port = port_in_range(r["port"], r["port"].integer());
+    p.app_protocol = r["appProtocol"].string();
+    s.ports.push_back(std::move(p));
+  });
+  return s;
+}
+
+}  // namespace kgw::model

@@ -1,0 +1,45 @@
+// Gateway API status structs as Value trees, with conditions kept in the order they were first
+// set (later sets of the same type update it in place), as kgateway's reports show them.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "kgw/sdk/object.h"
+#include "kgw/sdk/value.h"
+
+namespace kgw::translator {
+
+class Conditions {
+ public:
+  // Sets a condition unless one of that type is already set (the first setter wins).
+  void set_if_absent(std::string type, bool status, std::string reason, std::string message) {
+    for (const auto& c : list_)
+      if (c.type == type) return;
+    list_.push_back({std::move(type), status ? sdk::Condition::Status::True : sdk::Condition::Status::False,
+                     std::move(reason), std::move(message)});
+  }
+  bool has(const std::string& type) const {
+    for (const auto& c : list_)
+      if (c.type == type) return true;
+    return false;
+  }
+  sdk::Value to_value() const {
+    sdk::Value::List out;
+    for (const auto& c : list_) {
+      sdk::Value v = sdk::Value::Map{};
+      v.set("lastTransitionTime", nullptr);
+      v.set("message", c.message);
+      v.set("reason", c.reason);
+      v.set("status", c.status == sdk::Condition::Status::True ? "True" : "False");
+      v.set("type", c.type);
+      out.push_back(std::move(v));
+    }
+    return out;
+  }
+
+ private:
+  std::vector<sdk::Condition> list_;
+};
+
+}  // namespace kgw::translator

@@ -1,0 +1,342 @@
+// Translation of one Gateway, in two phases: phase A resolves the Gateway's listeners, the routes
+// attached to them and their backends into a per-port IR; phase B turns that IR into Envoy
+// listeners, route configurations and clusters. Names, defaults and status follow kgateway
+// (COMPATIBILITY.md).
+#include "translator/translator.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "envoy/extensions/filters/http/router/v3/router.pb.h"
+#include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
+#include "model/gateway_api.h"
+#include "translator/route_precedence.h"
+#include "translator/status_builder.h"
+
+namespace kgw::translator {
+namespace {
+
+using HCM = envoy::extensions::filters::network::http_connection_manager::v3::HttpConnectionManager;
+constexpr const char* kBlackholeCluster = "blackhole-cluster";
+
+std::string key_of(const sdk::ObjectRef& ref) { return ref.ns + "/" + ref.name; }
+
+bool is_http_protocol(const std::string& p) { return p == "HTTP" || p == "HTTPS"; }
+
+std::vector<sdk::GroupKind> supported_kinds(const model::Listener& l) {
+  if (is_http_protocol(l.protocol)) return {{model::kGatewayGroup, "HTTPRoute"}, {model::kGatewayGroup, "GRPCRoute"}};
+  if (l.protocol == "TCP") return {{model::kGatewayGroup, "TCPRoute"}};
+  if (l.protocol == "TLS") return {{model::kGatewayGroup, "TLSRoute"}};
+  return {};
+}
+
+void set_string_match(const model::HeaderMatch& m, envoy::type::matcher::v3::StringMatcher& out) {
+  if (m.type == "RegularExpression")
+    out.mutable_safe_regex()->set_regex(m.value);
+  else
+    out.set_exact(m.value);
+}
+
+void build_match(const model::HttpRouteMatch& m, envoy::config::route::v3::RouteMatch& out) {
+  const auto& path = m.path;
+  if (path.type == "Exact") {
+    out.set_path(path.value);
+  } else if (path.type == "RegularExpression") {
+    out.mutable_safe_regex()->set_regex(path.value);
+  } else if (path.value == "/" || path.value.back() == '/') {
+    out.set_prefix(path.value);
+  } else {
+    out.set_path_separated_prefix(path.value);
+  }
+  for (const auto& h : m.headers) {
+    auto* header = out.add_headers();
+    header->set_name(h.name);
+    set_string_match(h, *header->mutable_string_match());
+  }
+  if (m.method) {
+    auto* header = out.add_headers();
+    header->set_name(":method");
+    header->mutable_string_match()->set_exact(*m.method);
+  }
+  for (const auto& q : m.query_params) {
+    auto* param = out.add_query_parameters();
+    param->set_name(q.name);
+    set_string_match(q, *param->mutable_string_match());
+  }
+}
+
+// A route's backends as resolved for one rule: cluster names and weights.
+struct ResolvedBackend {
+  std::string cluster;
+  int32_t weight = 1;
+};
+
+struct Translation {
+  const Input& input;
+  const sdk::ObjectRef& gateway_ref;
+  Output out;
+
+  std::map<std::string, model::Service> services;  // "ns/name"
+  std::set<std::string> clusters_needed;           // kube_<ns>_<svc>_<port>
+
+  // Resolves a backendRef; on failure returns the blackhole cluster and a ResolvedRefs message.
+  ResolvedBackend resolve(const model::HttpRoute& route, const model::BackendRef& ref, std::string& error) {
+    const std::string ns = ref.ns.value_or(route.ref.ns);
+    if (!ref.group.empty() || ref.kind != "Service") {
+      error = "unsupported backend kind " + ref.kind;
+      return {kBlackholeCluster, ref.weight};
+    }
+    auto it = services.find(ns + "/" + ref.name);
+    if (it == services.end()) {
+      error = "Service " + ns + "/" + ref.name + " not found";
+      return {kBlackholeCluster, ref.weight};
+    }
+    if (!ref.port) {
+      error = "port is required for Service backends";
+      return {kBlackholeCluster, ref.weight};
+    }
+    std::string cluster = "kube_" + ns + "_" + ref.name + "_" + std::to_string(*ref.port);
+    clusters_needed.insert(cluster);
+    return {cluster, ref.weight};
+  }
+
+  void build_route_action(const model::HttpRoute& route, const model::HttpRouteRule& rule,
+                          envoy::config::route::v3::Route& out, Conditions& parent_conditions) {
+    std::vector<ResolvedBackend> backends;
+    for (const auto& ref : rule.backend_refs) {
+      std::string error;
+      auto b = resolve(route, ref, error);
+      if (!error.empty()) parent_conditions.set_if_absent("ResolvedRefs", false, "BackendNotFound", error);
+      backends.push_back(std::move(b));
+    }
+    auto* action = out.mutable_route();
+    if (backends.size() == 1) {
+      action->set_cluster(backends[0].cluster);
+    } else if (!backends.empty()) {
+      for (const auto& b : backends) {
+        if (b.weight == 0) continue;
+        auto* c = action->mutable_weighted_clusters()->add_clusters();
+        c->set_name(b.cluster);
+        c->mutable_weight()->set_value(b.weight);
+      }
+    }
+    action->set_cluster_not_found_response_code(envoy::config::route::v3::RouteAction::INTERNAL_SERVER_ERROR);
+  }
+};
+
+envoy::config::listener::v3::Listener http_listener(int32_t port) {
+  const std::string name = "listener~" + std::to_string(port);
+  envoy::config::listener::v3::Listener listener;
+  listener.set_name(name);
+  auto* addr = listener.mutable_address()->mutable_socket_address();
+  addr->set_address("::");
+  addr->set_ipv4_compat(true);
+  addr->set_port_value(port);
+  auto* chain = listener.add_filter_chains();
+  chain->set_name(name);
+  HCM hcm;
+  hcm.set_stat_prefix("http");
+  hcm.mutable_normalize_path()->set_value(true);
+  hcm.set_merge_slashes(true);
+  hcm.mutable_use_remote_address()->set_value(true);
+  auto* rds = hcm.mutable_rds();
+  rds->set_route_config_name(name);
+  rds->mutable_config_source()->mutable_ads();
+  rds->mutable_config_source()->set_resource_api_version(envoy::config::core::v3::V3);
+  auto* router = hcm.add_http_filters();
+  router->set_name("envoy.filters.http.router");
+  router->mutable_typed_config()->PackFrom(envoy::extensions::filters::http::router::v3::Router());
+  auto* filter = chain->add_filters();
+  filter->set_name("envoy.filters.network.http_connection_manager");
+  filter->mutable_typed_config()->PackFrom(hcm);
+  return listener;
+}
+
+envoy::config::cluster::v3::Cluster eds_cluster(const std::string& name) {
+  envoy::config::cluster::v3::Cluster c;
+  c.set_name(name);
+  c.set_type(envoy::config::cluster::v3::Cluster::EDS);
+  c.mutable_connect_timeout()->set_seconds(5);
+  auto* eds = c.mutable_eds_cluster_config()->mutable_eds_config();
+  eds->mutable_ads();
+  eds->set_resource_api_version(envoy::config::core::v3::V3);
+  c.mutable_common_lb_config()->mutable_locality_weighted_lb_config();
+  c.set_ignore_health_on_host_removal(true);
+  return c;
+}
+
+sdk::Value parent_ref_value(const model::ParentRef& p) {
+  sdk::Value v = sdk::Value::Map{};
+  v.set("group", p.group_as_written.value_or(""));
+  v.set("kind", p.kind_as_written.value_or(""));
+  v.set("name", p.name);
+  if (p.ns) v.set("namespace", *p.ns);
+  if (p.section_name) v.set("sectionName", *p.section_name);
+  if (p.port) v.set("port", int64_t{*p.port});
+  return v;
+}
+
+}  // namespace
+
+Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
+                         const config::TranslationSettings& settings, const plugins::ExtensionRegistry& registry) {
+  Translation t{input, gateway_ref, {}};
+  const sdk::Object* gateway_object = nullptr;
+  std::vector<model::HttpRoute> routes;
+  for (const auto& object : input.objects) {
+    const auto& ref = object.ref;
+    sdk::Diagnostics diag;
+    if (ref.group == model::kGatewayGroup && ref.kind == "Gateway" && ref.ns == gateway_ref.ns &&
+        ref.name == gateway_ref.name) {
+      gateway_object = &object;
+    } else if (ref.group == model::kGatewayGroup && ref.kind == "HTTPRoute") {
+      auto route = model::parse_http_route(object, diag);
+      if (!diag.has_errors()) routes.push_back(std::move(route));
+    } else if (ref.group.empty() && ref.kind == "Service") {
+      auto service = model::parse_service(object, diag);
+      if (!diag.has_errors()) t.services.emplace(key_of(ref), std::move(service));
+    }
+  }
+  if (!gateway_object) return {};
+  sdk::Diagnostics gateway_diag;
+  const model::Gateway gateway = model::parse_gateway(*gateway_object, gateway_diag);
+
+  // Phase A: attach routes to listeners.
+  struct ListenerState {
+    const model::Listener* listener;
+    int64_t attached = 0;
+    Conditions conditions;
+  };
+  std::vector<ListenerState> listeners;
+  for (const auto& l : gateway.listeners) listeners.push_back({&l});
+
+  // port -> hostname -> entries
+  std::map<int32_t, std::map<std::string, std::vector<RouteEntry>>> vhosts;
+  std::map<const model::HttpRoute*, std::vector<std::pair<const model::ParentRef*, Conditions>>> route_parents;
+  for (const auto& route : routes) {
+    for (const auto& parent : route.parent_refs) {
+      if (parent.group != model::kGatewayGroup || parent.kind != "Gateway" || parent.name != gateway_ref.name ||
+          parent.ns.value_or(route.ref.ns) != gateway_ref.ns)
+        continue;
+      auto& [parent_ptr, conditions] = route_parents[&route].emplace_back(&parent, Conditions{});
+      bool attached = false;
+      bool section_matched = false;
+      for (auto& ls : listeners) {
+        const auto& l = *ls.listener;
+        if (parent.section_name && *parent.section_name != l.name) continue;
+        if (parent.port && *parent.port != l.port) continue;
+        if (!is_http_protocol(l.protocol)) continue;
+        section_matched = true;
+        if (l.allowed_routes.from == model::AllowedRoutes::From::Same && route.ref.ns != gateway_ref.ns) continue;
+        auto hosts = effective_hostnames(l.hostname, route.hostnames);
+        if (hosts.empty()) continue;
+        attached = true;
+        ++ls.attached;
+        for (const auto& host : hosts)
+          for (size_t r = 0; r < route.rules.size(); ++r)
+            for (size_t m = 0; m < route.rules[r].matches.size(); ++m) vhosts[l.port][host].push_back({&route, r, m});
+      }
+      if (!attached)
+        conditions.set_if_absent("Accepted", false, section_matched ? "NotAllowedByListeners" : "NoMatchingParent",
+                                 section_matched ? "No listener allowed the route" : "No matching parent");
+    }
+  }
+
+  // Phase B: Envoy resources, port by port.
+  std::map<int32_t, std::vector<const model::Listener*>> by_port;
+  for (const auto& l : gateway.listeners) by_port[l.port].push_back(&l);
+  for (const auto& [port, port_listeners] : by_port) {
+    if (std::none_of(port_listeners.begin(), port_listeners.end(),
+                     [](const model::Listener* l) { return is_http_protocol(l->protocol); }))
+      continue;
+    t.out.listeners.push_back(http_listener(port));
+    envoy::config::route::v3::RouteConfiguration rc;
+    rc.set_name("listener~" + std::to_string(port));
+    rc.set_ignore_port_in_host_matching(true);
+    for (auto& [host, entries] : vhosts[port]) {
+      std::stable_sort(entries.begin(), entries.end(), precedes);
+      auto* vh = rc.add_virtual_hosts();
+      std::string host_part = host;
+      std::replace(host_part.begin(), host_part.end(), '.', '_');
+      vh->set_name(rc.name() + "~" + host_part);
+      vh->add_domains(host);
+      for (size_t i = 0; i < entries.size(); ++i) {
+        const auto& e = entries[i];
+        auto* r = vh->add_routes();
+        r->set_name(vh->name() + "-route-" + std::to_string(i) + "-httproute-" + e.route->ref.name + "-" +
+                    e.route->ref.ns + "-" + std::to_string(e.rule) + "-" + std::to_string(e.match) + "-matcher-" +
+                    std::to_string(e.match));
+        build_match(e.route->rules[e.rule].matches[e.match], *r->mutable_match());
+        for (auto& [parent, conditions] : route_parents[e.route])
+          t.build_route_action(*e.route, e.route->rules[e.rule], *r, conditions);
+      }
+    }
+    t.out.routes.push_back(std::move(rc));
+  }
+  for (const auto& name : t.clusters_needed) t.out.clusters.push_back(eds_cluster(name));
+
+  // Status.
+  std::vector<std::string> not_programmed;
+  sdk::Value::List listener_status;
+  for (auto& ls : listeners) {
+    const auto& l = *ls.listener;
+    if (!is_http_protocol(l.protocol) && ls.attached == 0) {
+      ls.conditions.set_if_absent("Programmed", false, "Invalid", "TCP/TLS listener has no valid backends or routes");
+      not_programmed.push_back(l.name + ": TCP/TLS listener has no valid backends or routes");
+    }
+    ls.conditions.set_if_absent("Accepted", true, "Accepted", "Successfully accepted Listener");
+    ls.conditions.set_if_absent("Conflicted", false, "NoConflicts", "Successfully verified that Listener has no conflicts");
+    ls.conditions.set_if_absent("ResolvedRefs", true, "ResolvedRefs", "Successfully resolved all references");
+    ls.conditions.set_if_absent("Programmed", true, "Programmed", "Successfully programmed Listener");
+    sdk::Value v = sdk::Value::Map{};
+    v.set("attachedRoutes", ls.attached);
+    v.set("conditions", ls.conditions.to_value());
+    v.set("name", l.name);
+    sdk::Value::List kinds;
+    for (const auto& gk : supported_kinds(l)) {
+      sdk::Value k = sdk::Value::Map{};
+      k.set("group", gk.group);
+      k.set("kind", gk.kind);
+      kinds.push_back(std::move(k));
+    }
+    v.set("supportedKinds", std::move(kinds));
+    listener_status.push_back(std::move(v));
+  }
+  Conditions gw;
+  if (!not_programmed.empty()) {
+    std::string message = "Some listeners are not programmed: ";
+    for (size_t i = 0; i < not_programmed.size(); ++i) message += (i ? "; " : "") + not_programmed[i];
+    gw.set_if_absent("Accepted", true, "ListenersNotValid", message);
+  }
+  gw.set_if_absent("Accepted", true, "Accepted", "Successfully accepted Gateway");
+  gw.set_if_absent("Programmed", true, "Programmed", "Successfully programmed Gateway");
+  gw.set_if_absent("ResolvedRefs", true, "ResolvedRefs", "Successfully resolved all Gateway references");
+  sdk::Value gw_status = sdk::Value::Map{};
+  gw_status.set("conditions", gw.to_value());
+  gw_status.set("listeners", std::move(listener_status));
+  t.out.statuses["gateways"][key_of(gateway_ref)] = std::move(gw_status);
+
+  for (auto& [route, parents] : route_parents) {
+    sdk::Value::List parent_list;
+    for (auto& [parent, conditions] : parents) {
+      conditions.set_if_absent("Accepted", true, "Accepted", "Successfully accepted Route");
+      conditions.set_if_absent("ResolvedRefs", true, "ResolvedRefs", "Successfully resolved all references");
+      conditions.set_if_absent("kgateway.dev/Programmed", true, "Programmed", "Successfully programmed Route");
+      sdk::Value p = sdk::Value::Map{};
+      p.set("conditions", conditions.to_value());
+      p.set("controllerName", "kgateway");
+      p.set("parentRef", parent_ref_value(*parent));
+      parent_list.push_back(std::move(p));
+    }
+    sdk::Value status = sdk::Value::Map{};
+    status.set("parents", std::move(parent_list));
+    t.out.statuses["httpRoutes"][key_of(route->ref)] = std::move(status);
+  }
+  (void)settings;
+  (void)registry;
+  return std::move(t.out);
+}
+
+}  // namespace kgw::translator
