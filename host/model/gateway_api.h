@@ -75,11 +75,61 @@ struct BackendRef {
   int32_t weight = 1;
 };
 
+struct HeaderModifier {
+  std::vector<std::pair<std::string, std::string>> set;
+  std::vector<std::pair<std::string, std::string>> add;
+  std::vector<std::string> remove;
+};
+
+// HTTPPathModifier: ReplaceFullPath or ReplacePrefixMatch.
+struct PathModifier {
+  std::string type;
+  std::string value;
+};
+
+struct RequestRedirect {
+  std::optional<std::string> scheme;
+  std::optional<std::string> hostname;
+  std::optional<PathModifier> path;
+  std::optional<int32_t> port;
+  int32_t status_code = 302;
+};
+
+struct UrlRewrite {
+  std::optional<std::string> hostname;
+  std::optional<PathModifier> path;
+};
+
+struct HttpRouteFilter {
+  std::string type;  // RequestHeaderModifier, ResponseHeaderModifier, RequestRedirect, URLRewrite, ...
+  std::optional<HeaderModifier> header_modifier;  // for both header modifier types
+  std::optional<RequestRedirect> redirect;
+  std::optional<UrlRewrite> url_rewrite;
+};
+
+// Durations in milliseconds, as parsed from Gateway API duration strings ("1h30m", "500ms").
+struct RouteTimeouts {
+  std::optional<int64_t> request_ms;
+  std::optional<int64_t> backend_request_ms;
+};
+
+struct RouteRetry {
+  std::optional<int32_t> attempts;
+  std::vector<int32_t> codes;
+  std::optional<int64_t> backoff_ms;
+};
+
 struct HttpRouteRule {
   std::optional<std::string> name;
   std::vector<HttpRouteMatch> matches;  // at least one (the default match when none written)
+  std::vector<HttpRouteFilter> filters;
   std::vector<BackendRef> backend_refs;
+  RouteTimeouts timeouts;
+  std::optional<RouteRetry> retry;
 };
+
+// Parses a Gateway API Duration ("1h", "1m30s", "500ms"): milliseconds, or nullopt when invalid.
+std::optional<int64_t> parse_duration_ms(const std::string& text);
 
 struct HttpRoute {
   sdk::ObjectRef ref;

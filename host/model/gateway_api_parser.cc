@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cctype>
 
 #include "model/gateway_api.h"
 #include "model/value_reader.h"
@@ -67,7 +68,77 @@ BackendRef parse_backend_ref(const ValueReader& r) {
   return b;
 }
 
+std::optional<int64_t> duration(const ValueReader& r) {
+  auto text = r.string();
+  if (!text) return std::nullopt;
+  auto ms = parse_duration_ms(*text);
+  if (!ms) r.error("Invalid value: \"" + *text + "\": must be a duration such as 10s, 1m or 500ms");
+  return ms;
+}
+
+std::optional<PathModifier> parse_path_modifier(const ValueReader& r) {
+  if (!r.present()) return std::nullopt;
+  PathModifier p;
+  p.type = r["type"].required_string();
+  check_one_of(r["type"], p.type, {"ReplaceFullPath", "ReplacePrefixMatch"});
+  p.value = (p.type == "ReplaceFullPath" ? r["replaceFullPath"] : r["replacePrefixMatch"]).string().value_or("");
+  return p;
+}
+
+HeaderModifier parse_header_modifier(const ValueReader& r) {
+  HeaderModifier m;
+  r["set"].each([&](const ValueReader& h) { m.set.emplace_back(h["name"].required_string(), h["value"].required_string()); });
+  r["add"].each([&](const ValueReader& h) { m.add.emplace_back(h["name"].required_string(), h["value"].required_string()); });
+  r["remove"].each([&](const ValueReader& h) { m.remove.push_back(h.string().value_or("")); });
+  return m;
+}
+
+HttpRouteFilter parse_filter(const ValueReader& r) {
+  HttpRouteFilter f;
+  f.type = r["type"].required_string();
+  if (f.type == "RequestHeaderModifier") f.header_modifier = parse_header_modifier(r["requestHeaderModifier"]);
+  if (f.type == "ResponseHeaderModifier") f.header_modifier = parse_header_modifier(r["responseHeaderModifier"]);
+  if (f.type == "RequestRedirect") {
+    auto rr = r["requestRedirect"];
+    RequestRedirect redirect;
+    redirect.scheme = rr["scheme"].string();
+    redirect.hostname = rr["hostname"].string();
+    redirect.path = parse_path_modifier(rr["path"]);
+    if (auto port = rr["port"].integer()) redirect.port = port_in_range(rr["port"], port);
+    if (auto code = rr["statusCode"].integer()) redirect.status_code = static_cast<int32_t>(*code);
+    f.redirect = redirect;
+  }
+  if (f.type == "URLRewrite") {
+    auto ur = r["urlRewrite"];
+    f.url_rewrite = UrlRewrite{ur["hostname"].string(), parse_path_modifier(ur["path"])};
+  }
+  return f;
+}
+
 }  // namespace
+
+std::optional<int64_t> parse_duration_ms(const std::string& text) {
+  // Gateway API durations: one or more <number><unit>, units h, m, s, ms; no fractions.
+  if (text.empty()) return std::nullopt;
+  int64_t total = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t start = i;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+    if (i == start || i - start > 5) return std::nullopt;
+    int64_t n = std::stoll(text.substr(start, i - start));
+    if (text.compare(i, 2, "ms") == 0) {
+      total += n;
+      i += 2;
+    } else if (i < text.size() && (text[i] == 'h' || text[i] == 'm' || text[i] == 's')) {
+      total += n * (text[i] == 'h' ? 3600000 : text[i] == 'm' ? 60000 : 1000);
+      ++i;
+    } else {
+      return std::nullopt;
+    }
+  }
+  return total;
+}
 
 Gateway parse_gateway(const sdk::Object& object, sdk::Diagnostics& diag) {
   Gateway g;
@@ -129,10 +200,22 @@ HttpRoute parse_http_route(const sdk::Object& object, sdk::Diagnostics& diag) {
     rule.name = r["name"].string();
     r["matches"].each([&](const ValueReader& m) { rule.matches.push_back(parse_match(m)); });
     if (rule.matches.empty()) rule.matches.emplace_back();
+    r["filters"].each([&](const ValueReader& f) { rule.filters.push_back(parse_filter(f)); });
     r["backendRefs"].each([&](const ValueReader& b) { rule.backend_refs.push_back(parse_backend_ref(b)); });
+    rule.timeouts.request_ms = duration(r["timeouts"]["request"]);
+    rule.timeouts.backend_request_ms = duration(r["timeouts"]["backendRequest"]);
+    if (auto retry = r["retry"]; retry.present()) {
+      RouteRetry rr;
+      if (auto attempts = retry["attempts"].integer()) rr.attempts = static_cast<int32_t>(*attempts);
+      retry["codes"].each([&](const ValueReader& c) {
+        if (auto code = c.integer()) rr.codes.push_back(static_cast<int32_t>(*code));
+      });
+      rr.backoff_ms = duration(retry["backoff"]);
+      rule.retry = rr;
+    }
     route.rules.push_back(std::move(rule));
   });
-  if (!spec["rules"].present()) route.rules.push_back({std::nullopt, {HttpRouteMatch{}}, {}});
+  if (!spec["rules"].present()) route.rules.push_back({std::nullopt, {HttpRouteMatch{}}});
   return route;
 }
 

@@ -32,9 +32,19 @@ std::vector<sdk::GroupKind> supported_kinds(const model::Listener& l) {
   return {};
 }
 
+void set_regex(const std::string& regex, envoy::type::matcher::v3::RegexMatcher& out) {
+  out.mutable_google_re2();
+  out.set_regex(regex);
+}
+
+void set_duration(int64_t ms, google::protobuf::Duration& out) {
+  out.set_seconds(ms / 1000);
+  out.set_nanos(static_cast<int32_t>(ms % 1000) * 1000000);
+}
+
 void set_string_match(const model::HeaderMatch& m, envoy::type::matcher::v3::StringMatcher& out) {
   if (m.type == "RegularExpression")
-    out.mutable_safe_regex()->set_regex(m.value);
+    set_regex(m.value, *out.mutable_safe_regex());
   else
     out.set_exact(m.value);
 }
@@ -44,7 +54,7 @@ void build_match(const model::HttpRouteMatch& m, envoy::config::route::v3::Route
   if (path.type == "Exact") {
     out.set_path(path.value);
   } else if (path.type == "RegularExpression") {
-    out.mutable_safe_regex()->set_regex(path.value);
+    set_regex(path.value, *out.mutable_safe_regex());
   } else if (path.value == "/" || path.value.back() == '/') {
     out.set_prefix(path.value);
   } else {
@@ -102,8 +112,16 @@ struct Translation {
     return {cluster, ref.weight};
   }
 
-  void build_route_action(const model::HttpRoute& route, const model::HttpRouteRule& rule,
-                          envoy::config::route::v3::Route& out, Conditions& parent_conditions) {
+  // One Envoy route for one match of a rule, on a listener of `port` (whose protocol's default
+  // port a redirect leaves out of Location).
+  void build_route(const model::HttpRoute& route, const model::HttpRouteRule& rule, int32_t port, bool https,
+                   envoy::config::route::v3::Route& out, Conditions& parent_conditions) {
+    for (const auto& f : rule.filters) {
+      if (f.redirect) {
+        build_redirect(*f.redirect, port, https, *out.mutable_redirect());
+        return;
+      }
+    }
     std::vector<ResolvedBackend> backends;
     for (const auto& ref : rule.backend_refs) {
       std::string error;
@@ -123,6 +141,67 @@ struct Translation {
       }
     }
     action->set_cluster_not_found_response_code(envoy::config::route::v3::RouteAction::INTERNAL_SERVER_ERROR);
+    for (const auto& f : rule.filters)
+      if (f.url_rewrite) apply_url_rewrite(*f.url_rewrite, *action);
+    apply_timeouts(rule, *action);
+  }
+
+  static void build_redirect(const model::RequestRedirect& r, int32_t port, bool https,
+                             envoy::config::route::v3::RedirectAction& out) {
+    if (r.scheme) out.set_scheme_redirect(*r.scheme);
+    if (r.hostname) out.set_host_redirect(*r.hostname);
+    if (r.path) {
+      if (r.path->type == "ReplaceFullPath")
+        out.set_path_redirect(r.path->value);
+      else
+        out.set_prefix_rewrite(r.path->value);
+    }
+    // Without an explicit port, Location keeps the listener's port unless the scheme changes or
+    // the port is its protocol's default.
+    if (r.port)
+      out.set_port_redirect(*r.port);
+    else if (!r.scheme && port != (https ? 443 : 80))
+      out.set_port_redirect(port);
+    using RA = envoy::config::route::v3::RedirectAction;
+    switch (r.status_code) {
+      case 301: out.set_response_code(RA::MOVED_PERMANENTLY); break;
+      case 303: out.set_response_code(RA::SEE_OTHER); break;
+      case 307: out.set_response_code(RA::TEMPORARY_REDIRECT); break;
+      case 308: out.set_response_code(RA::PERMANENT_REDIRECT); break;
+      default: out.set_response_code(RA::FOUND); break;
+    }
+  }
+
+  static void apply_url_rewrite(const model::UrlRewrite& r, envoy::config::route::v3::RouteAction& action) {
+    if (r.hostname) action.set_host_rewrite_literal(*r.hostname);
+    if (r.path) {
+      if (r.path->type == "ReplacePrefixMatch") {
+        action.set_prefix_rewrite(r.path->value);
+      } else {
+        auto* rr = action.mutable_regex_rewrite();
+        set_regex(".*", *rr->mutable_pattern());
+        rr->set_substitution(r.path->value);
+      }
+    }
+  }
+
+  // With retries, `request` bounds the whole request and `backendRequest` each try; without,
+  // the backend request timeout (or else the request timeout) is the route timeout.
+  static void apply_timeouts(const model::HttpRouteRule& rule, envoy::config::route::v3::RouteAction& action) {
+    const auto& t = rule.timeouts;
+    if (rule.retry) {
+      if (t.request_ms) set_duration(*t.request_ms, *action.mutable_timeout());
+      auto* policy = action.mutable_retry_policy();
+      policy->set_retry_on(
+          "cancelled,connect-failure,refused-stream,reset,retriable-headers,retriable-status-codes,unavailable");
+      if (rule.retry->attempts) policy->mutable_num_retries()->set_value(*rule.retry->attempts);
+      if (t.backend_request_ms) set_duration(*t.backend_request_ms, *policy->mutable_per_try_timeout());
+      for (int32_t code : rule.retry->codes) policy->add_retriable_status_codes(code);
+      if (rule.retry->backoff_ms)
+        set_duration(*rule.retry->backoff_ms, *policy->mutable_retry_back_off()->mutable_base_interval());
+    } else if (t.backend_request_ms || t.request_ms) {
+      set_duration(t.backend_request_ms ? *t.backend_request_ms : *t.request_ms, *action.mutable_timeout());
+    }
   }
 };
 
@@ -252,6 +331,7 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
                      [](const model::Listener* l) { return is_http_protocol(l->protocol); }))
       continue;
     t.out.listeners.push_back(http_listener(port));
+    const bool https = port_listeners.front()->protocol == "HTTPS";
     envoy::config::route::v3::RouteConfiguration rc;
     rc.set_name("listener~" + std::to_string(port));
     rc.set_ignore_port_in_host_matching(true);
@@ -270,7 +350,7 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
                     std::to_string(e.match));
         build_match(e.route->rules[e.rule].matches[e.match], *r->mutable_match());
         for (auto& [parent, conditions] : route_parents[e.route])
-          t.build_route_action(*e.route, e.route->rules[e.rule], *r, conditions);
+          t.build_route(*e.route, e.route->rules[e.rule], port, https, *r, conditions);
       }
     }
     t.out.routes.push_back(std::move(rc));
