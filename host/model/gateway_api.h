@@ -131,6 +131,8 @@ struct HttpRouteRule {
 // Parses a Gateway API Duration ("1h", "1m30s", "500ms"): milliseconds, or nullopt when invalid.
 std::optional<int64_t> parse_duration_ms(const std::string& text);
 
+// An HTTPRoute, or a GRPCRoute with its method matches expressed as path matches (ref.kind
+// tells which).
 struct HttpRoute {
   sdk::ObjectRef ref;
   int64_t creation_timestamp = 0;
@@ -154,6 +156,7 @@ struct Service {
 // defaults) even when errors were found, but callers reject the object when diag has errors.
 Gateway parse_gateway(const sdk::Object& object, sdk::Diagnostics& diag);
 HttpRoute parse_http_route(const sdk::Object& object, sdk::Diagnostics& diag);
+HttpRoute parse_grpc_route(const sdk::Object& object, sdk::Diagnostics& diag);
 Service parse_service(const sdk::Object& object, sdk::Diagnostics& diag);
 
 }  // namespace kgw::model

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cctype>
+#include <functional>
 
 #include "model/gateway_api.h"
 #include "model/value_reader.h"
@@ -175,7 +176,11 @@ Gateway parse_gateway(const sdk::Object& object, sdk::Diagnostics& diag) {
   return g;
 }
 
-HttpRoute parse_http_route(const sdk::Object& object, sdk::Diagnostics& diag) {
+namespace {
+
+// What HTTPRoutes and GRPCRoutes share: parents, hostnames, and everything of a rule but its matches.
+HttpRoute parse_route_common(const sdk::Object& object, sdk::Diagnostics& diag,
+                             const std::function<HttpRouteMatch(const ValueReader&)>& parse_match_fn) {
   HttpRoute route;
   route.ref = object.ref;
   route.creation_timestamp = object.creation_timestamp;
@@ -198,7 +203,7 @@ HttpRoute parse_http_route(const sdk::Object& object, sdk::Diagnostics& diag) {
   spec["rules"].each([&](const ValueReader& r) {
     HttpRouteRule rule;
     rule.name = r["name"].string();
-    r["matches"].each([&](const ValueReader& m) { rule.matches.push_back(parse_match(m)); });
+    r["matches"].each([&](const ValueReader& m) { rule.matches.push_back(parse_match_fn(m)); });
     if (rule.matches.empty()) rule.matches.emplace_back();
     r["filters"].each([&](const ValueReader& f) { rule.filters.push_back(parse_filter(f)); });
     r["backendRefs"].each([&](const ValueReader& b) { rule.backend_refs.push_back(parse_backend_ref(b)); });
@@ -217,6 +222,37 @@ HttpRoute parse_http_route(const sdk::Object& object, sdk::Diagnostics& diag) {
   });
   if (!spec["rules"].present()) route.rules.push_back({std::nullopt, {HttpRouteMatch{}}});
   return route;
+}
+
+// A GRPCRoute method match as the path gRPC puts on the wire: /<service>/<method>.
+HttpRouteMatch parse_grpc_match(const ValueReader& r) {
+  HttpRouteMatch m;
+  if (auto method = r["method"]; method.present()) {
+    const auto type = method["type"].string().value_or("Exact");
+    check_one_of(method["type"], type, {"Exact", "RegularExpression"});
+    const auto service = method["service"].string();
+    const auto name = method["method"].string();
+    if (!service && !name) method.error("Invalid value: one of service or method must be set");
+    if (type == "Exact" && service && name) {
+      m.path = {"Exact", "/" + *service + "/" + *name};
+    } else if (type == "Exact" && service) {
+      m.path = {"PathPrefix", "/" + *service + "/"};
+    } else {
+      m.path = {"RegularExpression", "/" + service.value_or(".+") + "/" + name.value_or(".+")};
+    }
+  }
+  r["headers"].each([&](const ValueReader& h) { m.headers.push_back(parse_header_match(h)); });
+  return m;
+}
+
+}  // namespace
+
+HttpRoute parse_http_route(const sdk::Object& object, sdk::Diagnostics& diag) {
+  return parse_route_common(object, diag, parse_match);
+}
+
+HttpRoute parse_grpc_route(const sdk::Object& object, sdk::Diagnostics& diag) {
+  return parse_route_common(object, diag, parse_grpc_match);
 }
 
 Service parse_service(const sdk::Object& object, sdk::Diagnostics& diag) {

@@ -11,6 +11,7 @@
 
 #include "envoy/extensions/filters/http/router/v3/router.pb.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
+#include "envoy/extensions/upstreams/http/v3/http_protocol_options.pb.h"
 #include "model/gateway_api.h"
 #include "translator/route_precedence.h"
 #include "translator/status_builder.h"
@@ -89,7 +90,8 @@ struct Translation {
   Output out;
 
   std::map<std::string, model::Service> services;  // "ns/name"
-  std::set<std::string> clusters_needed;           // kube_<ns>_<svc>_<port>
+  // kube_<ns>_<svc>_<port> -> the Service port's appProtocol
+  std::map<std::string, std::optional<std::string>> clusters_needed;
 
   // Resolves a backendRef; on failure returns the blackhole cluster and a ResolvedRefs message.
   ResolvedBackend resolve(const model::HttpRoute& route, const model::BackendRef& ref, std::string& error) {
@@ -108,7 +110,10 @@ struct Translation {
       return {kBlackholeCluster, ref.weight};
     }
     std::string cluster = "kube_" + ns + "_" + ref.name + "_" + std::to_string(*ref.port);
-    clusters_needed.insert(cluster);
+    std::optional<std::string> app_protocol;
+    for (const auto& p : it->second.ports)
+      if (p.port == *ref.port) app_protocol = p.app_protocol;
+    clusters_needed.emplace(cluster, app_protocol);
     return {cluster, ref.weight};
   }
 
@@ -233,7 +238,7 @@ envoy::config::listener::v3::Listener http_listener(int32_t port) {
   return listener;
 }
 
-envoy::config::cluster::v3::Cluster eds_cluster(const std::string& name) {
+envoy::config::cluster::v3::Cluster eds_cluster(const std::string& name, const std::optional<std::string>& app_protocol) {
   envoy::config::cluster::v3::Cluster c;
   c.set_name(name);
   c.set_type(envoy::config::cluster::v3::Cluster::EDS);
@@ -243,7 +248,34 @@ envoy::config::cluster::v3::Cluster eds_cluster(const std::string& name) {
   eds->set_resource_api_version(envoy::config::core::v3::V3);
   c.mutable_common_lb_config()->mutable_locality_weighted_lb_config();
   c.set_ignore_health_on_host_removal(true);
+  // HTTP/2 to the upstream for the application protocols that mean it.
+  if (app_protocol == "kubernetes.io/h2c" || app_protocol == "grpc" || app_protocol == "http2") {
+    envoy::extensions::upstreams::http::v3::HttpProtocolOptions options;
+    options.mutable_explicit_http_config()->mutable_http2_protocol_options();
+    (*c.mutable_typed_extension_protocol_options())["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"].PackFrom(
+        options);
+  }
   return c;
+}
+
+// "httproute-<name>-<ns>-<rule>-<match>[-<rule name>]": the part of an Envoy route's name that
+// says which route object, rule and match it comes from.
+std::string route_source_name(const RouteEntry& e) {
+  std::string kind = e.route->ref.kind;
+  std::transform(kind.begin(), kind.end(), kind.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::string name = kind + "-" + e.route->ref.name + "-" + e.route->ref.ns + "-" + std::to_string(e.rule) + "-" +
+                     std::to_string(e.match);
+  if (const auto& rule_name = e.route->rules[e.rule].name) name += "-" + *rule_name;
+  return name;
+}
+
+void add_route_source_metadata(const RouteEntry& e, const std::string& source, envoy::config::route::v3::Route& out) {
+  auto& fields = *(*out.mutable_metadata()->mutable_filter_metadata())["dev.kgateway.route_source"].mutable_fields();
+  fields["name"].set_string_value(e.route->ref.name);
+  fields["namespace"].set_string_value(e.route->ref.ns);
+  fields["kind"].set_string_value(e.route->ref.kind);
+  fields["group"].set_string_value(e.route->ref.group);
+  fields["rule"].set_string_value(source);
 }
 
 sdk::Value parent_ref_value(const model::ParentRef& p) {
@@ -270,8 +302,8 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
     if (ref.group == model::kGatewayGroup && ref.kind == "Gateway" && ref.ns == gateway_ref.ns &&
         ref.name == gateway_ref.name) {
       gateway_object = &object;
-    } else if (ref.group == model::kGatewayGroup && ref.kind == "HTTPRoute") {
-      auto route = model::parse_http_route(object, diag);
+    } else if (ref.group == model::kGatewayGroup && (ref.kind == "HTTPRoute" || ref.kind == "GRPCRoute")) {
+      auto route = ref.kind == "HTTPRoute" ? model::parse_http_route(object, diag) : model::parse_grpc_route(object, diag);
       if (!diag.has_errors()) routes.push_back(std::move(route));
     } else if (ref.group.empty() && ref.kind == "Service") {
       auto service = model::parse_service(object, diag);
@@ -345,17 +377,17 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
       for (size_t i = 0; i < entries.size(); ++i) {
         const auto& e = entries[i];
         auto* r = vh->add_routes();
-        r->set_name(vh->name() + "-route-" + std::to_string(i) + "-httproute-" + e.route->ref.name + "-" +
-                    e.route->ref.ns + "-" + std::to_string(e.rule) + "-" + std::to_string(e.match) + "-matcher-" +
-                    std::to_string(e.match));
+        const std::string source = route_source_name(e);
+        r->set_name(vh->name() + "-route-" + std::to_string(i) + "-" + source + "-matcher-" + std::to_string(e.match));
         build_match(e.route->rules[e.rule].matches[e.match], *r->mutable_match());
+        if (settings.enable_route_source_metadata) add_route_source_metadata(e, source, *r);
         for (auto& [parent, conditions] : route_parents[e.route])
           t.build_route(*e.route, e.route->rules[e.rule], port, https, *r, conditions);
       }
     }
     t.out.routes.push_back(std::move(rc));
   }
-  for (const auto& name : t.clusters_needed) t.out.clusters.push_back(eds_cluster(name));
+  for (const auto& [name, app_protocol] : t.clusters_needed) t.out.clusters.push_back(eds_cluster(name, app_protocol));
 
   // Status.
   std::vector<std::string> not_programmed;
@@ -412,7 +444,8 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
     }
     sdk::Value status = sdk::Value::Map{};
     status.set("parents", std::move(parent_list));
-    t.out.statuses["httpRoutes"][key_of(route->ref)] = std::move(status);
+    t.out.statuses[route->ref.kind == "GRPCRoute" ? "grpcRoutes" : "httpRoutes"][key_of(route->ref)] =
+        std::move(status);
   }
   (void)settings;
   (void)registry;
