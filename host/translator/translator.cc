@@ -11,7 +11,10 @@
 
 #include "envoy/extensions/filters/http/router/v3/router.pb.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
+#include "envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.pb.h"
+#include "envoy/extensions/transport_sockets/tls/v3/tls.pb.h"
 #include "envoy/extensions/upstreams/http/v3/http_protocol_options.pb.h"
+#include "sources/manifest_parser.h"
 #include "model/gateway_api.h"
 #include "translator/route_precedence.h"
 #include "translator/status_builder.h"
@@ -90,6 +93,13 @@ struct Translation {
   Output out;
 
   std::map<std::string, model::Service> services;  // "ns/name"
+  std::map<std::string, sdk::Secret> secrets;       // "ns/name"
+
+  const sdk::Secret* find_secret(const sdk::ObjectRef& ref) const {
+    auto it = secrets.find(ref.ns + "/" + ref.name);
+    if (it == secrets.end() || !it->second.data.count("tls.crt") || !it->second.data.count("tls.key")) return nullptr;
+    return &it->second;
+  }
   // kube_<ns>_<svc>_<port> -> the Service port's appProtocol
   std::map<std::string, std::optional<std::string>> clusters_needed;
 
@@ -210,16 +220,19 @@ struct Translation {
   }
 };
 
-envoy::config::listener::v3::Listener http_listener(int32_t port) {
-  const std::string name = "listener~" + std::to_string(port);
+envoy::config::listener::v3::Listener empty_listener(int32_t port) {
   envoy::config::listener::v3::Listener listener;
-  listener.set_name(name);
+  listener.set_name("listener~" + std::to_string(port));
   auto* addr = listener.mutable_address()->mutable_socket_address();
   addr->set_address("::");
   addr->set_ipv4_compat(true);
   addr->set_port_value(port);
-  auto* chain = listener.add_filter_chains();
-  chain->set_name(name);
+  return listener;
+}
+
+// A filter chain with kgateway's HTTP connection manager, its routes from RDS `name`.
+void add_http_chain(const std::string& name, envoy::config::listener::v3::FilterChain& chain) {
+  chain.set_name(name);
   HCM hcm;
   hcm.set_stat_prefix("http");
   hcm.mutable_normalize_path()->set_value(true);
@@ -232,10 +245,27 @@ envoy::config::listener::v3::Listener http_listener(int32_t port) {
   auto* router = hcm.add_http_filters();
   router->set_name("envoy.filters.http.router");
   router->mutable_typed_config()->PackFrom(envoy::extensions::filters::http::router::v3::Router());
-  auto* filter = chain->add_filters();
+  auto* filter = chain.add_filters();
   filter->set_name("envoy.filters.network.http_connection_manager");
   filter->mutable_typed_config()->PackFrom(hcm);
-  return listener;
+}
+
+// TLS termination with the certificates a listener references, offering HTTP/2 and HTTP/1.1.
+void add_downstream_tls(const std::vector<const sdk::Secret*>& certificates,
+                        envoy::config::listener::v3::FilterChain& chain) {
+  envoy::extensions::transport_sockets::tls::v3::DownstreamTlsContext tls;
+  auto* common = tls.mutable_common_tls_context();
+  common->add_alpn_protocols("h2");
+  common->add_alpn_protocols("http/1.1");
+  common->mutable_tls_params();
+  for (const auto* secret : certificates) {
+    auto* cert = common->add_tls_certificates();
+    cert->mutable_certificate_chain()->set_inline_bytes(secret->data.at("tls.crt"));
+    cert->mutable_private_key()->set_inline_bytes(secret->data.at("tls.key"));
+  }
+  auto* socket = chain.mutable_transport_socket();
+  socket->set_name("envoy.transport_sockets.tls");
+  socket->mutable_typed_config()->PackFrom(tls);
 }
 
 envoy::config::cluster::v3::Cluster eds_cluster(const std::string& name, const std::optional<std::string>& app_protocol) {
@@ -278,6 +308,11 @@ void add_route_source_metadata(const RouteEntry& e, const std::string& source, e
   fields["rule"].set_string_value(source);
 }
 
+// Plain-HTTP listeners share their port's route configuration; an HTTPS listener has its own.
+std::string route_config_name(const model::Listener& l) {
+  return l.protocol == "HTTPS" ? l.name : "listener~" + std::to_string(l.port);
+}
+
 sdk::Value parent_ref_value(const model::ParentRef& p) {
   sdk::Value v = sdk::Value::Map{};
   v.set("group", p.group_as_written.value_or(""));
@@ -305,6 +340,10 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
     } else if (ref.group == model::kGatewayGroup && (ref.kind == "HTTPRoute" || ref.kind == "GRPCRoute")) {
       auto route = ref.kind == "HTTPRoute" ? model::parse_http_route(object, diag) : model::parse_grpc_route(object, diag);
       if (!diag.has_errors()) routes.push_back(std::move(route));
+    } else if (ref.group.empty() && ref.kind == "Secret") {
+      std::vector<sdk::FieldError> errors;
+      if (auto secret = sources::secret_from(object, errors); secret && errors.empty())
+        t.secrets.emplace(key_of(ref), std::move(*secret));
     } else if (ref.group.empty() && ref.kind == "Service") {
       auto service = model::parse_service(object, diag);
       if (!diag.has_errors()) t.services.emplace(key_of(ref), std::move(service));
@@ -323,8 +362,8 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   std::vector<ListenerState> listeners;
   for (const auto& l : gateway.listeners) listeners.push_back({&l});
 
-  // port -> hostname -> entries
-  std::map<int32_t, std::map<std::string, std::vector<RouteEntry>>> vhosts;
+  // route configuration name -> hostname -> entries
+  std::map<std::string, std::map<std::string, std::vector<RouteEntry>>> vhosts;
   std::map<const model::HttpRoute*, std::vector<std::pair<const model::ParentRef*, Conditions>>> route_parents;
   for (const auto& route : routes) {
     for (const auto& parent : route.parent_refs) {
@@ -347,7 +386,7 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
         ++ls.attached;
         for (const auto& host : hosts)
           for (size_t r = 0; r < route.rules.size(); ++r)
-            for (size_t m = 0; m < route.rules[r].matches.size(); ++m) vhosts[l.port][host].push_back({&route, r, m});
+            for (size_t m = 0; m < route.rules[r].matches.size(); ++m) vhosts[route_config_name(l)][host].push_back({&route, r, m});
       }
       if (!attached)
         conditions.set_if_absent("Accepted", false, section_matched ? "NotAllowedByListeners" : "NoMatchingParent",
@@ -355,38 +394,78 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
     }
   }
 
-  // Phase B: Envoy resources, port by port.
-  std::map<int32_t, std::vector<const model::Listener*>> by_port;
-  for (const auto& l : gateway.listeners) by_port[l.port].push_back(&l);
+  // Phase B: Envoy resources. One listener per port; on it one filter chain for all plain-HTTP
+  // Gateway listeners, and one per HTTPS listener, selected by SNI when it has a hostname.
+  std::map<int32_t, std::vector<ListenerState*>> by_port;
+  for (auto& ls : listeners) by_port[ls.listener->port].push_back(&ls);
   for (const auto& [port, port_listeners] : by_port) {
-    if (std::none_of(port_listeners.begin(), port_listeners.end(),
-                     [](const model::Listener* l) { return is_http_protocol(l->protocol); }))
-      continue;
-    t.out.listeners.push_back(http_listener(port));
-    const bool https = port_listeners.front()->protocol == "HTTPS";
-    envoy::config::route::v3::RouteConfiguration rc;
-    rc.set_name("listener~" + std::to_string(port));
-    rc.set_ignore_port_in_host_matching(true);
-    for (auto& [host, entries] : vhosts[port]) {
-      std::stable_sort(entries.begin(), entries.end(), precedes);
-      auto* vh = rc.add_virtual_hosts();
-      std::string host_part = host;
-      std::replace(host_part.begin(), host_part.end(), '.', '_');
-      vh->set_name(rc.name() + "~" + host_part);
-      vh->add_domains(host);
-      for (size_t i = 0; i < entries.size(); ++i) {
-        const auto& e = entries[i];
-        auto* r = vh->add_routes();
-        const std::string source = route_source_name(e);
-        r->set_name(vh->name() + "-route-" + std::to_string(i) + "-" + source + "-matcher-" + std::to_string(e.match));
-        build_match(e.route->rules[e.rule].matches[e.match], *r->mutable_match());
-        if (settings.enable_route_source_metadata) add_route_source_metadata(e, source, *r);
-        for (auto& [parent, conditions] : route_parents[e.route])
-          t.build_route(*e.route, e.route->rules[e.rule], port, https, *r, conditions);
+    auto listener = empty_listener(port);
+    bool has_plain_http = false;
+    bool needs_sni = false;  // the TLS inspector reads SNI for chains matched by server name
+    std::vector<std::pair<std::string, const model::Listener*>> chains;  // route config name, listener
+    for (ListenerState* ls : port_listeners) {
+      const auto& l = *ls->listener;
+      if (l.protocol == "HTTP" && !has_plain_http) {
+        has_plain_http = true;
+        chains.emplace_back(route_config_name(l), &l);
+      } else if (l.protocol == "HTTPS") {
+        std::vector<const sdk::Secret*> certificates;
+        for (const auto& ref : l.certificate_refs) {
+          const sdk::Secret* secret = t.find_secret(ref);
+          if (!secret) {
+            ls->conditions.set_if_absent("ResolvedRefs", false, "InvalidCertificateRef",
+                                         "Secret " + ref.ns + "/" + ref.name + " not found.");
+            continue;
+          }
+          certificates.push_back(secret);
+        }
+        if (certificates.empty()) continue;
+        auto* chain = listener.add_filter_chains();
+        add_http_chain(l.name, *chain);
+        if (l.hostname) {
+          chain->mutable_filter_chain_match()->add_server_names(*l.hostname);
+          needs_sni = true;
+        }
+        add_downstream_tls(certificates, *chain);
+        chains.emplace_back(l.name, &l);
       }
     }
-    t.out.routes.push_back(std::move(rc));
+    if (has_plain_http) add_http_chain("listener~" + std::to_string(port), *listener.add_filter_chains());
+    if (chains.empty()) continue;
+    if (needs_sni) {
+      auto* inspector = listener.add_listener_filters();
+      inspector->set_name("envoy.filters.listener.tls_inspector");
+      inspector->mutable_typed_config()->PackFrom(envoy::extensions::filters::listener::tls_inspector::v3::TlsInspector());
+    }
+    t.out.listeners.push_back(std::move(listener));
+    for (const auto& [rc_name, l] : chains) {
+      envoy::config::route::v3::RouteConfiguration rc;
+      rc.set_name(rc_name);
+      rc.set_ignore_port_in_host_matching(true);
+      const bool https = l->protocol == "HTTPS";
+      for (auto& [host, entries] : vhosts[rc_name]) {
+        std::stable_sort(entries.begin(), entries.end(), precedes);
+        auto* vh = rc.add_virtual_hosts();
+        std::string host_part = host;
+        std::replace(host_part.begin(), host_part.end(), '.', '_');
+        vh->set_name(rc.name() + "~" + host_part);
+        vh->add_domains(host);
+        if (https) vh->set_require_tls(envoy::config::route::v3::VirtualHost::ALL);
+        for (size_t i = 0; i < entries.size(); ++i) {
+          const auto& e = entries[i];
+          auto* r = vh->add_routes();
+          const std::string source = route_source_name(e);
+          r->set_name(vh->name() + "-route-" + std::to_string(i) + "-" + source + "-matcher-" + std::to_string(e.match));
+          build_match(e.route->rules[e.rule].matches[e.match], *r->mutable_match());
+          if (settings.enable_route_source_metadata) add_route_source_metadata(e, source, *r);
+          for (auto& [parent, conditions] : route_parents[e.route])
+            t.build_route(*e.route, e.route->rules[e.rule], port, https, *r, conditions);
+        }
+      }
+      t.out.routes.push_back(std::move(rc));
+    }
   }
+  std::sort(t.out.routes.begin(), t.out.routes.end(), [](const auto& a, const auto& b) { return a.name() < b.name(); });
   for (const auto& [name, app_protocol] : t.clusters_needed) t.out.clusters.push_back(eds_cluster(name, app_protocol));
 
   // Status.
