@@ -842,12 +842,15 @@ std::string render_golden(const Output& output, Format format) {
     out += '\n';
     return out;
   }
-  if (doc.as_map()->empty()) return "{}\n";
+  return render_yaml(doc);
+}
+
+std::string render_yaml(const sdk::Value& value) {
   YAML::Emitter out;
   out.SetNullFormat(YAML::LowerNull);
   out.SetBoolFormat(YAML::TrueFalseBool);
   out.SetIndent(2);
-  emit_yaml(out, doc);
+  emit_yaml(out, value);
   std::string text = out.good() ? out.c_str() : "# rendering failed: " + out.GetLastError();
   text += '\n';
   return text;

@@ -18,6 +18,10 @@ enum class Format { Yaml, Json };
 // (as in the reference goldens), so the same Output always renders to the same bytes.
 std::string render_golden(const Output& output, Format format);
 
+// One Value tree as a YAML document, rendered as render_golden renders its parts (map keys sorted,
+// empty collections as `{}` / `[]`), ending with a newline.
+std::string render_yaml(const sdk::Value& value);
+
 // Reads a golden document (YAML or JSON). Plain scalars are typed by the YAML 1.2 core schema,
 // quoted ones are strings. Every resource that fails to convert (unknown field, bad value, unknown
 // `@type`) adds one error naming it, e.g. "Listeners[listener~8080]: <parser message>", and is

@@ -432,6 +432,9 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
     }
     if (has_plain_http) add_http_chain("listener~" + std::to_string(port), *listener.add_filter_chains());
     if (chains.empty()) continue;
+    // Chains in name order, as kgateway emits them.
+    std::sort(listener.mutable_filter_chains()->begin(), listener.mutable_filter_chains()->end(),
+              [](const auto& a, const auto& b) { return a.name() < b.name(); });
     if (needs_sni) {
       auto* inspector = listener.add_listener_filters();
       inspector->set_name("envoy.filters.listener.tls_inspector");
