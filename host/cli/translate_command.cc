@@ -6,6 +6,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "config/config.h"
+#include "builtin/builtin_extensions.h"
 #include "plugins/configured_plugins.h"
 #include "plugins/extension_registry.h"
 #include "plugins/plugin_loader.h"
@@ -77,6 +78,7 @@ int translate_command(int argc, char** argv, int first) {
   // Plugins stay loaded while the registry is used: the loader owns their libraries.
   plugins::PluginLoader loader;
   plugins::ExtensionRegistry registry;
+  builtin::register_builtin_extensions(registry);
   config::TranslationSettings settings;
   if (auto config_file = args->get("--config")) {
     auto config_result = config::load_config_file(*config_file);

@@ -105,6 +105,7 @@ struct HttpRouteFilter {
   std::optional<HeaderModifier> header_modifier;  // for both header modifier types
   std::optional<RequestRedirect> redirect;
   std::optional<UrlRewrite> url_rewrite;
+  std::optional<sdk::ObjectRef> extension_ref;  // ExtensionRef, namespace of the route
 };
 
 // Durations in milliseconds, as parsed from Gateway API duration strings ("1h30m", "500ms").

@@ -94,7 +94,7 @@ HeaderModifier parse_header_modifier(const ValueReader& r) {
   return m;
 }
 
-HttpRouteFilter parse_filter(const ValueReader& r) {
+HttpRouteFilter parse_filter(const ValueReader& r, const std::string& ns) {
   HttpRouteFilter f;
   f.type = r["type"].required_string();
   if (f.type == "RequestHeaderModifier") f.header_modifier = parse_header_modifier(r["requestHeaderModifier"]);
@@ -108,6 +108,11 @@ HttpRouteFilter parse_filter(const ValueReader& r) {
     if (auto port = rr["port"].integer()) redirect.port = port_in_range(rr["port"], port);
     if (auto code = rr["statusCode"].integer()) redirect.status_code = static_cast<int32_t>(*code);
     f.redirect = redirect;
+  }
+  if (f.type == "ExtensionRef") {
+    auto er = r["extensionRef"];
+    f.extension_ref = sdk::ObjectRef{er["group"].required_string(), er["kind"].required_string(), ns,
+                                     er["name"].required_string()};
   }
   if (f.type == "URLRewrite") {
     auto ur = r["urlRewrite"];
@@ -205,7 +210,7 @@ HttpRoute parse_route_common(const sdk::Object& object, sdk::Diagnostics& diag,
     rule.name = r["name"].string();
     r["matches"].each([&](const ValueReader& m) { rule.matches.push_back(parse_match_fn(m)); });
     if (rule.matches.empty()) rule.matches.emplace_back();
-    r["filters"].each([&](const ValueReader& f) { rule.filters.push_back(parse_filter(f)); });
+    r["filters"].each([&](const ValueReader& f) { rule.filters.push_back(parse_filter(f, object.ref.ns)); });
     r["backendRefs"].each([&](const ValueReader& b) { rule.backend_refs.push_back(parse_backend_ref(b)); });
     rule.timeouts.request_ms = duration(r["timeouts"]["request"]);
     rule.timeouts.backend_request_ms = duration(r["timeouts"]["backendRequest"]);

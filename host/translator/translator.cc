@@ -16,6 +16,7 @@
 #include "envoy/extensions/upstreams/http/v3/http_protocol_options.pb.h"
 #include "sources/manifest_parser.h"
 #include "model/gateway_api.h"
+#include "model/value_reader.h"
 #include "translator/route_precedence.h"
 #include "translator/status_builder.h"
 
@@ -24,6 +25,43 @@ namespace {
 
 using HCM = envoy::extensions::filters::network::http_connection_manager::v3::HttpConnectionManager;
 constexpr const char* kBlackholeCluster = "blackhole-cluster";
+constexpr const char* kKgatewayGroup = "gateway.kgateway.dev";
+
+// What a built-in or plugin backend type sees while it builds a cluster.
+class BackendContext final : public sdk::TranslationContext, public sdk::HostApi {
+ public:
+  BackendContext(const sdk::ObjectRef& gateway, const std::map<std::string, sdk::Secret>& secrets)
+      : gateway_(gateway), secrets_(secrets) {}
+  const sdk::ObjectRef& gateway() const noexcept override { return gateway_; }
+  const sdk::HostApi& host() const noexcept override { return *this; }
+  void log(sdk::LogLevel, std::string_view) const noexcept override {}
+  // Same-namespace lookups only until ReferenceGrants are indexed.
+  std::shared_ptr<const sdk::Secret> find_secret(const sdk::ObjectRef& from, std::string_view ns,
+                                                 std::string_view name) const noexcept override {
+    if (from.ns != ns) return nullptr;
+    auto it = secrets_.find(std::string(ns) + "/" + std::string(name));
+    if (it == secrets_.end()) return nullptr;
+    return std::make_shared<const sdk::Secret>(it->second);
+  }
+  void report_condition(const sdk::ObjectRef&, const sdk::ObjectRef*, const sdk::Condition&) const noexcept override {}
+
+ private:
+  const sdk::ObjectRef& gateway_;
+  const std::map<std::string, sdk::Secret>& secrets_;
+};
+
+// kgateway infers a Backend's type from the one configuration it holds when `type` is absent.
+std::string backend_type_of(const sdk::Object& backend) {
+  const sdk::Value* spec = backend.spec();
+  if (!spec) return {};
+  if (const auto* t = spec->find("type"); t && t->as_string()) return *t->as_string();
+  static const std::pair<const char*, const char*> kinds[] = {
+      {"aws", "AWS"}, {"static", "Static"}, {"dynamicForwardProxy", "DynamicForwardProxy"}, {"gcp", "GCP"},
+      {"priorityGroups", "PriorityGroups"}};
+  for (const auto& [field, type] : kinds)
+    if (spec->find(field)) return type;
+  return {};
+}
 
 std::string key_of(const sdk::ObjectRef& ref) { return ref.ns + "/" + ref.name; }
 
@@ -92,8 +130,12 @@ struct Translation {
   const sdk::ObjectRef& gateway_ref;
   Output out;
 
-  std::map<std::string, model::Service> services;  // "ns/name"
-  std::map<std::string, sdk::Secret> secrets;       // "ns/name"
+  const plugins::ExtensionRegistry& registry;
+  std::map<std::string, model::Service> services;            // "ns/name"
+  std::map<std::string, sdk::Secret> secrets;                 // "ns/name"
+  std::map<std::string, const sdk::Object*> backends;         // kgateway Backends, "ns/name"
+  std::map<std::string, const sdk::Object*> direct_responses; // "ns/name"
+  std::set<std::string> direct_responses_used;
 
   const sdk::Secret* find_secret(const sdk::ObjectRef& ref) const {
     auto it = secrets.find(ref.ns + "/" + ref.name);
@@ -106,6 +148,19 @@ struct Translation {
   // Resolves a backendRef; on failure returns the blackhole cluster and a ResolvedRefs message.
   ResolvedBackend resolve(const model::HttpRoute& route, const model::BackendRef& ref, std::string& error) {
     const std::string ns = ref.ns.value_or(route.ref.ns);
+    if (ref.group == kKgatewayGroup && ref.kind == "Backend") {
+      if (!backends.count(ns + "/" + ref.name)) {
+        error = "Backend " + ns + "/" + ref.name + " not found";
+        return {kBlackholeCluster, ref.weight};
+      }
+      if (ref.port) {
+        error = "BackendRef to \"" + ref.name +
+                "\" includes a port. Do not specify a port when referencing a Backend resource, as it defines its "
+                "own port configuration";
+        return {kBlackholeCluster, ref.weight};
+      }
+      return {"backend_" + ns + "_" + ref.name + "_0", ref.weight};
+    }
     if (!ref.group.empty() || ref.kind != "Service") {
       error = "unsupported backend kind " + ref.kind;
       return {kBlackholeCluster, ref.weight};
@@ -136,6 +191,14 @@ struct Translation {
         build_redirect(*f.redirect, port, https, *out.mutable_redirect());
         return;
       }
+      if (f.extension_ref && f.extension_ref->group == kKgatewayGroup && f.extension_ref->kind == "DirectResponse") {
+        auto it = direct_responses.find(f.extension_ref->ns + "/" + f.extension_ref->name);
+        if (it != direct_responses.end()) {
+          build_direct_response(*it->second, *out.mutable_direct_response());
+          direct_responses_used.insert(it->first);
+          return;
+        }
+      }
     }
     std::vector<ResolvedBackend> backends;
     for (const auto& ref : rule.backend_refs) {
@@ -159,6 +222,18 @@ struct Translation {
     for (const auto& f : rule.filters)
       if (f.url_rewrite) apply_url_rewrite(*f.url_rewrite, *action);
     apply_timeouts(rule, *action);
+  }
+
+  static void build_direct_response(const sdk::Object& dr, envoy::config::route::v3::DirectResponseAction& out) {
+    sdk::Diagnostics diag;
+    auto spec = model::ValueReader(&dr.body, "", diag)["spec"];
+    out.set_status(static_cast<uint32_t>(spec["status"].integer().value_or(200)));
+    if (auto body = spec["body"].string()) out.mutable_body()->set_inline_string(*body);
+    if (auto format = spec["bodyFormat"]; format.present()) {
+      auto* f = out.mutable_body_format();
+      if (auto text = format["text"].string()) f->mutable_text_format_source()->set_inline_string(*text);
+      if (auto type = format["contentType"].string()) f->set_content_type(*type);
+    }
   }
 
   static void build_redirect(const model::RequestRedirect& r, int32_t port, bool https,
@@ -324,11 +399,64 @@ sdk::Value parent_ref_value(const model::ParentRef& p) {
   return v;
 }
 
+// Every kgateway Backend becomes a cluster through the backend type registered for it; a
+// Backend with errors becomes a STATIC cluster with no endpoints and Accepted=False.
+void translate_backends(Translation& t) {
+  BackendContext ctx(t.gateway_ref, t.secrets);
+  for (const auto& [key, object] : t.backends) {
+    envoy::config::cluster::v3::Cluster cluster;
+    cluster.set_name("backend_" + object->ref.ns + "_" + object->ref.name + "_0");
+    cluster.mutable_connect_timeout()->set_seconds(5);
+    sdk::Diagnostics diag;
+    const std::string type = backend_type_of(*object);
+    const sdk::BackendType* backend_type = t.registry.backend_type(type);
+    if (!backend_type) {
+      diag.error("spec.type", type.empty() ? "the Backend has no configuration" : "unsupported backend type " + type);
+    } else if (auto ir = backend_type->parse(*object, ctx, diag); ir && !diag.has_errors()) {
+      sdk::ClusterOutput out{cluster};
+      backend_type->build_cluster(ctx, *object, *ir, out, diag);
+    }
+    Conditions conditions;
+    if (diag.has_errors()) {
+      cluster.Clear();
+      cluster.set_name("backend_" + object->ref.ns + "_" + object->ref.name + "_0");
+      cluster.mutable_connect_timeout()->set_seconds(5);
+      cluster.set_type(envoy::config::cluster::v3::Cluster::STATIC);
+      conditions.set_if_absent("Accepted", false, "Invalid", diag.status().message());
+    } else {
+      conditions.set_if_absent("Accepted", true, "Accepted", "Backend accepted");
+    }
+    sdk::Value status = sdk::Value::Map{};
+    status.set("conditions", conditions.to_value());
+    t.out.statuses["backends"][key] = std::move(status);
+    t.out.clusters.push_back(std::move(cluster));
+  }
+}
+
+// A policy accepted and attached with the Gateway as its one ancestor.
+sdk::Value policy_status_for_gateway(const sdk::ObjectRef& gateway) {
+  sdk::Value ancestor = sdk::Value::Map{};
+  sdk::Value ref = sdk::Value::Map{};
+  ref.set("group", model::kGatewayGroup);
+  ref.set("kind", "Gateway");
+  ref.set("name", gateway.name);
+  ref.set("namespace", gateway.ns);
+  ancestor.set("ancestorRef", std::move(ref));
+  Conditions conditions;
+  conditions.set_if_absent("Accepted", true, "Valid", "Policy accepted");
+  conditions.set_if_absent("Attached", true, "Attached", "Attached to all targets");
+  ancestor.set("conditions", conditions.to_value());
+  ancestor.set("controllerName", "kgateway.dev/kgateway");
+  sdk::Value status = sdk::Value::Map{};
+  status.set("ancestors", sdk::Value::List{std::move(ancestor)});
+  return status;
+}
+
 }  // namespace
 
 Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
                          const config::TranslationSettings& settings, const plugins::ExtensionRegistry& registry) {
-  Translation t{input, gateway_ref, {}};
+  Translation t{input, gateway_ref, {}, registry};
   const sdk::Object* gateway_object = nullptr;
   std::vector<model::HttpRoute> routes;
   for (const auto& object : input.objects) {
@@ -340,6 +468,10 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
     } else if (ref.group == model::kGatewayGroup && (ref.kind == "HTTPRoute" || ref.kind == "GRPCRoute")) {
       auto route = ref.kind == "HTTPRoute" ? model::parse_http_route(object, diag) : model::parse_grpc_route(object, diag);
       if (!diag.has_errors()) routes.push_back(std::move(route));
+    } else if (ref.group == kKgatewayGroup && ref.kind == "Backend") {
+      t.backends.emplace(key_of(ref), &object);
+    } else if (ref.group == kKgatewayGroup && ref.kind == "DirectResponse") {
+      t.direct_responses.emplace(key_of(ref), &object);
     } else if (ref.group.empty() && ref.kind == "Secret") {
       std::vector<sdk::FieldError> errors;
       if (auto secret = sources::secret_from(object, errors); secret && errors.empty())
@@ -470,6 +602,13 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   }
   std::sort(t.out.routes.begin(), t.out.routes.end(), [](const auto& a, const auto& b) { return a.name() < b.name(); });
   for (const auto& [name, app_protocol] : t.clusters_needed) t.out.clusters.push_back(eds_cluster(name, app_protocol));
+  translate_backends(t);
+  std::sort(t.out.clusters.begin(), t.out.clusters.end(), [](const auto& a, const auto& b) { return a.name() < b.name(); });
+  for (const auto& key : t.direct_responses_used) {
+    const auto& ref = t.direct_responses.at(key)->ref;
+    t.out.statuses["policies"]["DirectResponse/" + key] = policy_status_for_gateway(gateway_ref);
+    (void)ref;
+  }
 
   // Status.
   std::vector<std::string> not_programmed;

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "builtin/builtin_extensions.h"
 #include "plugins/extension_registry.h"
 #include "sources/load.h"
 #include "translator/golden_format.h"
@@ -186,6 +187,7 @@ std::vector<std::string> run_case(const Case& c) {
                            slash == std::string::npos ? "" : c.gateway.substr(slash + 1)};
 
     plugins::ExtensionRegistry registry;
+  builtin::register_builtin_extensions(registry);
     translator::Output actual =
         translator::translate_gateway(translator::Input{std::move(loaded.objects)}, gateway, settings, registry);
     add_test_backend_cluster(actual);

@@ -1,0 +1,12 @@
+#include "builtin/builtin_extensions.h"
+
+#include "builtin/static_backend.h"
+
+namespace kgw::builtin {
+
+void register_builtin_extensions(plugins::ExtensionRegistry& registry) {
+  // A fresh registry cannot refuse these: their keys are unique among built-ins.
+  (void)registry.add_backend_type(make_static_backend_type());
+}
+
+}  // namespace kgw::builtin
