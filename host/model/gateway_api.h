@@ -158,6 +158,8 @@ struct Service {
 Gateway parse_gateway(const sdk::Object& object, sdk::Diagnostics& diag);
 HttpRoute parse_http_route(const sdk::Object& object, sdk::Diagnostics& diag);
 HttpRoute parse_grpc_route(const sdk::Object& object, sdk::Diagnostics& diag);
+// TCPRoutes and TLSRoutes: parents, hostnames (TLSRoute) and rules with backendRefs only.
+HttpRoute parse_l4_route(const sdk::Object& object, sdk::Diagnostics& diag);
 Service parse_service(const sdk::Object& object, sdk::Diagnostics& diag);
 
 }  // namespace kgw::model

@@ -260,6 +260,10 @@ HttpRoute parse_grpc_route(const sdk::Object& object, sdk::Diagnostics& diag) {
   return parse_route_common(object, diag, parse_grpc_match);
 }
 
+HttpRoute parse_l4_route(const sdk::Object& object, sdk::Diagnostics& diag) {
+  return parse_route_common(object, diag, [](const ValueReader&) { return HttpRouteMatch{}; });
+}
+
 Service parse_service(const sdk::Object& object, sdk::Diagnostics& diag) {
   Service s;
   s.ref = object.ref;

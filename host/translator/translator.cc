@@ -11,6 +11,7 @@
 
 #include "envoy/extensions/filters/http/router/v3/router.pb.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
+#include "envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.pb.h"
 #include "envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.pb.h"
 #include "envoy/extensions/transport_sockets/tls/v3/tls.pb.h"
 #include "envoy/extensions/upstreams/http/v3/http_protocol_options.pb.h"
@@ -182,6 +183,39 @@ struct Translation {
     return {cluster, ref.weight};
   }
 
+  // The certificate Secrets of a listener; each missing one is reported on the listener.
+  std::vector<const sdk::Secret*> certificates(const model::Listener& l, Conditions& conditions) const {
+    std::vector<const sdk::Secret*> out;
+    for (const auto& ref : l.certificate_refs) {
+      if (const sdk::Secret* secret = find_secret(ref))
+        out.push_back(secret);
+      else
+        conditions.set_if_absent("ResolvedRefs", false, "InvalidCertificateRef",
+                                 "Secret " + ref.ns + "/" + ref.name + " not found.");
+    }
+    return out;
+  }
+
+  // The backends of a TCP or TLS route rule, reporting failures on every parent of the route.
+  std::vector<ResolvedBackend> resolve_rule(const model::HttpRoute& route, const model::HttpRouteRule& rule,
+                                            std::vector<std::pair<const model::ParentRef*, Conditions>>& parents) {
+    std::vector<ResolvedBackend> out;
+    for (const auto& ref : rule.backend_refs) {
+      std::string error;
+      auto b = resolve(route, ref, error);
+      if (!error.empty())
+        for (auto& [parent, conditions] : parents) {
+          const bool kind_error = error.rfind("unsupported backend kind", 0) == 0;
+          conditions.set_if_absent("Accepted", true, "Accepted", "");
+          conditions.set_if_absent("ResolvedRefs", false, kind_error ? "InvalidKind" : "BackendNotFound",
+                                   kind_error ? "unknown backend kind" : error);
+        }
+      out.push_back(std::move(b));
+    }
+    if (out.empty()) out.push_back({kBlackholeCluster, 1});
+    return out;
+  }
+
   // One Envoy route for one match of a rule, on a listener of `port` (whose protocol's default
   // port a redirect leaves out of Location).
   void build_route(const model::HttpRoute& route, const model::HttpRouteRule& rule, int32_t port, bool https,
@@ -325,13 +359,16 @@ void add_http_chain(const std::string& name, envoy::config::listener::v3::Filter
   filter->mutable_typed_config()->PackFrom(hcm);
 }
 
-// TLS termination with the certificates a listener references, offering HTTP/2 and HTTP/1.1.
-void add_downstream_tls(const std::vector<const sdk::Secret*>& certificates,
+// TLS termination with the certificates a listener references (offering HTTP/2 and HTTP/1.1 when
+// HTTP runs inside).
+void add_downstream_tls(const std::vector<const sdk::Secret*>& certificates, bool http,
                         envoy::config::listener::v3::FilterChain& chain) {
   envoy::extensions::transport_sockets::tls::v3::DownstreamTlsContext tls;
   auto* common = tls.mutable_common_tls_context();
-  common->add_alpn_protocols("h2");
-  common->add_alpn_protocols("http/1.1");
+  if (http) {
+    common->add_alpn_protocols("h2");
+    common->add_alpn_protocols("http/1.1");
+  }
   common->mutable_tls_params();
   for (const auto* secret : certificates) {
     auto* cert = common->add_tls_certificates();
@@ -381,6 +418,15 @@ void add_route_source_metadata(const RouteEntry& e, const std::string& source, e
   fields["kind"].set_string_value(e.route->ref.kind);
   fields["group"].set_string_value(e.route->ref.group);
   fields["rule"].set_string_value(source);
+}
+
+// Whether a listener takes routes of `kind`: HTTP and GRPC routes on HTTP(S), TCP routes on TCP
+// and terminated TLS, TLS routes on TLS.
+bool accepts_kind(const model::Listener& l, const std::string& kind) {
+  if (kind == "HTTPRoute" || kind == "GRPCRoute") return is_http_protocol(l.protocol);
+  if (kind == "TCPRoute") return l.protocol == "TCP" || (l.protocol == "TLS" && l.tls_mode.value_or("Terminate") == "Terminate");
+  if (kind == "TLSRoute") return l.protocol == "TLS";
+  return false;
 }
 
 // Plain-HTTP listeners share their port's route configuration; an HTTPS listener has its own.
@@ -468,6 +514,9 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
     } else if (ref.group == model::kGatewayGroup && (ref.kind == "HTTPRoute" || ref.kind == "GRPCRoute")) {
       auto route = ref.kind == "HTTPRoute" ? model::parse_http_route(object, diag) : model::parse_grpc_route(object, diag);
       if (!diag.has_errors()) routes.push_back(std::move(route));
+    } else if (ref.group == model::kGatewayGroup && (ref.kind == "TCPRoute" || ref.kind == "TLSRoute")) {
+      auto route = model::parse_l4_route(object, diag);
+      if (!diag.has_errors()) routes.push_back(std::move(route));
     } else if (ref.group == kKgatewayGroup && ref.kind == "Backend") {
       t.backends.emplace(key_of(ref), &object);
     } else if (ref.group == kKgatewayGroup && ref.kind == "DirectResponse") {
@@ -494,6 +543,13 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   std::vector<ListenerState> listeners;
   for (const auto& l : gateway.listeners) listeners.push_back({&l});
 
+  // port -> TCP/TLS routes attached to its listeners, in route order
+  struct L4Attachment {
+    const model::Listener* listener;
+    const model::HttpRoute* route;
+    std::vector<std::string> hostnames;
+  };
+  std::map<int32_t, std::vector<L4Attachment>> l4_attachments;
   // route configuration name -> hostname -> entries
   std::map<std::string, std::map<std::string, std::vector<RouteEntry>>> vhosts;
   std::map<const model::HttpRoute*, std::vector<std::pair<const model::ParentRef*, Conditions>>> route_parents;
@@ -509,13 +565,17 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
         const auto& l = *ls.listener;
         if (parent.section_name && *parent.section_name != l.name) continue;
         if (parent.port && *parent.port != l.port) continue;
-        if (!is_http_protocol(l.protocol)) continue;
+        if (!accepts_kind(l, route.ref.kind)) continue;
         section_matched = true;
         if (l.allowed_routes.from == model::AllowedRoutes::From::Same && route.ref.ns != gateway_ref.ns) continue;
         auto hosts = effective_hostnames(l.hostname, route.hostnames);
         if (hosts.empty()) continue;
         attached = true;
         ++ls.attached;
+        if (route.ref.kind == "TCPRoute" || route.ref.kind == "TLSRoute") {
+          l4_attachments[l.port].push_back({&l, &route, hosts});
+          continue;
+        }
         for (const auto& host : hosts)
           for (size_t r = 0; r < route.rules.size(); ++r)
             for (size_t m = 0; m < route.rules[r].matches.size(); ++m) vhosts[route_config_name(l)][host].push_back({&route, r, m});
@@ -533,7 +593,8 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   for (const auto& [port, port_listeners] : by_port) {
     auto listener = empty_listener(port);
     bool has_plain_http = false;
-    bool needs_sni = false;  // the TLS inspector reads SNI for chains matched by server name
+    bool needs_sni = false;
+    bool chains_l4 = false;  // the TLS inspector reads SNI for chains matched by server name
     std::vector<std::pair<std::string, const model::Listener*>> chains;  // route config name, listener
     for (ListenerState* ls : port_listeners) {
       const auto& l = *ls->listener;
@@ -541,16 +602,7 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
         has_plain_http = true;
         chains.emplace_back(route_config_name(l), &l);
       } else if (l.protocol == "HTTPS") {
-        std::vector<const sdk::Secret*> certificates;
-        for (const auto& ref : l.certificate_refs) {
-          const sdk::Secret* secret = t.find_secret(ref);
-          if (!secret) {
-            ls->conditions.set_if_absent("ResolvedRefs", false, "InvalidCertificateRef",
-                                         "Secret " + ref.ns + "/" + ref.name + " not found.");
-            continue;
-          }
-          certificates.push_back(secret);
-        }
+        auto certificates = t.certificates(*ls->listener, ls->conditions);
         if (certificates.empty()) continue;
         auto* chain = listener.add_filter_chains();
         add_http_chain(l.name, *chain);
@@ -558,12 +610,50 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
           chain->mutable_filter_chain_match()->add_server_names(*l.hostname);
           needs_sni = true;
         }
-        add_downstream_tls(certificates, *chain);
+        add_downstream_tls(certificates, /*http=*/true, *chain);
         chains.emplace_back(l.name, &l);
       }
     }
     if (has_plain_http) add_http_chain("listener~" + std::to_string(port), *listener.add_filter_chains());
-    if (chains.empty()) continue;
+    for (const auto& a : l4_attachments[port]) {
+      const bool terminate = a.listener->protocol == "TLS" && a.listener->tls_mode.value_or("Terminate") == "Terminate";
+      std::vector<const sdk::Secret*> certificates;
+      if (terminate) {
+        for (auto& ls : listeners)
+          if (ls.listener == a.listener) certificates = t.certificates(*a.listener, ls.conditions);
+        if (certificates.empty()) continue;
+      }
+      for (size_t i = 0; i < a.route->rules.size(); ++i) {
+        auto* chain = listener.add_filter_chains();
+        const std::string name = "listener~" + std::to_string(port) + "-" + a.route->ref.ns + "." +
+                                 a.route->ref.name + "-rule-" + std::to_string(i);
+        chain->set_name(name);
+        if (a.listener->protocol == "TLS" && !terminate)
+          for (const auto& host : a.hostnames)
+            if (host != "*") {
+              chain->mutable_filter_chain_match()->add_server_names(host);
+              needs_sni = true;
+            }
+        envoy::extensions::filters::network::tcp_proxy::v3::TcpProxy proxy;
+        proxy.set_stat_prefix(name);
+        auto backends = t.resolve_rule(*a.route, a.route->rules[i], route_parents[a.route]);
+        if (backends.size() == 1) {
+          proxy.set_cluster(backends[0].cluster);
+        } else {
+          for (const auto& b : backends) {
+            auto* c = proxy.mutable_weighted_clusters()->add_clusters();
+            c->set_name(b.cluster);
+            c->set_weight(b.weight);
+          }
+        }
+        auto* filter = chain->add_filters();
+        filter->set_name("envoy.filters.network.tcp_proxy");
+        filter->mutable_typed_config()->PackFrom(proxy);
+        if (terminate) add_downstream_tls(certificates, /*http=*/false, *chain);
+        chains_l4 = true;
+      }
+    }
+    if (chains.empty() && !chains_l4) continue;
     // Chains in name order, as kgateway emits them.
     std::sort(listener.mutable_filter_chains()->begin(), listener.mutable_filter_chains()->end(),
               [](const auto& a, const auto& b) { return a.name() < b.name(); });
@@ -653,8 +743,10 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
 
   for (auto& [route, parents] : route_parents) {
     sdk::Value::List parent_list;
+    const bool l4 = route->ref.kind == "TCPRoute" || route->ref.kind == "TLSRoute";
     for (auto& [parent, conditions] : parents) {
-      conditions.set_if_absent("Accepted", true, "Accepted", "Successfully accepted Route");
+      // kgateway leaves the message of an accepted TCP or TLS route empty.
+      conditions.set_if_absent("Accepted", true, "Accepted", l4 ? "" : "Successfully accepted Route");
       conditions.set_if_absent("ResolvedRefs", true, "ResolvedRefs", "Successfully resolved all references");
       conditions.set_if_absent("kgateway.dev/Programmed", true, "Programmed", "Successfully programmed Route");
       sdk::Value p = sdk::Value::Map{};
@@ -665,8 +757,9 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
     }
     sdk::Value status = sdk::Value::Map{};
     status.set("parents", std::move(parent_list));
-    t.out.statuses[route->ref.kind == "GRPCRoute" ? "grpcRoutes" : "httpRoutes"][key_of(route->ref)] =
-        std::move(status);
+    static const std::map<std::string, std::string> sections = {
+        {"HTTPRoute", "httpRoutes"}, {"GRPCRoute", "grpcRoutes"}, {"TCPRoute", "tcpRoutes"}, {"TLSRoute", "tlsRoutes"}};
+    t.out.statuses[sections.at(route->ref.kind)][key_of(route->ref)] = std::move(status);
   }
   (void)settings;
   (void)registry;
