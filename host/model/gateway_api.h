@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +39,7 @@ struct Listener {
   std::optional<std::string> hostname;
   std::optional<std::string> tls_mode;  // Terminate | Passthrough
   std::vector<sdk::ObjectRef> certificate_refs;
+  std::map<std::string, std::string> tls_options;  // tls.options, e.g. kgateway.dev/min-tls-version
   AllowedRoutes allowed_routes;
 };
 

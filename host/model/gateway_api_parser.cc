@@ -161,6 +161,9 @@ Gateway parse_gateway(const sdk::Object& object, sdk::Diagnostics& diag) {
     l.hostname = r["hostname"].string();
     if (auto tls = r["tls"]; tls.present()) {
       l.tls_mode = tls["mode"].string().value_or("Terminate");
+      if (const auto* options = tls["options"].value(); options && options->as_map())
+        for (const auto& [key, value] : *options->as_map())
+          if (const auto* text = value.as_string()) l.tls_options[key] = *text;
       tls["certificateRefs"].each([&](const ValueReader& c) {
         l.certificate_refs.push_back({c["group"].string().value_or(""), c["kind"].string().value_or("Secret"),
                                       c["namespace"].string().value_or(object.ref.ns), c["name"].required_string()});

@@ -5,6 +5,7 @@
 #include "translator/translator.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <optional>
 #include <set>
@@ -361,15 +362,63 @@ void add_http_chain(const std::string& name, envoy::config::listener::v3::Filter
 
 // TLS termination with the certificates a listener references (offering HTTP/2 and HTTP/1.1 when
 // HTTP runs inside).
+// Splits a kgateway TLS option list: items separated by commas or whitespace, with YAML list
+// dashes ("- a - b", as a folded multi-line string reads) dropped.
+std::vector<std::string> option_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::string item;
+  auto flush = [&] {
+    if (!item.empty() && item != "-") out.push_back(item);
+    item.clear();
+  };
+  for (char c : text) {
+    if (c == ',' || std::isspace(static_cast<unsigned char>(c)))
+      flush();
+    else
+      item += c;
+  }
+  flush();
+  return out;
+}
+
+using TlsParameters = envoy::extensions::transport_sockets::tls::v3::TlsParameters;
+std::optional<TlsParameters::TlsProtocol> tls_version(const std::string& v) {
+  if (v == "1.0") return TlsParameters::TLSv1_0;
+  if (v == "1.1") return TlsParameters::TLSv1_1;
+  if (v == "1.2") return TlsParameters::TLSv1_2;
+  if (v == "1.3") return TlsParameters::TLSv1_3;
+  return std::nullopt;
+}
+
 void add_downstream_tls(const std::vector<const sdk::Secret*>& certificates, bool http,
+                        const std::map<std::string, std::string>& options,
                         envoy::config::listener::v3::FilterChain& chain) {
   envoy::extensions::transport_sockets::tls::v3::DownstreamTlsContext tls;
   auto* common = tls.mutable_common_tls_context();
-  if (http) {
+  auto option = [&](const char* key) -> const std::string* {
+    auto it = options.find(std::string("kgateway.dev/") + key);
+    return it == options.end() ? nullptr : &it->second;
+  };
+  if (const auto* alpn = option("alpn-protocols")) {
+    if (*alpn != "allow-empty")
+      for (const auto& p : option_list(*alpn)) common->add_alpn_protocols(p);
+  } else if (http) {
     common->add_alpn_protocols("h2");
     common->add_alpn_protocols("http/1.1");
   }
-  common->mutable_tls_params();
+  auto* params = common->mutable_tls_params();
+  if (const auto* v = option("cipher-suites"))
+    for (const auto& c : option_list(*v)) params->add_cipher_suites(c);
+  if (const auto* v = option("ecdh-curves"))
+    for (const auto& c : option_list(*v)) params->add_ecdh_curves(c);
+  if (const auto* v = option("signature-algorithms"))
+    for (const auto& c : option_list(*v)) params->add_signature_algorithms(c);
+  if (const auto* v = option("min-tls-version"))
+    if (auto version = tls_version(*v)) params->set_tls_minimum_protocol_version(*version);
+  if (const auto* v = option("max-tls-version"))
+    if (auto version = tls_version(*v)) params->set_tls_maximum_protocol_version(*version);
+  if (const auto* v = option("verify-certificate-hash"))
+    for (const auto& h : option_list(*v)) common->mutable_validation_context()->add_verify_certificate_hash(h);
   for (const auto* secret : certificates) {
     auto* cert = common->add_tls_certificates();
     cert->mutable_certificate_chain()->set_inline_bytes(secret->data.at("tls.crt"));
@@ -610,7 +659,7 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
           chain->mutable_filter_chain_match()->add_server_names(*l.hostname);
           needs_sni = true;
         }
-        add_downstream_tls(certificates, /*http=*/true, *chain);
+        add_downstream_tls(certificates, /*http=*/true, l.tls_options, *chain);
         chains.emplace_back(l.name, &l);
       }
     }
@@ -649,7 +698,7 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
         auto* filter = chain->add_filters();
         filter->set_name("envoy.filters.network.tcp_proxy");
         filter->mutable_typed_config()->PackFrom(proxy);
-        if (terminate) add_downstream_tls(certificates, /*http=*/false, *chain);
+        if (terminate) add_downstream_tls(certificates, /*http=*/false, a.listener->tls_options, *chain);
         chains_l4 = true;
       }
     }
