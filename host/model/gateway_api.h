@@ -41,12 +41,23 @@ struct Listener {
   std::vector<sdk::ObjectRef> certificate_refs;
   std::map<std::string, std::string> tls_options;  // tls.options, e.g. kgateway.dev/min-tls-version
   AllowedRoutes allowed_routes;
+  // The ListenerSet that contributes this listener; unset for the Gateway's own.
+  std::optional<sdk::ObjectRef> listener_set;
 };
 
 struct Gateway {
   sdk::ObjectRef ref;
   int64_t creation_timestamp = 0;
   std::string gateway_class;
+  std::vector<Listener> listeners;
+  std::string allowed_listeners = "None";  // spec.allowedListeners.namespaces.from: None | Same | All
+};
+
+// A ListenerSet (or the legacy XListenerSet): listeners a Gateway takes in from another object.
+struct ListenerSet {
+  sdk::ObjectRef ref;
+  int64_t creation_timestamp = 0;
+  ParentRef parent;  // the Gateway
   std::vector<Listener> listeners;
 };
 
@@ -158,6 +169,7 @@ struct Service {
 // Parsers: every problem goes into `diag` with its field path; the result is usable (with
 // defaults) even when errors were found, but callers reject the object when diag has errors.
 Gateway parse_gateway(const sdk::Object& object, sdk::Diagnostics& diag);
+ListenerSet parse_listener_set(const sdk::Object& object, sdk::Diagnostics& diag);
 HttpRoute parse_http_route(const sdk::Object& object, sdk::Diagnostics& diag);
 HttpRoute parse_grpc_route(const sdk::Object& object, sdk::Diagnostics& diag);
 // TCPRoutes and TLSRoutes: parents, hostnames (TLSRoute) and rules with backendRefs only.

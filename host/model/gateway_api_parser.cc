@@ -146,42 +146,70 @@ std::optional<int64_t> parse_duration_ms(const std::string& text) {
   return total;
 }
 
+namespace {
+
+Listener parse_listener(const ValueReader& r, const std::string& ns) {
+  Listener l;
+  l.name = r["name"].required_string();
+  l.protocol = r["protocol"].required_string();
+  l.port = port_in_range(r["port"], r["port"].integer());
+  if (!r["port"].present()) r["port"].error("Required value");
+  l.hostname = r["hostname"].string();
+  if (auto tls = r["tls"]; tls.present()) {
+    l.tls_mode = tls["mode"].string().value_or("Terminate");
+    if (const auto* options = tls["options"].value(); options && options->as_map())
+      for (const auto& [key, value] : *options->as_map())
+        if (const auto* text = value.as_string()) l.tls_options[key] = *text;
+    tls["certificateRefs"].each([&](const ValueReader& c) {
+      l.certificate_refs.push_back({c["group"].string().value_or(""), c["kind"].string().value_or("Secret"),
+                                    c["namespace"].string().value_or(ns), c["name"].required_string()});
+    });
+  }
+  if (auto allowed = r["allowedRoutes"]; allowed.present()) {
+    auto from = allowed["namespaces"]["from"].string().value_or("Same");
+    check_one_of(allowed["namespaces"]["from"], from, {"Same", "All", "Selector"});
+    l.allowed_routes.from = from == "All"        ? AllowedRoutes::From::All
+                            : from == "Selector" ? AllowedRoutes::From::Selector
+                                                 : AllowedRoutes::From::Same;
+    allowed["kinds"].each([&](const ValueReader& k) {
+      l.allowed_routes.kinds.push_back({k["group"].string().value_or(kGatewayGroup), k["kind"].required_string()});
+    });
+  }
+  return l;
+}
+
+}  // namespace
+
 Gateway parse_gateway(const sdk::Object& object, sdk::Diagnostics& diag) {
   Gateway g;
   g.ref = object.ref;
   g.creation_timestamp = object.creation_timestamp;
   auto spec = spec_of(object, diag);
   g.gateway_class = spec["gatewayClassName"].required_string();
-  spec["listeners"].each([&](const ValueReader& r) {
-    Listener l;
-    l.name = r["name"].required_string();
-    l.protocol = r["protocol"].required_string();
-    l.port = port_in_range(r["port"], r["port"].integer());
-    if (!r["port"].present()) r["port"].error("Required value");
-    l.hostname = r["hostname"].string();
-    if (auto tls = r["tls"]; tls.present()) {
-      l.tls_mode = tls["mode"].string().value_or("Terminate");
-      if (const auto* options = tls["options"].value(); options && options->as_map())
-        for (const auto& [key, value] : *options->as_map())
-          if (const auto* text = value.as_string()) l.tls_options[key] = *text;
-      tls["certificateRefs"].each([&](const ValueReader& c) {
-        l.certificate_refs.push_back({c["group"].string().value_or(""), c["kind"].string().value_or("Secret"),
-                                      c["namespace"].string().value_or(object.ref.ns), c["name"].required_string()});
-      });
-    }
-    if (auto allowed = r["allowedRoutes"]; allowed.present()) {
-      auto from = allowed["namespaces"]["from"].string().value_or("Same");
-      check_one_of(allowed["namespaces"]["from"], from, {"Same", "All", "Selector"});
-      l.allowed_routes.from = from == "All"        ? AllowedRoutes::From::All
-                              : from == "Selector" ? AllowedRoutes::From::Selector
-                                                   : AllowedRoutes::From::Same;
-      allowed["kinds"].each([&](const ValueReader& k) {
-        l.allowed_routes.kinds.push_back({k["group"].string().value_or(kGatewayGroup), k["kind"].required_string()});
-      });
-    }
-    g.listeners.push_back(std::move(l));
-  });
+  spec["listeners"].each([&](const ValueReader& r) { g.listeners.push_back(parse_listener(r, object.ref.ns)); });
+  if (auto from = spec["allowedListeners"]["namespaces"]["from"].string()) {
+    check_one_of(spec["allowedListeners"]["namespaces"]["from"], *from, {"None", "Same", "All", "Selector"});
+    g.allowed_listeners = *from;
+  }
   return g;
+}
+
+ListenerSet parse_listener_set(const sdk::Object& object, sdk::Diagnostics& diag) {
+  ListenerSet ls;
+  ls.ref = object.ref;
+  ls.creation_timestamp = object.creation_timestamp;
+  auto spec = spec_of(object, diag);
+  auto parent = spec["parentRef"];
+  ls.parent.group = parent["group"].string().value_or(kGatewayGroup);
+  ls.parent.kind = parent["kind"].string().value_or("Gateway");
+  ls.parent.ns = parent["namespace"].string();
+  ls.parent.name = parent["name"].required_string();
+  spec["listeners"].each([&](const ValueReader& r) {
+    Listener l = parse_listener(r, object.ref.ns);
+    l.listener_set = object.ref;
+    ls.listeners.push_back(std::move(l));
+  });
+  return ls;
 }
 
 namespace {

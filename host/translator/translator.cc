@@ -479,8 +479,10 @@ bool accepts_kind(const model::Listener& l, const std::string& kind) {
 }
 
 // Plain-HTTP listeners share their port's route configuration; an HTTPS listener has its own.
+// A ListenerSet's HTTPS listener is named "<ns>/<set>/<listener>".
 std::string route_config_name(const model::Listener& l) {
-  return l.protocol == "HTTPS" ? l.name : "listener~" + std::to_string(l.port);
+  if (l.protocol != "HTTPS") return "listener~" + std::to_string(l.port);
+  return l.listener_set ? l.listener_set->ns + "/" + l.listener_set->name + "/" + l.name : l.name;
 }
 
 sdk::Value parent_ref_value(const model::ParentRef& p) {
@@ -583,6 +585,23 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   sdk::Diagnostics gateway_diag;
   const model::Gateway gateway = model::parse_gateway(*gateway_object, gateway_diag);
 
+  // ListenerSets that name this Gateway and that it allows in.
+  std::vector<model::ListenerSet> listener_sets;
+  for (const auto& object : input.objects) {
+    const auto& ref = object.ref;
+    const bool standard = ref.group == model::kGatewayGroup && ref.kind == "ListenerSet";
+    const bool legacy = ref.group == "gateway.networking.x-k8s.io" && ref.kind == "XListenerSet";
+    if (!standard && !legacy) continue;
+    sdk::Diagnostics diag;
+    auto ls = model::parse_listener_set(object, diag);
+    if (diag.has_errors() || ls.parent.kind != "Gateway" || ls.parent.name != gateway_ref.name ||
+        ls.parent.ns.value_or(ref.ns) != gateway_ref.ns)
+      continue;
+    const bool allowed = gateway.allowed_listeners == "All" ||
+                         (gateway.allowed_listeners == "Same" && ref.ns == gateway_ref.ns);
+    if (allowed) listener_sets.push_back(std::move(ls));
+  }
+
   // Phase A: attach routes to listeners.
   struct ListenerState {
     const model::Listener* listener;
@@ -591,6 +610,8 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   };
   std::vector<ListenerState> listeners;
   for (const auto& l : gateway.listeners) listeners.push_back({&l});
+  for (const auto& set : listener_sets)
+    for (const auto& l : set.listeners) listeners.push_back({&l});
 
   // port -> TCP/TLS routes attached to its listeners, in route order
   struct L4Attachment {
@@ -604,19 +625,29 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   std::map<const model::HttpRoute*, std::vector<std::pair<const model::ParentRef*, Conditions>>> route_parents;
   for (const auto& route : routes) {
     for (const auto& parent : route.parent_refs) {
-      if (parent.group != model::kGatewayGroup || parent.kind != "Gateway" || parent.name != gateway_ref.name ||
-          parent.ns.value_or(route.ref.ns) != gateway_ref.ns)
+      // A route attaches to the Gateway's own listeners, or to those of one of its ListenerSets.
+      const std::string parent_ns = parent.ns.value_or(route.ref.ns);
+      std::optional<sdk::ObjectRef> via_set;
+      if (parent.kind == "ListenerSet" || parent.kind == "XListenerSet") {
+        for (const auto& set : listener_sets)
+          if (set.ref.name == parent.name && set.ref.ns == parent_ns) via_set = set.ref;
+        if (!via_set) continue;
+      } else if (parent.group != model::kGatewayGroup || parent.kind != "Gateway" || parent.name != gateway_ref.name ||
+                 parent_ns != gateway_ref.ns) {
         continue;
+      }
       auto& [parent_ptr, conditions] = route_parents[&route].emplace_back(&parent, Conditions{});
       bool attached = false;
       bool section_matched = false;
       for (auto& ls : listeners) {
         const auto& l = *ls.listener;
+        if (l.listener_set != via_set) continue;
         if (parent.section_name && *parent.section_name != l.name) continue;
         if (parent.port && *parent.port != l.port) continue;
         if (!accepts_kind(l, route.ref.kind)) continue;
         section_matched = true;
-        if (l.allowed_routes.from == model::AllowedRoutes::From::Same && route.ref.ns != gateway_ref.ns) continue;
+        const std::string& listener_ns = l.listener_set ? l.listener_set->ns : gateway_ref.ns;
+        if (l.allowed_routes.from == model::AllowedRoutes::From::Same && route.ref.ns != listener_ns) continue;
         auto hosts = effective_hostnames(l.hostname, route.hostnames);
         if (hosts.empty()) continue;
         attached = true;
@@ -654,13 +685,13 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
         auto certificates = t.certificates(*ls->listener, ls->conditions);
         if (certificates.empty()) continue;
         auto* chain = listener.add_filter_chains();
-        add_http_chain(l.name, *chain);
+        add_http_chain(route_config_name(l), *chain);
         if (l.hostname) {
           chain->mutable_filter_chain_match()->add_server_names(*l.hostname);
           needs_sni = true;
         }
         add_downstream_tls(certificates, /*http=*/true, l.tls_options, *chain);
-        chains.emplace_back(l.name, &l);
+        chains.emplace_back(route_config_name(l), &l);
       }
     }
     if (has_plain_http) add_http_chain("listener~" + std::to_string(port), *listener.add_filter_chains());
@@ -752,6 +783,7 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   // Status.
   std::vector<std::string> not_programmed;
   sdk::Value::List listener_status;
+  std::map<sdk::ObjectRef, sdk::Value::List> set_listener_status;
   for (auto& ls : listeners) {
     const auto& l = *ls.listener;
     if (!is_http_protocol(l.protocol) && ls.attached == 0) {
@@ -774,7 +806,10 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
       kinds.push_back(std::move(k));
     }
     v.set("supportedKinds", std::move(kinds));
-    listener_status.push_back(std::move(v));
+    if (l.listener_set)
+      set_listener_status[*l.listener_set].push_back(std::move(v));
+    else
+      listener_status.push_back(std::move(v));
   }
   Conditions gw;
   if (!not_programmed.empty()) {
@@ -786,7 +821,17 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   gw.set_if_absent("Programmed", true, "Programmed", "Successfully programmed Gateway");
   gw.set_if_absent("ResolvedRefs", true, "ResolvedRefs", "Successfully resolved all Gateway references");
   sdk::Value gw_status = sdk::Value::Map{};
+  if (!listener_sets.empty()) gw_status.set("attachedListenerSets", static_cast<int64_t>(listener_sets.size()));
   gw_status.set("conditions", gw.to_value());
+  for (const auto& set : listener_sets) {
+    Conditions conditions;
+    conditions.set_if_absent("Accepted", true, "Accepted", "Successfully accepted ListenerSet");
+    conditions.set_if_absent("Programmed", true, "Programmed", "Successfully programmed ListenerSet");
+    sdk::Value status = sdk::Value::Map{};
+    status.set("conditions", conditions.to_value());
+    status.set("listeners", std::move(set_listener_status[set.ref]));
+    t.out.statuses["listenerSets"][key_of(set.ref)] = std::move(status);
+  }
   gw_status.set("listeners", std::move(listener_status));
   t.out.statuses["gateways"][key_of(gateway_ref)] = std::move(gw_status);
 
