@@ -28,6 +28,7 @@ namespace {
 using HCM = envoy::extensions::filters::network::http_connection_manager::v3::HttpConnectionManager;
 constexpr const char* kBlackholeCluster = "blackhole-cluster";
 constexpr const char* kKgatewayGroup = "gateway.kgateway.dev";
+constexpr const char* kRefNotPermitted = "Reference not permitted by ReferenceGrant.";
 
 // What a built-in or plugin backend type sees while it builds a cluster.
 class BackendContext final : public sdk::TranslationContext, public sdk::HostApi {
@@ -133,6 +134,28 @@ struct Translation {
   Output out;
 
   const plugins::ExtensionRegistry& registry;
+  const config::TranslationSettings& settings;
+  // ReferenceGrants by namespace: (from group/kind/namespace) -> (to group/kind/name, "" = any)
+  struct Grant {
+    sdk::GroupKind from;
+    std::string from_ns;
+    sdk::GroupKind to;
+    std::string to_name;
+  };
+  std::multimap<std::string, Grant> grants;
+
+  // Whether an object of `from` in `from_ns` may refer to `to` (its namespace and name in `to`).
+  bool permitted(const sdk::GroupKind& from, const std::string& from_ns, const sdk::ObjectRef& to) const {
+    if (from_ns == to.ns || settings.reference_grant_mode == config::ReferenceGrantMode::Off) return true;
+    auto [begin, end] = grants.equal_range(to.ns);
+    for (auto it = begin; it != end; ++it) {
+      const Grant& g = it->second;
+      if (g.from == from && g.from_ns == from_ns && g.to.group == to.group && g.to.kind == to.kind &&
+          (g.to_name.empty() || g.to_name == to.name))
+        return true;
+    }
+    return false;
+  }
   std::map<std::string, model::Service> services;            // "ns/name"
   std::map<std::string, sdk::Secret> secrets;                 // "ns/name"
   std::map<std::string, const sdk::Object*> backends;         // kgateway Backends, "ns/name"
@@ -150,6 +173,10 @@ struct Translation {
   // Resolves a backendRef; on failure returns the blackhole cluster and a ResolvedRefs message.
   ResolvedBackend resolve(const model::HttpRoute& route, const model::BackendRef& ref, std::string& error) {
     const std::string ns = ref.ns.value_or(route.ref.ns);
+    if (!permitted({route.ref.group, route.ref.kind}, route.ref.ns, {ref.group, ref.kind, ns, ref.name})) {
+      error = kRefNotPermitted;
+      return {kBlackholeCluster, ref.weight};
+    }
     if (ref.group == kKgatewayGroup && ref.kind == "Backend") {
       if (!backends.count(ns + "/" + ref.name)) {
         error = "Backend " + ns + "/" + ref.name + " not found";
@@ -185,9 +212,20 @@ struct Translation {
   }
 
   // The certificate Secrets of a listener; each missing one is reported on the listener.
-  std::vector<const sdk::Secret*> certificates(const model::Listener& l, Conditions& conditions) const {
+  std::vector<const sdk::Secret*> certificates(const model::Listener& l, Conditions& conditions,
+                                               std::optional<std::string>& not_programmed) const {
     std::vector<const sdk::Secret*> out;
     for (const auto& ref : l.certificate_refs) {
+      const sdk::GroupKind owner = l.listener_set ? sdk::GroupKind{l.listener_set->group, l.listener_set->kind}
+                                                  : sdk::GroupKind{model::kGatewayGroup, "Gateway"};
+      const std::string owner_ns = l.listener_set ? l.listener_set->ns : gateway_ref.ns;
+      if (!permitted(owner, owner_ns, ref)) {
+        conditions.set_if_absent("ResolvedRefs", false, "RefNotPermitted", kRefNotPermitted);
+        conditions.set_if_absent("Programmed", false, "Invalid", kRefNotPermitted);
+        conditions.set_if_absent("Accepted", false, "Invalid", kRefNotPermitted);
+        not_programmed = kRefNotPermitted;
+        continue;
+      }
       if (const sdk::Secret* secret = find_secret(ref))
         out.push_back(secret);
       else
@@ -239,7 +277,9 @@ struct Translation {
     for (const auto& ref : rule.backend_refs) {
       std::string error;
       auto b = resolve(route, ref, error);
-      if (!error.empty()) parent_conditions.set_if_absent("ResolvedRefs", false, "BackendNotFound", error);
+      if (!error.empty())
+        parent_conditions.set_if_absent("ResolvedRefs", false,
+                                        error == kRefNotPermitted ? "RefNotPermitted" : "BackendNotFound", error);
       backends.push_back(std::move(b));
     }
     auto* action = out.mutable_route();
@@ -553,7 +593,7 @@ sdk::Value policy_status_for_gateway(const sdk::ObjectRef& gateway) {
 
 Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
                          const config::TranslationSettings& settings, const plugins::ExtensionRegistry& registry) {
-  Translation t{input, gateway_ref, {}, registry};
+  Translation t{input, gateway_ref, {}, registry, settings};
   const sdk::Object* gateway_object = nullptr;
   std::vector<model::HttpRoute> routes;
   for (const auto& object : input.objects) {
@@ -568,6 +608,19 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
     } else if (ref.group == model::kGatewayGroup && (ref.kind == "TCPRoute" || ref.kind == "TLSRoute")) {
       auto route = model::parse_l4_route(object, diag);
       if (!diag.has_errors()) routes.push_back(std::move(route));
+    } else if (ref.group == model::kGatewayGroup && ref.kind == "ReferenceGrant") {
+      auto spec = model::ValueReader(&object.body, "", diag)["spec"];
+      std::vector<std::pair<sdk::GroupKind, std::string>> from;
+      spec["from"].each([&](const model::ValueReader& f) {
+        from.push_back({{f["group"].string().value_or(""), f["kind"].string().value_or("")},
+                        f["namespace"].string().value_or("")});
+      });
+      spec["to"].each([&](const model::ValueReader& to) {
+        for (const auto& [gk, ns] : from)
+          t.grants.emplace(ref.ns, Translation::Grant{gk, ns,
+                                                      {to["group"].string().value_or(""), to["kind"].string().value_or("")},
+                                                      to["name"].string().value_or("")});
+      });
     } else if (ref.group == kKgatewayGroup && ref.kind == "Backend") {
       t.backends.emplace(key_of(ref), &object);
     } else if (ref.group == kKgatewayGroup && ref.kind == "DirectResponse") {
@@ -607,6 +660,7 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
     const model::Listener* listener;
     int64_t attached = 0;
     Conditions conditions;
+    std::optional<std::string> not_programmed;  // why, when the listener cannot be programmed
   };
   std::vector<ListenerState> listeners;
   for (const auto& l : gateway.listeners) listeners.push_back({&l});
@@ -682,7 +736,7 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
         has_plain_http = true;
         chains.emplace_back(route_config_name(l), &l);
       } else if (l.protocol == "HTTPS") {
-        auto certificates = t.certificates(*ls->listener, ls->conditions);
+        auto certificates = t.certificates(*ls->listener, ls->conditions, ls->not_programmed);
         if (certificates.empty()) continue;
         auto* chain = listener.add_filter_chains();
         add_http_chain(route_config_name(l), *chain);
@@ -700,7 +754,7 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
       std::vector<const sdk::Secret*> certificates;
       if (terminate) {
         for (auto& ls : listeners)
-          if (ls.listener == a.listener) certificates = t.certificates(*a.listener, ls.conditions);
+          if (ls.listener == a.listener) certificates = t.certificates(*a.listener, ls.conditions, ls.not_programmed);
         if (certificates.empty()) continue;
       }
       for (size_t i = 0; i < a.route->rules.size(); ++i) {
@@ -781,15 +835,16 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   }
 
   // Status.
-  std::vector<std::string> not_programmed;
+  std::map<std::optional<sdk::ObjectRef>, std::vector<std::string>> not_programmed;  // by owner (set or Gateway)
   sdk::Value::List listener_status;
   std::map<sdk::ObjectRef, sdk::Value::List> set_listener_status;
   for (auto& ls : listeners) {
     const auto& l = *ls.listener;
     if (!is_http_protocol(l.protocol) && ls.attached == 0) {
       ls.conditions.set_if_absent("Programmed", false, "Invalid", "TCP/TLS listener has no valid backends or routes");
-      not_programmed.push_back(l.name + ": TCP/TLS listener has no valid backends or routes");
+      ls.not_programmed = "TCP/TLS listener has no valid backends or routes";
     }
+    if (ls.not_programmed) not_programmed[l.listener_set].push_back(l.name + ": " + *ls.not_programmed);
     ls.conditions.set_if_absent("Accepted", true, "Accepted", "Successfully accepted Listener");
     ls.conditions.set_if_absent("Conflicted", false, "NoConflicts", "Successfully verified that Listener has no conflicts");
     ls.conditions.set_if_absent("ResolvedRefs", true, "ResolvedRefs", "Successfully resolved all references");
@@ -812,11 +867,14 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
       listener_status.push_back(std::move(v));
   }
   Conditions gw;
-  if (!not_programmed.empty()) {
+  auto listeners_not_valid = [&](const std::optional<sdk::ObjectRef>& owner, Conditions& conditions) {
+    const auto& reasons = not_programmed[owner];
+    if (reasons.empty()) return;
     std::string message = "Some listeners are not programmed: ";
-    for (size_t i = 0; i < not_programmed.size(); ++i) message += (i ? "; " : "") + not_programmed[i];
-    gw.set_if_absent("Accepted", true, "ListenersNotValid", message);
-  }
+    for (size_t i = 0; i < reasons.size(); ++i) message += (i ? "; " : "") + reasons[i];
+    conditions.set_if_absent("Accepted", true, "ListenersNotValid", message);
+  };
+  listeners_not_valid(std::nullopt, gw);
   gw.set_if_absent("Accepted", true, "Accepted", "Successfully accepted Gateway");
   gw.set_if_absent("Programmed", true, "Programmed", "Successfully programmed Gateway");
   gw.set_if_absent("ResolvedRefs", true, "ResolvedRefs", "Successfully resolved all Gateway references");
@@ -825,6 +883,7 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   gw_status.set("conditions", gw.to_value());
   for (const auto& set : listener_sets) {
     Conditions conditions;
+    listeners_not_valid(set.ref, conditions);
     conditions.set_if_absent("Accepted", true, "Accepted", "Successfully accepted ListenerSet");
     conditions.set_if_absent("Programmed", true, "Programmed", "Successfully programmed ListenerSet");
     sdk::Value status = sdk::Value::Map{};
