@@ -28,6 +28,8 @@ namespace {
 using HCM = envoy::extensions::filters::network::http_connection_manager::v3::HttpConnectionManager;
 constexpr const char* kBlackholeCluster = "blackhole-cluster";
 constexpr const char* kKgatewayGroup = "gateway.kgateway.dev";
+// Ports the proxy itself uses (its metrics endpoint).
+const std::set<int32_t> kReservedPorts = {9091};
 constexpr const char* kRefNotPermitted = "Reference not permitted by ReferenceGrant.";
 
 // What a built-in or plugin backend type sees while it builds a cluster.
@@ -661,11 +663,23 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
     int64_t attached = 0;
     Conditions conditions;
     std::optional<std::string> not_programmed;  // why, when the listener cannot be programmed
+    bool invalid = false;                        // rejected outright: nothing attaches, nothing is built
   };
   std::vector<ListenerState> listeners;
   for (const auto& l : gateway.listeners) listeners.push_back({&l});
   for (const auto& set : listener_sets)
     for (const auto& l : set.listeners) listeners.push_back({&l});
+  for (auto& ls : listeners) {
+    // The proxy's own ports cannot be taken by a listener.
+    if (kReservedPorts.count(ls.listener->port)) {
+      const std::string why = "invalid port " + std::to_string(ls.listener->port) + " in listener: port is reserved";
+      ls.conditions.set_if_absent("Conflicted", true, "Invalid", why);
+      ls.conditions.set_if_absent("Accepted", false, "Invalid", why);
+      ls.conditions.set_if_absent("Programmed", false, "Invalid", why);
+      ls.not_programmed = why;
+      ls.invalid = true;
+    }
+  }
 
   // port -> TCP/TLS routes attached to its listeners, in route order
   struct L4Attachment {
@@ -695,7 +709,7 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
       bool section_matched = false;
       for (auto& ls : listeners) {
         const auto& l = *ls.listener;
-        if (l.listener_set != via_set) continue;
+        if (ls.invalid || l.listener_set != via_set) continue;
         if (parent.section_name && *parent.section_name != l.name) continue;
         if (parent.port && *parent.port != l.port) continue;
         if (!accepts_kind(l, route.ref.kind)) continue;
@@ -723,7 +737,8 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   // Phase B: Envoy resources. One listener per port; on it one filter chain for all plain-HTTP
   // Gateway listeners, and one per HTTPS listener, selected by SNI when it has a hostname.
   std::map<int32_t, std::vector<ListenerState*>> by_port;
-  for (auto& ls : listeners) by_port[ls.listener->port].push_back(&ls);
+  for (auto& ls : listeners)
+    if (!ls.invalid) by_port[ls.listener->port].push_back(&ls);
   for (const auto& [port, port_listeners] : by_port) {
     auto listener = empty_listener(port);
     bool has_plain_http = false;
@@ -875,6 +890,9 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
     conditions.set_if_absent("Accepted", true, "ListenersNotValid", message);
   };
   listeners_not_valid(std::nullopt, gw);
+  if (std::all_of(listeners.begin(), listeners.end(), [](const ListenerState& ls) { return ls.invalid; }) &&
+      !listeners.empty())
+    gw.set_if_absent("Programmed", false, "Invalid", "");
   gw.set_if_absent("Accepted", true, "Accepted", "Successfully accepted Gateway");
   gw.set_if_absent("Programmed", true, "Programmed", "Successfully programmed Gateway");
   gw.set_if_absent("ResolvedRefs", true, "ResolvedRefs", "Successfully resolved all Gateway references");
