@@ -31,6 +31,14 @@ constexpr const char* kKgatewayGroup = "gateway.kgateway.dev";
 // Ports the proxy itself uses (its metrics endpoint).
 const std::set<int32_t> kReservedPorts = {9091};
 constexpr const char* kRefNotPermitted = "Reference not permitted by ReferenceGrant.";
+constexpr const char* kUnknownBackendKind = "unknown backend kind";
+
+void set_resolved_refs_error(const std::string& error, Conditions& conditions) {
+  const char* reason = error == kRefNotPermitted     ? "RefNotPermitted"
+                       : error == kUnknownBackendKind ? "InvalidKind"
+                                                      : "BackendNotFound";
+  conditions.set_if_absent("ResolvedRefs", false, reason, error);
+}
 
 // What a built-in or plugin backend type sees while it builds a cluster.
 class BackendContext final : public sdk::TranslationContext, public sdk::HostApi {
@@ -75,6 +83,8 @@ bool is_http_protocol(const std::string& p) { return p == "HTTP" || p == "HTTPS"
 std::vector<sdk::GroupKind> supported_kinds(const model::Listener& l) {
   if (is_http_protocol(l.protocol)) return {{model::kGatewayGroup, "HTTPRoute"}, {model::kGatewayGroup, "GRPCRoute"}};
   if (l.protocol == "TCP") return {{model::kGatewayGroup, "TCPRoute"}};
+  if (l.protocol == "TLS" && l.tls_mode.value_or("Terminate") == "Terminate")
+    return {{model::kGatewayGroup, "TLSRoute"}, {model::kGatewayGroup, "TCPRoute"}};
   if (l.protocol == "TLS") return {{model::kGatewayGroup, "TLSRoute"}};
   return {};
 }
@@ -128,6 +138,7 @@ void build_match(const model::HttpRouteMatch& m, envoy::config::route::v3::Route
 struct ResolvedBackend {
   std::string cluster;
   int32_t weight = 1;
+  std::optional<std::string> app_protocol;  // of the Service port or Static Backend
 };
 
 struct Translation {
@@ -169,8 +180,6 @@ struct Translation {
     if (it == secrets.end() || !it->second.data.count("tls.crt") || !it->second.data.count("tls.key")) return nullptr;
     return &it->second;
   }
-  // kube_<ns>_<svc>_<port> -> the Service port's appProtocol
-  std::map<std::string, std::optional<std::string>> clusters_needed;
 
   // Resolves a backendRef; on failure returns the blackhole cluster and a ResolvedRefs message.
   ResolvedBackend resolve(const model::HttpRoute& route, const model::BackendRef& ref, std::string& error) {
@@ -190,10 +199,14 @@ struct Translation {
                 "own port configuration";
         return {kBlackholeCluster, ref.weight};
       }
-      return {"backend_" + ns + "_" + ref.name + "_0", ref.weight};
+      std::optional<std::string> app_protocol;
+      if (const sdk::Value* spec = backends.at(ns + "/" + ref.name)->spec())
+        if (const auto* st = spec->find("static"))
+          if (const auto* ap = st->find("appProtocol"); ap && ap->as_string()) app_protocol = *ap->as_string();
+      return {"backend_" + ns + "_" + ref.name + "_0", ref.weight, app_protocol};
     }
     if (!ref.group.empty() || ref.kind != "Service") {
-      error = "unsupported backend kind " + ref.kind;
+      error = kUnknownBackendKind;
       return {kBlackholeCluster, ref.weight};
     }
     auto it = services.find(ns + "/" + ref.name);
@@ -209,8 +222,7 @@ struct Translation {
     std::optional<std::string> app_protocol;
     for (const auto& p : it->second.ports)
       if (p.port == *ref.port) app_protocol = p.app_protocol;
-    clusters_needed.emplace(cluster, app_protocol);
-    return {cluster, ref.weight};
+    return {cluster, ref.weight, app_protocol};
   }
 
   // The certificate Secrets of a listener; each missing one is reported on the listener.
@@ -246,10 +258,8 @@ struct Translation {
       auto b = resolve(route, ref, error);
       if (!error.empty())
         for (auto& [parent, conditions] : parents) {
-          const bool kind_error = error.rfind("unsupported backend kind", 0) == 0;
           conditions.set_if_absent("Accepted", true, "Accepted", "");
-          conditions.set_if_absent("ResolvedRefs", false, kind_error ? "InvalidKind" : "BackendNotFound",
-                                   kind_error ? "unknown backend kind" : error);
+          set_resolved_refs_error(error, conditions);
         }
       out.push_back(std::move(b));
     }
@@ -279,9 +289,7 @@ struct Translation {
     for (const auto& ref : rule.backend_refs) {
       std::string error;
       auto b = resolve(route, ref, error);
-      if (!error.empty())
-        parent_conditions.set_if_absent("ResolvedRefs", false,
-                                        error == kRefNotPermitted ? "RefNotPermitted" : "BackendNotFound", error);
+      if (!error.empty()) set_resolved_refs_error(error, parent_conditions);
       backends.push_back(std::move(b));
     }
     auto* action = out.mutable_route();
@@ -296,6 +304,9 @@ struct Translation {
       }
     }
     action->set_cluster_not_found_response_code(envoy::config::route::v3::RouteAction::INTERNAL_SERVER_ERROR);
+    if (std::any_of(backends.begin(), backends.end(),
+                    [](const ResolvedBackend& b) { return b.app_protocol == "kubernetes.io/ws"; }))
+      action->add_upgrade_configs()->set_upgrade_type("websocket");
     for (const auto& f : rule.filters)
       if (f.url_rewrite) apply_url_rewrite(*f.url_rewrite, *action);
     apply_timeouts(rule, *action);
@@ -777,7 +788,7 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
         const std::string name = "listener~" + std::to_string(port) + "-" + a.route->ref.ns + "." +
                                  a.route->ref.name + "-rule-" + std::to_string(i);
         chain->set_name(name);
-        if (a.listener->protocol == "TLS" && !terminate)
+        if (a.route->ref.kind == "TLSRoute")
           for (const auto& host : a.hostnames)
             if (host != "*") {
               chain->mutable_filter_chain_match()->add_server_names(host);
@@ -840,7 +851,11 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
     }
   }
   std::sort(t.out.routes.begin(), t.out.routes.end(), [](const auto& a, const auto& b) { return a.name() < b.name(); });
-  for (const auto& [name, app_protocol] : t.clusters_needed) t.out.clusters.push_back(eds_cluster(name, app_protocol));
+  // Every Service port in scope is a cluster, referenced or not, as in kgateway.
+  for (const auto& [key, service] : t.services)
+    for (const auto& port : service.ports)
+      t.out.clusters.push_back(eds_cluster(
+          "kube_" + service.ref.ns + "_" + service.ref.name + "_" + std::to_string(port.port), port.app_protocol));
   translate_backends(t);
   std::sort(t.out.clusters.begin(), t.out.clusters.end(), [](const auto& a, const auto& b) { return a.name() < b.name(); });
   for (const auto& key : t.direct_responses_used) {
