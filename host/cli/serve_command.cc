@@ -7,14 +7,19 @@
 #include "cli/commands.h"
 #include "config/config.h"
 #include "logging/logging.h"
+#include "builtin/builtin_extensions.h"
 #include "plugins/configured_plugins.h"
+#include "serve/control_loop.h"
+#include "sources/dir_source.h"
 
 namespace kgw::cli {
 namespace {
 
 const char* const kUsage = R"(usage: kgw serve [--config FILE] [--log-level LEVEL] [--log-format text|json] [--plugin-dir DIR]
 
-Runs the control plane until SIGTERM or SIGINT.
+Runs the control plane until SIGTERM or SIGINT: watches the manifests of [source] paths,
+translates every Gateway of kgateway's GatewayClasses, and writes each object's status to
+[source] status_dir when set.
 
   --config FILE      the TOML configuration (default: conf/kgw.toml in the working directory,
                      else the project's own conf/kgw.toml)
@@ -23,7 +28,8 @@ Runs the control plane until SIGTERM or SIGINT.
   --plugin-dir DIR   where plugins without a `path` are found (default: $KGW_PLUGIN_DIR, else
                      plugins/ next to the kgw executable)
 
-Exits 2 without starting when the configuration is invalid or a required plugin is refused.
+Exits 2 without starting when the configuration is invalid or a required plugin is refused, 1
+when the source cannot be watched.
 )";
 
 std::filesystem::path default_config() {
@@ -93,6 +99,7 @@ int serve_command(int argc, char** argv, int first) {
       args->get("--plugin-dir") ? std::filesystem::path(*args->get("--plugin-dir")) : plugins::default_plugin_dir();
   plugins::PluginLoader loader;
   plugins::ExtensionRegistry registry;
+  builtin::register_builtin_extensions(registry);
   auto plugin_set = plugins::load_configured_plugins(cfg, plugin_dir, loader, registry);
   if (plugin_set.fatal) {
     for (const auto& e : plugin_set.errors) std::fprintf(stderr, "kgw serve: %s\n", e.c_str());
@@ -100,11 +107,29 @@ int serve_command(int argc, char** argv, int first) {
     return kExitUsage;
   }
   log->info("{} plugin(s) loaded, {} refused", plugin_set.loaded.size(), plugin_set.errors.size());
-  log->info("serving; send SIGTERM or SIGINT to stop");
+
+  serve::ControlLoopOptions loop_options;
+  loop_options.settings = cfg.translation;
+  loop_options.status_dir = cfg.source.status_dir;
+  loop_options.on_ready = [log] { log->info("serving; send SIGTERM or SIGINT to stop"); };
+  serve::ControlLoop loop(std::move(loop_options), registry);
+  if (auto status = loop.start(); !status) {
+    std::fprintf(stderr, "kgw serve: %s\n", status.message().c_str());
+    return kExitRuntime;
+  }
+  sources::DirSource source(sources::DirSourceOptions{cfg.source.paths});
+  if (auto status = source.start(loop.consumer()); !status) {
+    std::fprintf(stderr, "kgw serve: %s\n", status.message().c_str());
+    loop.stop();
+    return kExitRuntime;
+  }
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   log->info("received {}, shutting down", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+  // The source first, so no update arrives at a stopped loop.
+  source.stop();
+  loop.stop();
   log->info("stopped");
   return kExitOk;
 }

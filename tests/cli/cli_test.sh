@@ -131,6 +131,8 @@ expect_in "$work/optional.log" '"msg":"received SIGTERM, shutting down"'
 [ "$(cat "$work/default.log.rc")" = 0 ] || fail "default serve did not exit 0: $(cat "$work/default.log")"
 for p in backend-aws filters ai-mcp-a2a; do expect_in "$work/default.log" "loaded plugin $p 0.1.0"; done
 expect_in "$work/default.log" "3 plugin(s) loaded, 0 refused"
+# The example Gateway is translated before the "serving" line.
+expect_in "$work/default.log" "ready: 1 Gateway(s) translated"
 
 if [ "$failures" -gt 0 ]; then
   echo "$failures check(s) failed"

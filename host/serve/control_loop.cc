@@ -1,0 +1,211 @@
+#include "serve/control_loop.h"
+
+#include <exception>
+#include <set>
+#include <system_error>
+
+#include "logging/logging.h"
+#include "serve/gateway_selection.h"
+#include "translator/translator.h"
+
+namespace kgw::serve {
+namespace {
+
+double ms_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Sets or clears a file's entry; returns whether it changed.
+bool set_file_errors(std::map<std::string, std::vector<sources::ParseError>>& map, const std::string& file,
+                     const std::vector<sources::ParseError>& errors) {
+  auto it = map.find(file);
+  if (errors.empty()) {
+    if (it == map.end()) return false;
+    map.erase(it);
+    return true;
+  }
+  if (it != map.end() && it->second == errors) return false;
+  map[file] = errors;
+  return true;
+}
+
+void report(const StatusWriter::Result& result, const std::filesystem::path& dir) {
+  auto log = logging::get("status");
+  for (const auto& e : result.status.errors()) log->warn("{}", e.to_string());
+  if (result.written || result.removed)
+    log->debug("{} status file(s) written, {} removed in {}", result.written, result.removed, dir.string());
+}
+
+}  // namespace
+
+ControlLoop::ControlLoop(ControlLoopOptions options, const plugins::ExtensionRegistry& registry)
+    : options_(std::move(options)), registry_(registry), outputs_(std::make_shared<const GatewayOutputs>()) {
+  if (options_.status_dir) status_writer_.emplace(*options_.status_dir, status_directories());
+}
+
+ControlLoop::~ControlLoop() { stop(); }
+
+sdk::Status ControlLoop::start() {
+  if (thread_.joinable()) return sdk::Status::error("the control loop is already started");
+  try {
+    thread_ = std::thread([this] { run(); });
+  } catch (const std::system_error& e) {
+    return sdk::Status::error(std::string("cannot start the control loop thread: ") + e.what());
+  }
+  return sdk::Status::ok();
+}
+
+void ControlLoop::stop() {
+  if (!thread_.joinable()) return;
+  queue_.close();
+  thread_.join();
+}
+
+void ControlLoop::submit(sources::SourceUpdate update) { queue_.push(std::move(update)); }
+
+sources::DirSource::Callback ControlLoop::consumer() {
+  return [this](sources::SourceUpdate update) { submit(std::move(update)); };
+}
+
+std::shared_ptr<const translator::Output> ControlLoop::snapshot(const sdk::ObjectRef& gateway) const {
+  std::shared_ptr<const GatewayOutputs> outputs = outputs_.load();
+  auto it = outputs->find(gateway);
+  return it == outputs->end() ? nullptr : it->second;
+}
+
+std::shared_ptr<const GatewayOutputs> ControlLoop::snapshots() const { return outputs_.load(); }
+
+bool ControlLoop::wait_ready(std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(ready_mu_);
+  return ready_cv_.wait_for(lock, timeout, [this] { return ready_.load(); });
+}
+
+FileErrors ControlLoop::file_errors() const {
+  std::lock_guard lock(errors_mu_);
+  return errors_;
+}
+
+void ControlLoop::run() {
+  while (auto update = queue_.take()) {
+    try {
+      process(std::move(*update));
+    } catch (const std::exception& e) {
+      // Nothing is published from a failed pass: readers keep the last good outputs.
+      logging::get("serve")->error("processing an update failed: {}", e.what());
+    }
+    ++processed_;
+  }
+}
+
+void ControlLoop::process(sources::SourceUpdate update) {
+  auto log = logging::get("serve");
+  const auto started = std::chrono::steady_clock::now();
+  const bool full = !ready_.load();
+  const auto source_errors = std::move(update.errors);
+  const store::ChangeSet changes = store_.apply(std::move(update));
+  const std::set<std::string> error_files = update_errors(source_errors, changes);
+
+  store::AffectedGateways affected;
+  if (full) {
+    for (const auto& gateway : store_.gateways()) affected.gateways.insert(gateway);
+    affected.all = true;
+  } else {
+    affected = store_.affected_gateways(changes);
+  }
+
+  const std::shared_ptr<const GatewayOutputs> before = outputs_.load();
+  auto outputs = std::make_shared<GatewayOutputs>(*before);
+  std::set<sdk::ObjectRef> changed;  // Gateways translated again or dropped
+  size_t translated = 0, dropped = 0;
+  std::optional<translator::Input> input;  // built once, only when some Gateway needs it
+  for (const auto& gateway : affected.gateways) {
+    const store::StoredObject* stored = store_.find(gateway);
+    if (!stored || !is_managed(*stored->object, store_)) {
+      if (outputs->erase(gateway)) {
+        ++dropped;
+        changed.insert(gateway);
+      }
+      continue;
+    }
+    if (!input) {
+      input = translator::Input{store_.all_objects(), {}};
+      input->find_secret = [this](std::string_view ns, std::string_view name) { return store_.find_secret(ns, name); };
+    }
+    try {
+      (*outputs)[gateway] = std::make_shared<const translator::Output>(
+          translator::translate_gateway(*input, gateway, options_.settings, registry_));
+      ++translated;
+      changed.insert(gateway);
+    } catch (const std::exception& e) {
+      log->error("translating Gateway {}/{} failed: {}; its last good configuration stays", gateway.ns, gateway.name,
+                 e.what());
+    }
+  }
+  if (!changed.empty()) outputs_.store(std::move(outputs));
+  if (full)
+    write_all_status();
+  else if (!changed.empty() || !error_files.empty())
+    write_status_changes(*before, changed, error_files);
+
+  log->debug("{} object(s) and {} Secret(s) changed; {} Gateway(s) affected{}, {} translated, {} dropped in {:.1f} ms",
+             changes.objects.size(), changes.secrets.size(), affected.gateways.size(), affected.all ? " (all)" : "",
+             translated, dropped, ms_since(started));
+  if (full) {
+    log->info("ready: {} Gateway(s) translated from {} object(s) in {:.1f} ms", translated, store_.size(),
+              ms_since(started));
+    // The callback runs before waiters are released, so whoever sees ready also sees its effects.
+    if (options_.on_ready) options_.on_ready();
+    {
+      std::lock_guard lock(ready_mu_);
+      ready_.store(true);
+    }
+    ready_cv_.notify_all();
+  }
+}
+
+// Folds the update's file errors into the loop's; returns the files whose errors changed.
+std::set<std::string> ControlLoop::update_errors(const FileErrors& source_errors, const store::ChangeSet& changes) {
+  auto log = logging::get("serve");
+  std::set<std::string> files;
+  for (const auto& [file, errors] : source_errors)
+    if (set_file_errors(source_errors_, file, errors)) files.insert(file);
+  for (const auto& [file, errors] : changes.invalid)
+    if (set_file_errors(object_errors_, file, errors)) files.insert(file);
+  if (files.empty()) return files;
+  std::lock_guard lock(errors_mu_);
+  for (const auto& file : files) {
+    std::vector<sources::ParseError> all;
+    if (auto it = source_errors_.find(file); it != source_errors_.end()) all = it->second;
+    if (auto it = object_errors_.find(file); it != object_errors_.end())
+      all.insert(all.end(), it->second.begin(), it->second.end());
+    // The source and the store log each error with its position; here only the outcome.
+    if (all.empty()) {
+      if (errors_.erase(file)) log->info("{}: no errors any more", file);
+    } else {
+      errors_[file] = std::move(all);
+    }
+  }
+  return files;
+}
+
+void ControlLoop::write_all_status() {
+  if (!status_writer_) return;
+  const auto files = status_files(merge_statuses(*outputs_.load()), file_errors());
+  report(status_writer_->sync(files), status_writer_->dir());
+}
+
+// Rewrites only what this update can have changed: the objects the re-translated or dropped
+// Gateways reported on, and the error files of the files whose errors changed.
+void ControlLoop::write_status_changes(const GatewayOutputs& before, const std::set<sdk::ObjectRef>& gateways,
+                                       const std::set<std::string>& error_files) {
+  if (!status_writer_) return;
+  StatusFileChanges changes = status_file_changes(before, *outputs_.load(), gateways);
+  const FileErrors errors = file_errors();
+  for (const auto& file : error_files) {
+    auto it = errors.find(file);
+    changes[errors_path(file)] = it == errors.end() ? std::nullopt : std::optional(render_errors(file, it->second));
+  }
+  report(status_writer_->update(changes), status_writer_->dir());
+}
+
+}  // namespace kgw::serve

@@ -1,0 +1,110 @@
+// The running heart of `kgw serve`: source updates in, per-Gateway translations and status out.
+//
+// On its own thread the loop takes the pending update (updates that arrived meanwhile are
+// coalesced into it), applies it to the store, translates again every affected Gateway that
+// kgateway's controller owns (gateway_selection.h), drops the output of Gateways that are gone or
+// no longer owned, and publishes the new set of outputs by swapping a pointer: readers of
+// snapshot() never wait for a translation. Then it brings the status directory up to date. The
+// first update is translated in full (every Gateway); once that is published the loop is ready.
+//
+// Bad input never costs the last good configuration: a file that does not parse keeps its last
+// good objects (the source sees to that) and its errors are kept for the status directory; a
+// Gateway whose translation fails keeps its last output.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "config/config.h"
+#include "kgw/sdk/status.h"
+#include "plugins/extension_registry.h"
+#include "serve/status_files.h"
+#include "serve/status_merge.h"
+#include "serve/status_writer.h"
+#include "serve/update_queue.h"
+#include "sources/dir_source.h"
+#include "store/object_store.h"
+#include "translator/output.h"
+
+namespace kgw::serve {
+
+struct ControlLoopOptions {
+  config::TranslationSettings settings;
+  std::optional<std::filesystem::path> status_dir;  // unset: no status files
+  // Called once on the loop's thread, right after the first full translation is published.
+  std::function<void()> on_ready;
+};
+
+class ControlLoop {
+ public:
+  // `registry` must outlive the loop (the plugins' hooks run on the loop's thread).
+  ControlLoop(ControlLoopOptions options, const plugins::ExtensionRegistry& registry);
+  ~ControlLoop();  // stops
+  ControlLoop(const ControlLoop&) = delete;
+  ControlLoop& operator=(const ControlLoop&) = delete;
+
+  // Starts the loop's thread. Fails when already started or the thread cannot be created.
+  sdk::Status start();
+  // Stops and joins the thread; updates not yet taken are dropped. Idempotent.
+  void stop();
+
+  // Hands an update over; returns at once. Thread-safe.
+  void submit(sources::SourceUpdate update);
+  // A DirSource callback that submits to this loop; stop the source before the loop goes.
+  sources::DirSource::Callback consumer();
+
+  // The latest output of a Gateway, or nullptr when it is not translated. Thread-safe; a reader
+  // never waits for a translation, only for the pointer copy. The output stays valid while held.
+  std::shared_ptr<const translator::Output> snapshot(const sdk::ObjectRef& gateway) const;
+  // Every translated Gateway's latest output.
+  std::shared_ptr<const GatewayOutputs> snapshots() const;
+
+  bool ready() const { return ready_.load(); }
+  // Waits until ready or the timeout passes; returns ready().
+  bool wait_ready(std::chrono::milliseconds timeout) const;
+
+  // How many updates were processed (coalesced ones count once).
+  uint64_t updates_processed() const { return processed_.load(); }
+
+  // Manifest files with errors, and their errors (parse errors and Secrets that do not decode).
+  FileErrors file_errors() const;
+
+ private:
+  void run();
+  void process(sources::SourceUpdate update);
+  std::set<std::string> update_errors(const FileErrors& source_errors, const store::ChangeSet& changes);
+  void write_all_status();
+  void write_status_changes(const GatewayOutputs& before, const std::set<sdk::ObjectRef>& gateways,
+                            const std::set<std::string>& error_files);
+
+  ControlLoopOptions options_;
+  const plugins::ExtensionRegistry& registry_;
+  UpdateQueue queue_;
+  std::thread thread_;
+
+  // Touched only by the loop's thread.
+  store::ObjectStore store_;
+  std::map<std::string, std::vector<sources::ParseError>> source_errors_;  // per file, from the source
+  std::map<std::string, std::vector<sources::ParseError>> object_errors_;  // per file, from the store
+  std::optional<StatusWriter> status_writer_;
+
+  std::atomic<std::shared_ptr<const GatewayOutputs>> outputs_;
+  mutable std::mutex errors_mu_;
+  FileErrors errors_;
+
+  std::atomic<bool> ready_{false};
+  std::atomic<uint64_t> processed_{0};
+  mutable std::mutex ready_mu_;
+  mutable std::condition_variable ready_cv_;
+};
+
+}  // namespace kgw::serve

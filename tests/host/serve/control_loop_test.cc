@@ -1,0 +1,246 @@
+#include "serve/control_loop.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "plugins/extension_registry.h"
+#include "sources/dir_source.h"
+
+namespace kgw::serve {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// Generous: the machine is shared; every wait ends as soon as its condition holds.
+constexpr auto kTimeout = 20s;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "kgw-control-loop-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// As editors save: a temporary file renamed over the original.
+void write(const fs::path& p, const std::string& text) {
+  const fs::path tmp = p.parent_path() / ("." + p.filename().string() + ".tmp");
+  std::ofstream(tmp, std::ios::binary | std::ios::trunc) << text;
+  fs::rename(tmp, p);
+}
+
+// Polls until `done` holds; false on timeout.
+bool eventually(const std::function<bool()>& done) {
+  const auto deadline = std::chrono::steady_clock::now() + kTimeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
+bool file_has(const fs::path& p, const std::string& text) {
+  return fs::exists(p) && read(p).find(text) != std::string::npos;
+}
+
+ino_t inode_of(const fs::path& p) {
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+std::string gateway(const std::string& name, const std::string& cls) {
+  return "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: " + name +
+         "\nspec:\n  gatewayClassName: " + cls +
+         "\n  listeners:\n  - name: http\n    protocol: HTTP\n    port: 8080\n    allowedRoutes:\n"
+         "      namespaces:\n        from: All\n---\n";
+}
+
+std::string route(const std::string& service) {
+  return "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: r\nspec:\n"
+         "  parentRefs:\n  - name: gw1\n  - name: gw2\n  hostnames: [example.com]\n"
+         "  rules:\n  - backendRefs:\n    - name: " +
+         service + "\n      port: 80\n";
+}
+
+const char* const kService =
+    "apiVersion: v1\nkind: Service\nmetadata:\n  name: svc\nspec:\n  ports:\n  - name: http\n    port: 80\n";
+
+const char* const kCustomClass =
+    "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata:\n  name: custom\nspec:\n"
+    "  controllerName: kgateway.dev/kgateway\n---\n";
+
+sdk::ObjectRef gateway_ref(const std::string& name) {
+  return {"gateway.networking.k8s.io", "Gateway", "default", name};
+}
+
+TEST(ControlLoop, TranslatesWatchesAndWritesStatus) {
+  TempDir d;
+  const fs::path manifests = d.path() / "m";
+  const fs::path status = d.path() / "status";
+  fs::create_directories(manifests);
+  write(manifests / "gateways.yaml",
+        kCustomClass + gateway("gw1", "kgateway") + gateway("gw2", "custom") + gateway("foreign", "other"));
+  write(manifests / "route.yaml", route("svc"));
+  write(manifests / "service.yaml", kService);
+
+  plugins::ExtensionRegistry registry;
+  std::atomic<int> ready_calls{0};
+  ControlLoopOptions options;
+  options.status_dir = status;
+  options.on_ready = [&] { ++ready_calls; };
+  ControlLoop loop(options, registry);
+  ASSERT_TRUE(loop.start().is_ok());
+  sources::DirSource source(sources::DirSourceOptions{{manifests}, 20ms, 500ms});
+  ASSERT_TRUE(source.start(loop.consumer()).is_ok());
+
+  ASSERT_TRUE(loop.wait_ready(kTimeout));
+  EXPECT_EQ(ready_calls.load(), 1);
+
+  // Gateways of kgateway's classes are translated; the foreign one is not.
+  auto gw1 = loop.snapshot(gateway_ref("gw1"));
+  ASSERT_NE(gw1, nullptr);
+  EXPECT_FALSE(gw1->listeners.empty());
+  EXPECT_NE(loop.snapshot(gateway_ref("gw2")), nullptr);
+  EXPECT_EQ(loop.snapshot(gateway_ref("foreign")), nullptr);
+  EXPECT_EQ(loop.snapshots()->size(), 2u);
+
+  // Status is written with the first translation: the route has a parent entry per Gateway.
+  const fs::path route_status = status / "httpRoutes/default/r.yaml";
+  ASSERT_TRUE(fs::exists(route_status));
+  EXPECT_TRUE(fs::exists(status / "gateways/default/gw1.yaml"));
+  EXPECT_TRUE(fs::exists(status / "gateways/default/gw2.yaml"));
+  EXPECT_FALSE(fs::exists(status / "gateways/default/foreign.yaml"));
+  const std::string first = read(route_status);
+  EXPECT_THAT(first, HasSubstr("name: gw1"));
+  EXPECT_THAT(first, HasSubstr("name: gw2"));
+  EXPECT_THAT(first, HasSubstr("reason: ResolvedRefs"));
+  EXPECT_THAT(first, Not(HasSubstr("BackendNotFound")));
+
+  // An edit reaches the status.
+  write(manifests / "route.yaml", route("missing"));
+  ASSERT_TRUE(eventually([&] { return file_has(route_status, "BackendNotFound"); })) << read(route_status);
+  const std::string edited = read(route_status);
+  const ino_t edited_inode = inode_of(route_status);
+
+  // A broken file: its errors are written, its last good objects stay (status untouched).
+  write(manifests / "route.yaml", "apiVersion: gateway.networking.k8s.io/v1\nkind: [\n");
+  const fs::path error_file = status / "_errors" / (escape_component((manifests / "route.yaml").string()) + ".yaml");
+  ASSERT_TRUE(eventually([&] { return fs::exists(error_file); }));
+  EXPECT_THAT(read(error_file), HasSubstr("line: 3"));
+  EXPECT_THAT(read(error_file), HasSubstr("file: " + (manifests / "route.yaml").string()));
+  EXPECT_EQ(read(route_status), edited);
+  EXPECT_EQ(inode_of(route_status), edited_inode);
+  EXPECT_EQ(loop.file_errors().size(), 1u);
+  EXPECT_NE(loop.snapshot(gateway_ref("gw1")), nullptr);
+
+  // Fixed: the error file goes, the new version is translated.
+  write(manifests / "route.yaml", route("svc"));
+  ASSERT_TRUE(eventually([&] { return !fs::exists(error_file); }));
+  ASSERT_TRUE(eventually([&] { return !file_has(route_status, "BackendNotFound"); })) << read(route_status);
+  EXPECT_TRUE(loop.file_errors().empty());
+  EXPECT_FALSE(fs::exists(status / "_errors"));
+
+  // An unrelated change rewrites nothing.
+  const ino_t route_inode = inode_of(route_status);
+  const ino_t gateway_inode = inode_of(status / "gateways/default/gw1.yaml");
+  const uint64_t processed = loop.updates_processed();
+  write(manifests / "other.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: unused\nspec:\n  ports:\n  - port: 81\n");
+  ASSERT_TRUE(eventually([&] { return loop.updates_processed() > processed; }));
+  EXPECT_EQ(inode_of(route_status), route_inode);
+  EXPECT_EQ(inode_of(status / "gateways/default/gw1.yaml"), gateway_inode);
+
+  // gw2 leaves kgateway: its output and status go; the route keeps only gw1's entry.
+  write(manifests / "gateways.yaml",
+        kCustomClass + gateway("gw1", "kgateway") + gateway("gw2", "other") + gateway("foreign", "other"));
+  ASSERT_TRUE(eventually([&] { return !fs::exists(status / "gateways/default/gw2.yaml"); }));
+  ASSERT_TRUE(eventually([&] { return !file_has(route_status, "name: gw2"); })) << read(route_status);
+  EXPECT_EQ(loop.snapshot(gateway_ref("gw2")), nullptr);
+  EXPECT_NE(inode_of(route_status), route_inode);  // its content did change
+
+  // The route's file removed: its status goes.
+  fs::remove(manifests / "route.yaml");
+  ASSERT_TRUE(eventually([&] { return !fs::exists(route_status); }));
+
+  source.stop();
+  loop.stop();
+  EXPECT_EQ(ready_calls.load(), 1);
+}
+
+TEST(ControlLoop, ReadyEvenWithNothingToTranslate) {
+  TempDir d;
+  plugins::ExtensionRegistry registry;
+  ControlLoop loop({}, registry);
+  ASSERT_TRUE(loop.start().is_ok());
+  EXPECT_FALSE(loop.ready());
+  sources::SourceUpdate initial;
+  initial.initial = true;
+  loop.submit(std::move(initial));
+  ASSERT_TRUE(loop.wait_ready(kTimeout));
+  EXPECT_TRUE(loop.snapshots()->empty());
+  loop.stop();
+  loop.stop();  // idempotent
+}
+
+TEST(UpdateQueue, CoalescesSoTheResultEqualsBothInOrder) {
+  sources::SourceUpdate a;
+  a.upserts["x.yaml"] = {};
+  a.removed = {"y.yaml"};
+  a.errors["x.yaml"] = {{{nullptr, 1, 1}, "", "bad"}};
+  a.initial = true;
+  sources::SourceUpdate b;
+  b.removed = {"x.yaml"};
+  b.upserts["y.yaml"] = {};
+  b.errors["x.yaml"] = {};
+  coalesce(a, std::move(b));
+  EXPECT_FALSE(a.upserts.contains("x.yaml"));
+  EXPECT_TRUE(a.upserts.contains("y.yaml"));
+  EXPECT_EQ(a.removed, std::vector<std::string>{"x.yaml"});
+  EXPECT_TRUE(a.errors.at("x.yaml").empty());
+  EXPECT_TRUE(a.initial);
+
+  UpdateQueue q;
+  q.push(sources::SourceUpdate{});
+  sources::SourceUpdate c;
+  c.removed = {"z.yaml"};
+  q.push(std::move(c));
+  auto taken = q.take();
+  ASSERT_TRUE(taken.has_value());
+  EXPECT_EQ(taken->removed, std::vector<std::string>{"z.yaml"});
+  std::thread closer([&] { q.close(); });
+  EXPECT_FALSE(q.take().has_value());
+  closer.join();
+}
+
+}  // namespace
+}  // namespace kgw::serve
