@@ -166,6 +166,25 @@ struct Service {
   std::vector<ServicePort> ports;
 };
 
+// discovery.k8s.io/v1 EndpointSlice, as far as endpoints need it.
+struct EndpointSlice {
+  sdk::ObjectRef ref;
+  std::string service;  // label kubernetes.io/service-name
+  struct Port {
+    std::optional<std::string> name;
+    int32_t port = 0;
+  };
+  struct Endpoint {
+    std::vector<std::string> addresses;
+    bool ready = true;        // conditions.ready; unset means ready
+    bool serving = true;      // conditions.serving; unset means ready
+    bool terminating = false;
+    std::optional<std::string> zone;
+  };
+  std::vector<Port> ports;
+  std::vector<Endpoint> endpoints;
+};
+
 // Parsers: every problem goes into `diag` with its field path; the result is usable (with
 // defaults) even when errors were found, but callers reject the object when diag has errors.
 Gateway parse_gateway(const sdk::Object& object, sdk::Diagnostics& diag);
@@ -175,5 +194,6 @@ HttpRoute parse_grpc_route(const sdk::Object& object, sdk::Diagnostics& diag);
 // TCPRoutes and TLSRoutes: parents, hostnames (TLSRoute) and rules with backendRefs only.
 HttpRoute parse_l4_route(const sdk::Object& object, sdk::Diagnostics& diag);
 Service parse_service(const sdk::Object& object, sdk::Diagnostics& diag);
+EndpointSlice parse_endpoint_slice(const sdk::Object& object, sdk::Diagnostics& diag);
 
 }  // namespace kgw::model

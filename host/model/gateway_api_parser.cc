@@ -309,3 +309,30 @@ Service parse_service(const sdk::Object& object, sdk::Diagnostics& diag) {
 }
 
 }  // namespace kgw::model
+
+namespace kgw::model {
+
+EndpointSlice parse_endpoint_slice(const sdk::Object& object, sdk::Diagnostics& diag) {
+  EndpointSlice slice;
+  slice.ref = object.ref;
+  if (auto it = object.labels.find("kubernetes.io/service-name"); it != object.labels.end()) slice.service = it->second;
+  ValueReader root(&object.body, "", diag);
+  root["ports"].each([&](const ValueReader& r) {
+    slice.ports.push_back({r["name"].string(), static_cast<int32_t>(r["port"].integer().value_or(0))});
+  });
+  root["endpoints"].each([&](const ValueReader& r) {
+    EndpointSlice::Endpoint e;
+    r["addresses"].each([&](const ValueReader& a) {
+      if (auto s = a.string()) e.addresses.push_back(*s);
+    });
+    auto conditions = r["conditions"];
+    e.ready = conditions["ready"].boolean().value_or(true);
+    e.serving = conditions["serving"].boolean().value_or(e.ready);
+    e.terminating = conditions["terminating"].boolean().value_or(false);
+    e.zone = r["zone"].string();
+    slice.endpoints.push_back(std::move(e));
+  });
+  return slice;
+}
+
+}  // namespace kgw::model

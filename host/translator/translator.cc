@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -19,6 +20,7 @@
 #include "sources/manifest_parser.h"
 #include "model/gateway_api.h"
 #include "model/value_reader.h"
+#include "translator/endpoints.h"
 #include "translator/route_precedence.h"
 #include "translator/status_builder.h"
 
@@ -43,8 +45,8 @@ void set_resolved_refs_error(const std::string& error, Conditions& conditions) {
 // What a built-in or plugin backend type sees while it builds a cluster.
 class BackendContext final : public sdk::TranslationContext, public sdk::HostApi {
  public:
-  BackendContext(const sdk::ObjectRef& gateway, const std::map<std::string, sdk::Secret>& secrets)
-      : gateway_(gateway), secrets_(secrets) {}
+  using SecretLookup = std::function<std::shared_ptr<const sdk::Secret>(const std::string& ns, const std::string& name)>;
+  BackendContext(const sdk::ObjectRef& gateway, SecretLookup secrets) : gateway_(gateway), secrets_(std::move(secrets)) {}
   const sdk::ObjectRef& gateway() const noexcept override { return gateway_; }
   const sdk::HostApi& host() const noexcept override { return *this; }
   void log(sdk::LogLevel, std::string_view) const noexcept override {}
@@ -52,15 +54,13 @@ class BackendContext final : public sdk::TranslationContext, public sdk::HostApi
   std::shared_ptr<const sdk::Secret> find_secret(const sdk::ObjectRef& from, std::string_view ns,
                                                  std::string_view name) const noexcept override {
     if (from.ns != ns) return nullptr;
-    auto it = secrets_.find(std::string(ns) + "/" + std::string(name));
-    if (it == secrets_.end()) return nullptr;
-    return std::make_shared<const sdk::Secret>(it->second);
+    return secrets_(std::string(ns), std::string(name));
   }
   void report_condition(const sdk::ObjectRef&, const sdk::ObjectRef*, const sdk::Condition&) const noexcept override {}
 
  private:
   const sdk::ObjectRef& gateway_;
-  const std::map<std::string, sdk::Secret>& secrets_;
+  SecretLookup secrets_;
 };
 
 // kgateway infers a Backend's type from the one configuration it holds when `type` is absent.
@@ -170,15 +170,26 @@ struct Translation {
     return false;
   }
   std::map<std::string, model::Service> services;            // "ns/name"
-  std::map<std::string, sdk::Secret> secrets;                 // "ns/name"
+  // Secrets by "ns/name": those among the input objects, plus those fetched from
+  // Input::find_secret (kgw serve keeps Secrets apart) as they are asked for.
+  mutable std::map<std::string, std::shared_ptr<const sdk::Secret>> secrets;
+
+  std::shared_ptr<const sdk::Secret> secret(const std::string& ns, const std::string& name) const {
+    const std::string key = ns + "/" + name;
+    if (auto it = secrets.find(key); it != secrets.end()) return it->second;
+    auto found = input.find_secret ? input.find_secret(ns, name) : nullptr;
+    secrets.emplace(key, found);
+    return found;
+  }
   std::map<std::string, const sdk::Object*> backends;         // kgateway Backends, "ns/name"
   std::map<std::string, const sdk::Object*> direct_responses; // "ns/name"
   std::set<std::string> direct_responses_used;
 
+  // A TLS Secret (with tls.crt and tls.key), or nullptr.
   const sdk::Secret* find_secret(const sdk::ObjectRef& ref) const {
-    auto it = secrets.find(ref.ns + "/" + ref.name);
-    if (it == secrets.end() || !it->second.data.count("tls.crt") || !it->second.data.count("tls.key")) return nullptr;
-    return &it->second;
+    auto found = secret(ref.ns, ref.name);
+    if (!found || !found->data.count("tls.crt") || !found->data.count("tls.key")) return nullptr;
+    return found.get();
   }
 
   // Resolves a backendRef; on failure returns the blackhole cluster and a ResolvedRefs message.
@@ -552,7 +563,7 @@ sdk::Value parent_ref_value(const model::ParentRef& p) {
 // Every kgateway Backend becomes a cluster through the backend type registered for it; a
 // Backend with errors becomes a STATIC cluster with no endpoints and Accepted=False.
 void translate_backends(Translation& t) {
-  BackendContext ctx(t.gateway_ref, t.secrets);
+  BackendContext ctx(t.gateway_ref, [&t](const std::string& ns, const std::string& name) { return t.secret(ns, name); });
   for (const auto& [key, object] : t.backends) {
     envoy::config::cluster::v3::Cluster cluster;
     cluster.set_name("backend_" + object->ref.ns + "_" + object->ref.name + "_0");
@@ -609,6 +620,7 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   Translation t{input, gateway_ref, {}, registry, settings};
   const sdk::Object* gateway_object = nullptr;
   std::vector<model::HttpRoute> routes;
+  std::vector<model::EndpointSlice> slices;
   for (const auto& object : input.objects) {
     const auto& ref = object.ref;
     sdk::Diagnostics diag;
@@ -641,7 +653,10 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
     } else if (ref.group.empty() && ref.kind == "Secret") {
       std::vector<sdk::FieldError> errors;
       if (auto secret = sources::secret_from(object, errors); secret && errors.empty())
-        t.secrets.emplace(key_of(ref), std::move(*secret));
+        t.secrets.emplace(key_of(ref), std::make_shared<const sdk::Secret>(std::move(*secret)));
+    } else if (ref.group == "discovery.k8s.io" && ref.kind == "EndpointSlice") {
+      auto slice = model::parse_endpoint_slice(object, diag);
+      if (!diag.has_errors()) slices.push_back(std::move(slice));
     } else if (ref.group.empty() && ref.kind == "Service") {
       auto service = model::parse_service(object, diag);
       if (!diag.has_errors()) t.services.emplace(key_of(ref), std::move(service));
@@ -856,6 +871,10 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
     for (const auto& port : service.ports)
       t.out.clusters.push_back(eds_cluster(
           "kube_" + service.ref.ns + "_" + service.ref.name + "_" + std::to_string(port.port), port.app_protocol));
+  std::map<std::string, std::vector<const model::EndpointSlice*>> slices_by_service;  // "ns/name"
+  for (const auto& slice : slices) slices_by_service[slice.ref.ns + "/" + slice.service].push_back(&slice);
+  for (const auto& [key, service] : t.services)
+    for (auto& cla : build_endpoints(service, slices_by_service[key])) t.out.endpoints.push_back(std::move(cla));
   translate_backends(t);
   std::sort(t.out.clusters.begin(), t.out.clusters.end(), [](const auto& a, const auto& b) { return a.name() < b.name(); });
   for (const auto& key : t.direct_responses_used) {
