@@ -89,8 +89,12 @@ std::vector<sdk::GroupKind> supported_kinds(const model::Listener& l) {
   return {};
 }
 
+// kgateway still sets the deprecated (and default) google_re2 engine field; so do we, to match.
 void set_regex(const std::string& regex, envoy::type::matcher::v3::RegexMatcher& out) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
   out.mutable_google_re2();
+#pragma GCC diagnostic pop
   out.set_regex(regex);
 }
 

@@ -2,6 +2,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "common/temp_dir.h"
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -21,36 +23,14 @@ namespace kgw::serve {
 namespace {
 
 namespace fs = std::filesystem;
+using kgw::test_support::TempDir;
+const auto read = kgw::test_support::read_file;
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
 // Generous: the machine is shared; every wait ends as soon as its condition holds.
 constexpr auto kTimeout = 20s;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "kgw-control-loop-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-std::string read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // As editors save: a temporary file renamed over the original.
 void write(const fs::path& p, const std::string& text) {
@@ -104,7 +84,7 @@ sdk::ObjectRef gateway_ref(const std::string& name) {
 }
 
 TEST(ControlLoop, TranslatesWatchesAndWritesStatus) {
-  TempDir d;
+  TempDir d{"kgw-control-loop"};
   const fs::path manifests = d.path() / "m";
   const fs::path status = d.path() / "status";
   fs::create_directories(manifests);
@@ -198,7 +178,7 @@ TEST(ControlLoop, TranslatesWatchesAndWritesStatus) {
 }
 
 TEST(ControlLoop, ReadyEvenWithNothingToTranslate) {
-  TempDir d;
+  TempDir d{"kgw-control-loop"};
   plugins::ExtensionRegistry registry;
   ControlLoop loop({}, registry);
   ASSERT_TRUE(loop.start().is_ok());

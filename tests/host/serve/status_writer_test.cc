@@ -2,6 +2,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "common/temp_dir.h"
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -18,32 +20,10 @@ namespace kgw::serve {
 namespace {
 
 namespace fs = std::filesystem;
+using kgw::test_support::TempDir;
+const auto read = kgw::test_support::read_file;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "kgw-status-writer-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-std::string read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 struct FileId {
   ino_t inode;
@@ -68,7 +48,7 @@ std::vector<std::string> files_under(const fs::path& dir) {
 }
 
 TEST(StatusWriter, WritesOnlyWhatChangedAndRemovesStaleFiles) {
-  TempDir d;
+  TempDir d{"kgw-status-writer"};
   const fs::path dir = d.path() / "status";
   StatusWriter writer(dir, {"gateways", "httpRoutes"});
   auto r = writer.sync({{"gateways/default/gw.yaml", "a: 1\n"}, {"httpRoutes/default/r.yaml", "b: 1\n"}});
@@ -101,7 +81,7 @@ TEST(StatusWriter, WritesOnlyWhatChangedAndRemovesStaleFiles) {
 }
 
 TEST(StatusWriter, AReaderOfTheOldFileSeesTheOldContentWhole) {
-  TempDir d;
+  TempDir d{"kgw-status-writer"};
   StatusWriter writer(d.path(), {"gateways"});
   writer.sync({{"gateways/default/gw.yaml", "old: content\n"}});
   std::ifstream old_reader(d.path() / "gateways/default/gw.yaml");
@@ -113,7 +93,7 @@ TEST(StatusWriter, AReaderOfTheOldFileSeesTheOldContentWhole) {
 }
 
 TEST(StatusWriter, TakesOverWhatAPreviousRunLeft) {
-  TempDir d;
+  TempDir d{"kgw-status-writer"};
   fs::create_directories(d.path() / "gateways/default");
   fs::create_directories(d.path() / "mine");
   std::ofstream(d.path() / "gateways/default/kept.yaml") << "same\n";
@@ -132,7 +112,7 @@ TEST(StatusWriter, TakesOverWhatAPreviousRunLeft) {
 }
 
 TEST(StatusWriter, ReportsFailuresAndRetries) {
-  TempDir d;
+  TempDir d{"kgw-status-writer"};
   std::ofstream(d.path() / "gateways") << "a file where a directory should be\n";
   StatusWriter writer(d.path(), {"gateways"});
   auto r = writer.sync({{"gateways/default/gw.yaml", "a: 1\n"}});
@@ -145,7 +125,7 @@ TEST(StatusWriter, ReportsFailuresAndRetries) {
 }
 
 TEST(StatusWriter, UpdatesSomeFilesAndRetriesFailures) {
-  TempDir d;
+  TempDir d{"kgw-status-writer"};
   StatusWriter writer(d.path(), {"gateways"});
   writer.sync({{"gateways/default/a.yaml", "a\n"}, {"gateways/default/b.yaml", "b\n"}});
   const FileId b = id_of(d.path() / "gateways/default/b.yaml");

@@ -1,6 +1,8 @@
 #include "sources/dir_source.h"
 
 #include <gtest/gtest.h>
+
+#include "common/temp_dir.h"
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <stdlib.h>
 
@@ -18,27 +20,10 @@ namespace kgw::sources {
 namespace {
 
 namespace fs = std::filesystem;
+using kgw::test_support::TempDir;
 using namespace std::chrono_literals;
 
 constexpr auto kTimeout = 5s;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "kgw-dir-source-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-  std::string operator/(const std::string& rel) const { return (path_ / rel).string(); }
-
- private:
-  fs::path path_;
-};
 
 void write(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -143,7 +128,7 @@ struct Watched {
 // ---- load_once ----
 
 TEST(DirSourceLoad, ReadsTreesInPathOrderAndSkipsWhatIsNotAManifest) {
-  TempDir d;
+  TempDir d{"kgw-dir-source"};
   fs::create_directories(d / "sub/deeper");
   fs::create_directories(d / ".git");
   write(d / "b.yaml", service("b1") + "---\n" + service("b2"));
@@ -179,7 +164,7 @@ TEST(DirSourceLoad, ReadsTreesInPathOrderAndSkipsWhatIsNotAManifest) {
 }
 
 TEST(DirSourceLoad, FilesNamedExplicitlyAndMissingPaths) {
-  TempDir d;
+  TempDir d{"kgw-dir-source"};
   write(d / "one.txt", service("one"));
   write(d / "bad.yaml", service("good") + "---\n" + "apiVersion: v1\nkind: Service\nmetadata: {}\n");
   DirSource source(DirSourceOptions{{d / "one.txt", d / "missing", d / "bad.yaml", d / "one.txt"}});
@@ -196,7 +181,7 @@ TEST(DirSourceLoad, FilesNamedExplicitlyAndMissingPaths) {
 }
 
 TEST(DirSourceLoad, SecretsAndTheirErrorsNeverReachTheLog) {
-  TempDir d;
+  TempDir d{"kgw-dir-source"};
   write(d / "secret.yaml", R"(apiVersion: v1
 kind: Secret
 metadata: {name: s}
@@ -241,7 +226,7 @@ stringData:
 // ---- watching ----
 
 TEST(DirSourceWatch, InitialLoadThenAnEdit) {
-  TempDir d;
+  TempDir d{"kgw-dir-source"};
   write(d / "a.yaml", service("keep") + "---\n" + service("old"));
   Watched w({d.path()});
   w.collector.with([&](const auto& v) {
@@ -265,7 +250,7 @@ TEST(DirSourceWatch, InitialLoadThenAnEdit) {
 }
 
 TEST(DirSourceWatch, AtomicRenameOver) {
-  TempDir d;
+  TempDir d{"kgw-dir-source"};
   write(d / "a.yaml", service("v1"));
   Watched w({d.path()});
   write_atomically(d / "a.yaml", service("v2"));
@@ -280,7 +265,7 @@ TEST(DirSourceWatch, AtomicRenameOver) {
 }
 
 TEST(DirSourceWatch, ExplicitFileReplacedByRename) {
-  TempDir d;
+  TempDir d{"kgw-dir-source"};
   write(d / "only.yaml", service("v1"));
   write(d / "other.yaml", service("not-configured"));
   Watched w({d / "only.yaml"});
@@ -292,7 +277,7 @@ TEST(DirSourceWatch, ExplicitFileReplacedByRename) {
 }
 
 TEST(DirSourceWatch, Deletion) {
-  TempDir d;
+  TempDir d{"kgw-dir-source"};
   write(d / "a.yaml", service("a"));
   write(d / "b.yaml", service("b"));
   Watched w({d.path()});
@@ -307,7 +292,7 @@ TEST(DirSourceWatch, Deletion) {
 }
 
 TEST(DirSourceWatch, HalfWrittenFileKeepsItsObjectsUntilItIsGoodAgain) {
-  TempDir d;
+  TempDir d{"kgw-dir-source"};
   write(d / "a.yaml", service("a1") + "---\n" + service("a2"));
   Watched w({d.path()});
 
@@ -333,7 +318,7 @@ TEST(DirSourceWatch, HalfWrittenFileKeepsItsObjectsUntilItIsGoodAgain) {
 }
 
 TEST(DirSourceWatch, NewSubdirectoriesAreReadAndWatched) {
-  TempDir d;
+  TempDir d{"kgw-dir-source"};
   write(d / "a.yaml", service("a"));
   Watched w({d.path()});
 
@@ -360,7 +345,7 @@ TEST(DirSourceWatch, NewSubdirectoriesAreReadAndWatched) {
 }
 
 TEST(DirSourceWatch, ConfiguredDirectoryDeletedAndCreatedAgain) {
-  TempDir d;
+  TempDir d{"kgw-dir-source"};
   fs::create_directories(d / "m");
   write(d / "m/a.yaml", service("a"));
   Watched w({d / "m"});
@@ -374,7 +359,7 @@ TEST(DirSourceWatch, ConfiguredDirectoryDeletedAndCreatedAgain) {
 }
 
 TEST(DirSourceWatch, BurstOfWritesMakesOneUpdate) {
-  TempDir d;
+  TempDir d{"kgw-dir-source"};
   write(d / "a.yaml", service("v0"));
   Watched w({d.path()}, 400ms);
   for (int i = 1; i <= 20; ++i) write(d / "a.yaml", service("v" + std::to_string(i)));
@@ -386,7 +371,7 @@ TEST(DirSourceWatch, BurstOfWritesMakesOneUpdate) {
 }
 
 TEST(DirSourceWatch, EditorTemporaryFilesAreIgnored) {
-  TempDir d;
+  TempDir d{"kgw-dir-source"};
   write(d / "a.yaml", service("a"));
   Watched w({d.path()});
   for (const char* name : {"a.yaml~", ".a.yaml.swp", "4913", "#a.yaml#", ".#a.yaml", "notes.txt", ".hidden.yaml"})
@@ -407,7 +392,7 @@ TEST(DirSourceWatch, EditorTemporaryFilesAreIgnored) {
 
 // Kubernetes mounts a ConfigMap as symlinks into a hidden `..data` link that it swaps on update.
 TEST(DirSourceWatch, KubernetesVolumeSymlinkSwap) {
-  TempDir d;
+  TempDir d{"kgw-dir-source"};
   fs::create_directories(d / "..2024_01");
   write(d / "..2024_01/a.yaml", service("v1"));
   fs::create_directory_symlink("..2024_01", d / "..data");
@@ -424,7 +409,7 @@ TEST(DirSourceWatch, KubernetesVolumeSymlinkSwap) {
 }
 
 TEST(DirSourceWatch, StopIsIdempotentAndStartTwiceFails) {
-  TempDir d;
+  TempDir d{"kgw-dir-source"};
   write(d / "a.yaml", service("a"));
   Collector c;
   DirSource source(DirSourceOptions{{d.path()}});
