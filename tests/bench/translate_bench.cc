@@ -632,8 +632,12 @@ void report(const std::vector<Result>& results, const Options& opt) {
             "< " + fixed(kTargetRatio) + "x");
 
   std::printf("\n(*)   No incremental path yet: a change is timed as a full re-translation of the changed input.\n");
-  std::printf("(**)  EndpointSlices are not translated yet (0 ClusterLoadAssignments): the change does not reach\n");
-  std::printf("      the output, and the output bytes and serialization floor leave endpoints out.\n");
+  if (std::any_of(results.begin(), results.end(), [](const Result& r) { return r.ok && r.endpoints == 0; })) {
+    std::printf("(**)  EndpointSlices were not translated (0 ClusterLoadAssignments): the change does not reach\n");
+    std::printf("      the output, and the output bytes and serialization floor leave endpoints out.\n");
+  } else {
+    std::printf("(**)  There is no endpoint-only path yet: an EndpointSlice change rebuilds routes and listeners too.\n");
+  }
   std::printf("(***) Input objects held plus translation, peak mark reset after the YAML parse%s.\n",
               std::all_of(results.begin(), results.end(), [](const Result& r) { return !r.ok || r.peak_reset; })
                   ? ""
