@@ -9,7 +9,7 @@ packages=(
   libboost-dev libboost-filesystem-dev libboost-system-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   libspdlog-dev libfmt-dev libtomlplusplus-dev libyaml-cpp-dev
-  libgtest-dev libgmock-dev libssl-dev python3 openssl binutils
+  libgtest-dev libgmock-dev libssl-dev python3 openssl binutils clang-format
 )
 missing=()
 for p in "${packages[@]}"; do

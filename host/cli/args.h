@@ -14,9 +14,9 @@ namespace kgw::cli {
 enum ExitCode : int { kExitOk = 0, kExitRuntime = 1, kExitUsage = 2 };
 
 struct ArgSpec {
-  std::set<std::string> value_flags;   // e.g. "--config"
-  std::set<std::string> repeatable;    // subset of value_flags that may repeat, e.g. "-f"
-  std::set<std::string> switches;      // e.g. "--help"
+  std::set<std::string> value_flags;  // e.g. "--config"
+  std::set<std::string> repeatable;   // subset of value_flags that may repeat, e.g. "-f"
+  std::set<std::string> switches;     // e.g. "--help"
 };
 
 struct Args {

@@ -48,11 +48,12 @@ int plugins_command(int argc, char** argv, int first) {
     const auto& p = std::get<plugins::LoadedPlugin>(outcome);
     const auto& m = p.manifest;
     if (i > 1) std::puts("");
-    std::printf("plugin:      %s\nversion:     %s\ndescription: %s\npath:        %s\nabi:         %u.%u\n"
-                "sdk:         %s\ntoolchain:   %s\nregisters:   %s\n",
-                m.name.c_str(), m.version.c_str(), m.description.c_str(), m.path.c_str(), m.abi_major, m.abi_minor,
-                m.sdk_version.c_str(), m.toolchain_description.c_str(),
-                p.registrations.empty() ? "nothing (no extensions yet)" : "");
+    std::printf(
+        "plugin:      %s\nversion:     %s\ndescription: %s\npath:        %s\nabi:         %u.%u\n"
+        "sdk:         %s\ntoolchain:   %s\nregisters:   %s\n",
+        m.name.c_str(), m.version.c_str(), m.description.c_str(), m.path.c_str(), m.abi_major, m.abi_minor,
+        m.sdk_version.c_str(), m.toolchain_description.c_str(),
+        p.registrations.empty() ? "nothing (no extensions yet)" : "");
     for (const auto& r : p.registrations) std::printf("  - %s\n", r.c_str());
   }
   return rc;

@@ -3,11 +3,11 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "builtin/builtin_extensions.h"
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "config/config.h"
 #include "logging/logging.h"
-#include "builtin/builtin_extensions.h"
 #include "plugins/configured_plugins.h"
 #include "serve/control_loop.h"
 #include "sources/dir_source.h"
@@ -15,7 +15,8 @@
 namespace kgw::cli {
 namespace {
 
-const char* const kUsage = R"(usage: kgw serve [--config FILE] [--log-level LEVEL] [--log-format text|json] [--plugin-dir DIR]
+const char* const kUsage =
+    R"(usage: kgw serve [--config FILE] [--log-level LEVEL] [--log-format text|json] [--plugin-dir DIR]
 
 Runs the control plane until SIGTERM or SIGINT: watches the manifests of [source] paths,
 translates every Gateway of kgateway's GatewayClasses, and writes each object's status to

@@ -3,10 +3,10 @@
 #include <string>
 #include <vector>
 
+#include "builtin/builtin_extensions.h"
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "config/config.h"
-#include "builtin/builtin_extensions.h"
 #include "plugins/configured_plugins.h"
 #include "plugins/extension_registry.h"
 #include "plugins/plugin_loader.h"
@@ -17,7 +17,8 @@
 namespace kgw::cli {
 namespace {
 
-const char* const kUsage = R"(usage: kgw translate -f PATH [-f PATH...] --gateway NS/NAME [--set KEY=VALUE...] [-o yaml|json]
+const char* const kUsage =
+    R"(usage: kgw translate -f PATH [-f PATH...] --gateway NS/NAME [--set KEY=VALUE...] [-o yaml|json]
                      [--config FILE] [--plugin-dir DIR]
 
 Translates the manifests in PATH (files or directories) for one Gateway and prints the proxy
@@ -71,9 +72,12 @@ int translate_command(int argc, char** argv, int first) {
   if (args->get("-o") && args->get("--output")) return usage_error("give -o or --output, not both");
   const std::string format_name = args->get("-o").value_or(args->get("--output").value_or("yaml"));
   translator::Format format;
-  if (format_name == "yaml") format = translator::Format::Yaml;
-  else if (format_name == "json") format = translator::Format::Json;
-  else return usage_error("-o: expected yaml or json, got '" + format_name + "'");
+  if (format_name == "yaml")
+    format = translator::Format::Yaml;
+  else if (format_name == "json")
+    format = translator::Format::Json;
+  else
+    return usage_error("-o: expected yaml or json, got '" + format_name + "'");
 
   // Plugins stay loaded while the registry is used: the loader owns their libraries.
   plugins::PluginLoader loader;
@@ -87,9 +91,8 @@ int translate_command(int argc, char** argv, int first) {
       return kExitUsage;
     }
     settings = config_result.config->translation;
-    const std::filesystem::path plugin_dir = args->get("--plugin-dir")
-                                                 ? std::filesystem::path(*args->get("--plugin-dir"))
-                                                 : plugins::default_plugin_dir();
+    const std::filesystem::path plugin_dir =
+        args->get("--plugin-dir") ? std::filesystem::path(*args->get("--plugin-dir")) : plugins::default_plugin_dir();
     auto plugin_set = plugins::load_configured_plugins(*config_result.config, plugin_dir, loader, registry);
     // Refusals of optional plugins are already logged by the loader.
     if (plugin_set.fatal) {

@@ -14,7 +14,8 @@ int version_command(int argc, char** argv, int first) {
     return kExitUsage;
   }
   if (args->has("--help") || args->has("-h")) {
-    std::puts("usage: kgw version\n\nPrints kgw's version, the plugin ABI it speaks and the toolchain it was built with.");
+    std::puts(
+        "usage: kgw version\n\nPrints kgw's version, the plugin ABI it speaks and the toolchain it was built with.");
     return kExitOk;
   }
   auto host = plugins::PluginLoader::host_info();

@@ -2,18 +2,18 @@
 // all writing to stderr as text or JSON lines, each with its own level.
 #pragma once
 
+#include <spdlog/spdlog.h>
+
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 
-#include <spdlog/spdlog.h>
-
 namespace kgw::logging {
 
 struct Options {
-  std::string level = "info";     // default for every component
-  std::string format = "text";    // text | json
+  std::string level = "info";                     // default for every component
+  std::string format = "text";                    // text | json
   std::map<std::string, std::string> components;  // component -> level
 };
 

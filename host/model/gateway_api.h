@@ -176,8 +176,8 @@ struct EndpointSlice {
   };
   struct Endpoint {
     std::vector<std::string> addresses;
-    bool ready = true;        // conditions.ready; unset means ready
-    bool serving = true;      // conditions.serving; unset means ready
+    bool ready = true;    // conditions.ready; unset means ready
+    bool serving = true;  // conditions.serving; unset means ready
     bool terminating = false;
     std::optional<std::string> zone;
   };

@@ -88,8 +88,10 @@ std::optional<PathModifier> parse_path_modifier(const ValueReader& r) {
 
 HeaderModifier parse_header_modifier(const ValueReader& r) {
   HeaderModifier m;
-  r["set"].each([&](const ValueReader& h) { m.set.emplace_back(h["name"].required_string(), h["value"].required_string()); });
-  r["add"].each([&](const ValueReader& h) { m.add.emplace_back(h["name"].required_string(), h["value"].required_string()); });
+  r["set"].each(
+      [&](const ValueReader& h) { m.set.emplace_back(h["name"].required_string(), h["value"].required_string()); });
+  r["add"].each(
+      [&](const ValueReader& h) { m.add.emplace_back(h["name"].required_string(), h["value"].required_string()); });
   r["remove"].each([&](const ValueReader& h) { m.remove.push_back(h.string().value_or("")); });
   return m;
 }
@@ -111,8 +113,8 @@ HttpRouteFilter parse_filter(const ValueReader& r, const std::string& ns) {
   }
   if (f.type == "ExtensionRef") {
     auto er = r["extensionRef"];
-    f.extension_ref = sdk::ObjectRef{er["group"].required_string(), er["kind"].required_string(), ns,
-                                     er["name"].required_string()};
+    f.extension_ref =
+        sdk::ObjectRef{er["group"].required_string(), er["kind"].required_string(), ns, er["name"].required_string()};
   }
   if (f.type == "URLRewrite") {
     auto ur = r["urlRewrite"];

@@ -34,13 +34,13 @@ PluginSetResult load_configured_plugins(const config::Config& config, const std:
     auto outcome = loader.load(request, registry);
     if (auto* loaded = std::get_if<LoadedPlugin>(&outcome)) {
       const auto& m = loaded->manifest;
-      log->info("loaded plugin {} {} from {} (ABI {}.{}, {}); registers {}", m.name, m.version, m.path.string(),
-                m.abi_major, m.abi_minor, m.toolchain_description,
-                loaded->registrations.empty() ? std::string("nothing yet") : [&] {
-                  std::string s;
-                  for (const auto& r : loaded->registrations) s += (s.empty() ? "" : ", ") + r;
-                  return s;
-                }());
+      log->info(
+          "loaded plugin {} {} from {} (ABI {}.{}, {}); registers {}", m.name, m.version, m.path.string(), m.abi_major,
+          m.abi_minor, m.toolchain_description, loaded->registrations.empty() ? std::string("nothing yet") : [&] {
+            std::string s;
+            for (const auto& r : loaded->registrations) s += (s.empty() ? "" : ", ") + r;
+            return s;
+          }());
       result.loaded.push_back(std::move(*loaded));
       continue;
     }

@@ -20,8 +20,8 @@ std::filesystem::path plugin_file(const config::PluginConfig& plugin, const std:
 
 struct PluginSetResult {
   std::vector<LoadedPlugin> loaded;
-  std::vector<std::string> errors;        // every refusal, formatted with file and line
-  bool fatal = false;                     // a required plugin was refused
+  std::vector<std::string> errors;  // every refusal, formatted with file and line
+  bool fatal = false;               // a required plugin was refused
 };
 
 PluginSetResult load_configured_plugins(const config::Config& config, const std::filesystem::path& plugin_dir,

@@ -81,7 +81,8 @@ const sdk::PolicyKind* ExtensionRegistry::policy_kind(const sdk::GroupKind& gk) 
   return it == policy_kinds_.end() ? nullptr : it->second.extension.get();
 }
 
-std::vector<const sdk::RouteBackendHook*> ExtensionRegistry::route_backend_hooks(const std::string& backend_type) const {
+std::vector<const sdk::RouteBackendHook*> ExtensionRegistry::route_backend_hooks(
+    const std::string& backend_type) const {
   std::vector<const sdk::RouteBackendHook*> out;
   for (const auto& h : hooks_)
     if (h.extension->backend_type() == backend_type) out.push_back(h.extension.get());

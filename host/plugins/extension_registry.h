@@ -38,8 +38,8 @@ class ExtensionRegistry final : public sdk::Registry {
   const std::map<std::string, Owned<sdk::BackendType>>& backend_types() const { return backend_types_; }
   const std::map<sdk::GroupKind, Owned<sdk::PolicyKind>>& policy_kinds() const { return policy_kinds_; }
   const std::vector<Owned<sdk::RouteBackendHook>>& all_route_backend_hooks() const { return hooks_; }
-  const std::map<std::pair<sdk::GroupKind, std::string>, Owned<sdk::AgentgatewayTranslator>>&
-  agentgateway_translators() const {
+  const std::map<std::pair<sdk::GroupKind, std::string>, Owned<sdk::AgentgatewayTranslator>>& agentgateway_translators()
+      const {
     return translators_;
   }
 

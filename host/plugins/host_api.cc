@@ -13,11 +13,21 @@ void PluginHostApi::log(sdk::LogLevel level, std::string_view message) const noe
   try {
     spdlog::level::level_enum l = spdlog::level::info;
     switch (level) {
-      case sdk::LogLevel::Trace: l = spdlog::level::trace; break;
-      case sdk::LogLevel::Debug: l = spdlog::level::debug; break;
-      case sdk::LogLevel::Info: l = spdlog::level::info; break;
-      case sdk::LogLevel::Warn: l = spdlog::level::warn; break;
-      case sdk::LogLevel::Error: l = spdlog::level::err; break;
+      case sdk::LogLevel::Trace:
+        l = spdlog::level::trace;
+        break;
+      case sdk::LogLevel::Debug:
+        l = spdlog::level::debug;
+        break;
+      case sdk::LogLevel::Info:
+        l = spdlog::level::info;
+        break;
+      case sdk::LogLevel::Warn:
+        l = spdlog::level::warn;
+        break;
+      case sdk::LogLevel::Error:
+        l = spdlog::level::err;
+        break;
     }
     logger_->log(l, "{}", message);
   } catch (...) {

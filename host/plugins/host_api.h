@@ -2,12 +2,12 @@
 // resolver the store provides, and forwards conditions to a sink the reporter provides.
 #pragma once
 
+#include <spdlog/spdlog.h>
+
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
-
-#include <spdlog/spdlog.h>
 
 #include "kgw/sdk/host_api.h"
 

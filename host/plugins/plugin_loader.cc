@@ -29,8 +29,8 @@ std::vector<std::string> toolchain_differences(const kgw_toolchain& plugin, cons
   std::vector<std::string> diffs;
   const char* pc = plugin.compiler ? plugin.compiler : "?";
   if (std::strcmp(pc, host.compiler) != 0 || plugin.compiler_major != host.compiler_major)
-    diffs.push_back("compiler " + std::string(pc) + " " + std::to_string(plugin.compiler_major) + " (host: " +
-                    host.compiler + " " + std::to_string(host.compiler_major) + ")");
+    diffs.push_back("compiler " + std::string(pc) + " " + std::to_string(plugin.compiler_major) +
+                    " (host: " + host.compiler + " " + std::to_string(host.compiler_major) + ")");
   if (plugin.cxx11_abi != host.cxx11_abi)
     diffs.push_back("_GLIBCXX_USE_CXX11_ABI=" + std::to_string(plugin.cxx11_abi) +
                     " (host: " + std::to_string(host.cxx11_abi) + ")");
@@ -107,14 +107,16 @@ std::variant<PluginLoader::Opened, Refusal> PluginLoader::open(const std::filesy
     return Refusal{where + ": not a loadable shared library (" + (detail ? detail : e.what()) + ")"};
   }
   if (!lib.has(KGW_PLUGIN_MANIFEST_SYMBOL))
-    return Refusal{where + ": no '" KGW_PLUGIN_MANIFEST_SYMBOL "' symbol; not a kgw plugin (a plugin declares "
+    return Refusal{where + ": no '" KGW_PLUGIN_MANIFEST_SYMBOL
+                           "' symbol; not a kgw plugin (a plugin declares "
                            "itself with KGW_PLUGIN from <kgw/sdk/plugin.h>)"};
 
   // The alias is a pointer-sized variable holding the manifest function's address.
   void* const* alias = &lib.get<void*>(KGW_PLUGIN_MANIFEST_SYMBOL);
   const void* fn_address = *alias;
   if (fn_address == nullptr || !points_into(fn_address, path))
-    return Refusal{where + ": '" KGW_PLUGIN_MANIFEST_SYMBOL "' is not a manifest alias (it does not point to a "
+    return Refusal{where + ": '" KGW_PLUGIN_MANIFEST_SYMBOL
+                           "' is not a manifest alias (it does not point to a "
                            "function of the plugin)"};
   auto manifest_fn = reinterpret_cast<kgw_manifest_fn>(const_cast<void*>(fn_address));
   const kgw_plugin_manifest* m = manifest_fn();
@@ -188,8 +190,7 @@ std::variant<LoadedPlugin, Refusal> PluginLoader::load(const LoadRequest& reques
     return refusal;
   }
   LoadedPlugin loaded{info, staged.describe()};
-  if (auto st = registry.merge(std::move(staged)); !st)
-    return Refusal{who + ": " + st.message()};
+  if (auto st = registry.merge(std::move(staged)); !st) return Refusal{who + ": " + st.message()};
   return loaded;
 }
 

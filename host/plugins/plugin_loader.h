@@ -4,13 +4,12 @@
 // extensions they registered point into their code.
 #pragma once
 
+#include <boost/dll/shared_library.hpp>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/dll/shared_library.hpp>
 
 #include "kgw/sdk/abi.h"
 #include "kgw/sdk/status.h"
@@ -47,8 +46,8 @@ struct Refusal {
 
 struct LoadRequest {
   std::filesystem::path path;
-  std::string expected_name;   // the name the configuration uses; empty to accept any
-  sdk::Value config;           // the plugin's [plugins.config] table
+  std::string expected_name;  // the name the configuration uses; empty to accept any
+  sdk::Value config;          // the plugin's [plugins.config] table
 };
 
 class PluginLoader {

@@ -32,9 +32,7 @@ bool is_digits(std::string_view s, std::string_view allowed) {
   return !s.empty() && s.find_first_not_of(allowed) == std::string_view::npos;
 }
 
-std::string_view strip_sign(std::string_view s) {
-  return !s.empty() && (s[0] == '+' || s[0] == '-') ? s.substr(1) : s;
-}
+std::string_view strip_sign(std::string_view s) { return !s.empty() && (s[0] == '+' || s[0] == '-') ? s.substr(1) : s; }
 
 // YAML 1.2 core schema float: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
 bool is_core_float(std::string_view s) {
@@ -103,8 +101,8 @@ Value resolve_plain(const std::string& s) {
 bool needs_quotes(const std::string& s) {
   if (s.empty() || s.find('\n') != std::string::npos || s.find('\r') != std::string::npos) return true;
   if (!resolve_plain(s).is_string()) return true;
-  static const std::set<std::string> yaml11 = {"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
-                                               "on", "On", "ON", "off", "Off", "OFF"};
+  static const std::set<std::string> yaml11 = {"y",  "Y",  "yes", "Yes", "YES", "n",   "N",   "no",
+                                               "No", "NO", "on",  "On",  "ON",  "off", "Off", "OFF"};
   if (yaml11.count(s)) return true;
   // Sexagesimal, binary, underscored and other number-like forms of YAML 1.1.
   std::string_view body = strip_sign(s);
@@ -293,14 +291,30 @@ class JsonReader {
       if (pos_ >= s_.size()) break;
       char e = s_[pos_++];
       switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u': {
           auto cp = hex4();
           if (!cp) {
@@ -342,11 +356,21 @@ void write_json_string(std::string& out, const std::string& s) {
   out += '"';
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -377,18 +401,29 @@ void write_json(std::string& out, const Value& v, bool sorted, int indent, int l
     out.append(static_cast<size_t>(indent * lvl), ' ');
   };
   switch (v.kind()) {
-    case Value::Kind::Null: out += "null"; break;
-    case Value::Kind::Bool: out += *v.as_bool() ? "true" : "false"; break;
-    case Value::Kind::Int: out += std::to_string(*v.as_int()); break;
+    case Value::Kind::Null:
+      out += "null";
+      break;
+    case Value::Kind::Bool:
+      out += *v.as_bool() ? "true" : "false";
+      break;
+    case Value::Kind::Int:
+      out += std::to_string(*v.as_int());
+      break;
     case Value::Kind::Double: {
       double d = *v.as_double();
       // JSON has no infinities or NaN; protobuf's JSON mapping spells them as strings.
-      if (std::isnan(d)) out += "\"NaN\"";
-      else if (std::isinf(d)) out += d < 0 ? "\"-Infinity\"" : "\"Infinity\"";
-      else out += format_double(d);
+      if (std::isnan(d))
+        out += "\"NaN\"";
+      else if (std::isinf(d))
+        out += d < 0 ? "\"-Infinity\"" : "\"Infinity\"";
+      else
+        out += format_double(d);
       break;
     }
-    case Value::Kind::String: write_json_string(out, *v.as_string()); break;
+    case Value::Kind::String:
+      write_json_string(out, *v.as_string());
+      break;
     case Value::Kind::List: {
       const auto& list = *v.as_list();
       out += '[';
@@ -422,17 +457,29 @@ void write_json(std::string& out, const Value& v, bool sorted, int indent, int l
 // YAML
 
 void emit_scalar_string(YAML::Emitter& out, const std::string& s) {
-  if (needs_quotes(s)) out << YAML::DoubleQuoted << s;
-  else out << s;
+  if (needs_quotes(s))
+    out << YAML::DoubleQuoted << s;
+  else
+    out << s;
 }
 
 void emit_yaml(YAML::Emitter& out, const Value& v) {
   switch (v.kind()) {
-    case Value::Kind::Null: out << YAML::Null; break;
-    case Value::Kind::Bool: out << *v.as_bool(); break;
-    case Value::Kind::Int: out << *v.as_int(); break;
-    case Value::Kind::Double: out << format_double(*v.as_double()); break;
-    case Value::Kind::String: emit_scalar_string(out, *v.as_string()); break;
+    case Value::Kind::Null:
+      out << YAML::Null;
+      break;
+    case Value::Kind::Bool:
+      out << *v.as_bool();
+      break;
+    case Value::Kind::Int:
+      out << *v.as_int();
+      break;
+    case Value::Kind::Double:
+      out << format_double(*v.as_double());
+      break;
+    case Value::Kind::String:
+      emit_scalar_string(out, *v.as_string());
+      break;
     case Value::Kind::List:
       // Empty collections in flow style: `ads: {}` as the reference goldens write it.
       if (v.as_list()->empty()) {
@@ -584,7 +631,8 @@ void parse_resources(const YAML::Node& node, const std::string& section, const c
     std::string error;
     auto value = node_to_value(item, error, "");
     if (value) {
-      if (const Value* name = value->find(name_key); name && name->as_string()) label = section + "[" + *name->as_string() + "]";
+      if (const Value* name = value->find(name_key); name && name->as_string())
+        label = section + "[" + *name->as_string() + "]";
       if (!value->is_map()) error = "expected a mapping, line " + std::to_string(item.Mark().line + 1);
     }
     if (!error.empty()) {
@@ -676,7 +724,10 @@ class LineReporter : public pb::util::MessageDifferencer::Reporter {
       if (!out.empty()) out += '.';
       out += f.field->name();
       if (f.field->is_map()) {
-        out += "[" + map_key(left ? (f.map_entry1 ? f.map_entry1 : f.map_entry2) : (f.map_entry2 ? f.map_entry2 : f.map_entry1)) + "]";
+        out += "[" +
+               map_key(left ? (f.map_entry1 ? f.map_entry1 : f.map_entry2)
+                            : (f.map_entry2 ? f.map_entry2 : f.map_entry1)) +
+               "]";
       } else if (f.field->is_repeated()) {
         int index = left ? (f.index >= 0 ? f.index : f.new_index) : (f.new_index >= 0 ? f.new_index : f.index);
         out += "[" + std::to_string(index) + "]";
@@ -705,7 +756,8 @@ class LineReporter : public pb::util::MessageDifferencer::Reporter {
       if (index < 0 || index >= reflection->FieldSize(m, field)) return "(none)";
     }
     if (field->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE)
-      return message_text(index >= 0 ? reflection->GetRepeatedMessage(m, field, index) : reflection->GetMessage(m, field));
+      return message_text(index >= 0 ? reflection->GetRepeatedMessage(m, field, index)
+                                     : reflection->GetMessage(m, field));
     std::string text;
     pb::TextFormat::PrintFieldValueToString(m, field, index, &text);
     return truncate(text);
@@ -796,16 +848,20 @@ void compare_values(const Value* expected, const Value* actual, const std::strin
     const auto& a = *actual->as_list();
     for (size_t i = 0; i < std::max(e.size(), a.size()); ++i) {
       std::string at = path + "[" + std::to_string(i) + "]";
-      if (i >= a.size()) line("missing: " + at + ": " + value_text(e[i]));
-      else if (i >= e.size()) line("unexpected: " + at + ": " + value_text(a[i]));
-      else compare_values(&e[i], &a[i], prefix, at, lines);
+      if (i >= a.size())
+        line("missing: " + at + ": " + value_text(e[i]));
+      else if (i >= e.size())
+        line("unexpected: " + at + ": " + value_text(a[i]));
+      else
+        compare_values(&e[i], &a[i], prefix, at, lines);
     }
     return;
   }
   bool equal = expected->is_number() && actual->is_number() ? *expected->as_double() == *actual->as_double()
                                                             : *expected == *actual;
-  if (!equal) line("modified: " + (path.empty() ? std::string("(whole status)") : path) + ": " + value_text(*expected) +
-                   " -> " + value_text(*actual));
+  if (!equal)
+    line("modified: " + (path.empty() ? std::string("(whole status)") : path) + ": " + value_text(*expected) + " -> " +
+         value_text(*actual));
 }
 
 void compare_statuses(const Output& actual, const Output& expected, std::vector<std::string>& lines) {
@@ -825,9 +881,12 @@ void compare_statuses(const Output& actual, const Output& expected, std::vector<
       std::string prefix = std::string(kStatuses) + "." + section + "[" + key + "]";
       auto ak = a.find(key);
       auto ek = e.find(key);
-      if (ak == a.end()) lines.push_back(prefix + ": missing");
-      else if (ek == e.end()) lines.push_back(prefix + ": unexpected");
-      else compare_values(&ek->second, &ak->second, prefix, "", lines);
+      if (ak == a.end())
+        lines.push_back(prefix + ": missing");
+      else if (ek == e.end())
+        lines.push_back(prefix + ": unexpected");
+      else
+        compare_values(&ek->second, &ak->second, prefix, "", lines);
     }
   }
 }
@@ -902,8 +961,10 @@ Output parse_golden(std::string_view text, std::vector<std::string>& errors) {
           std::string error;
           std::string object_key = object.first.Scalar();
           auto value = node_to_value(object.second, error, "");
-          if (!value) errors.push_back("Statuses." + name + "[" + object_key + "]: " + error);
-          else objects[object_key] = std::move(*value);
+          if (!value)
+            errors.push_back("Statuses." + name + "[" + object_key + "]: " + error);
+          else
+            objects[object_key] = std::move(*value);
         }
       }
     } else if (key == "Secrets") {

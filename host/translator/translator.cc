@@ -12,14 +12,14 @@
 #include <set>
 
 #include "envoy/extensions/filters/http/router/v3/router.pb.h"
+#include "envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.pb.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
 #include "envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.pb.h"
-#include "envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.pb.h"
 #include "envoy/extensions/transport_sockets/tls/v3/tls.pb.h"
 #include "envoy/extensions/upstreams/http/v3/http_protocol_options.pb.h"
-#include "sources/manifest_parser.h"
 #include "model/gateway_api.h"
 #include "model/value_reader.h"
+#include "sources/manifest_parser.h"
 #include "translator/endpoints.h"
 #include "translator/route_precedence.h"
 #include "translator/status_builder.h"
@@ -36,7 +36,7 @@ constexpr const char* kRefNotPermitted = "Reference not permitted by ReferenceGr
 constexpr const char* kUnknownBackendKind = "unknown backend kind";
 
 void set_resolved_refs_error(const std::string& error, Conditions& conditions) {
-  const char* reason = error == kRefNotPermitted     ? "RefNotPermitted"
+  const char* reason = error == kRefNotPermitted      ? "RefNotPermitted"
                        : error == kUnknownBackendKind ? "InvalidKind"
                                                       : "BackendNotFound";
   conditions.set_if_absent("ResolvedRefs", false, reason, error);
@@ -45,8 +45,10 @@ void set_resolved_refs_error(const std::string& error, Conditions& conditions) {
 // What a built-in or plugin backend type sees while it builds a cluster.
 class BackendContext final : public sdk::TranslationContext, public sdk::HostApi {
  public:
-  using SecretLookup = std::function<std::shared_ptr<const sdk::Secret>(const std::string& ns, const std::string& name)>;
-  BackendContext(const sdk::ObjectRef& gateway, SecretLookup secrets) : gateway_(gateway), secrets_(std::move(secrets)) {}
+  using SecretLookup =
+      std::function<std::shared_ptr<const sdk::Secret>(const std::string& ns, const std::string& name)>;
+  BackendContext(const sdk::ObjectRef& gateway, SecretLookup secrets)
+      : gateway_(gateway), secrets_(std::move(secrets)) {}
   const sdk::ObjectRef& gateway() const noexcept override { return gateway_; }
   const sdk::HostApi& host() const noexcept override { return *this; }
   void log(sdk::LogLevel, std::string_view) const noexcept override {}
@@ -68,9 +70,11 @@ std::string backend_type_of(const sdk::Object& backend) {
   const sdk::Value* spec = backend.spec();
   if (!spec) return {};
   if (const auto* t = spec->find("type"); t && t->as_string()) return *t->as_string();
-  static const std::pair<const char*, const char*> kinds[] = {
-      {"aws", "AWS"}, {"static", "Static"}, {"dynamicForwardProxy", "DynamicForwardProxy"}, {"gcp", "GCP"},
-      {"priorityGroups", "PriorityGroups"}};
+  static const std::pair<const char*, const char*> kinds[] = {{"aws", "AWS"},
+                                                              {"static", "Static"},
+                                                              {"dynamicForwardProxy", "DynamicForwardProxy"},
+                                                              {"gcp", "GCP"},
+                                                              {"priorityGroups", "PriorityGroups"}};
   for (const auto& [field, type] : kinds)
     if (spec->find(field)) return type;
   return {};
@@ -173,7 +177,7 @@ struct Translation {
     }
     return false;
   }
-  std::map<std::string, model::Service> services;            // "ns/name"
+  std::map<std::string, model::Service> services;  // "ns/name"
   // Secrets by "ns/name": those among the input objects, plus those fetched from
   // Input::find_secret (kgw serve keeps Secrets apart) as they are asked for.
   mutable std::map<std::string, std::shared_ptr<const sdk::Secret>> secrets;
@@ -185,8 +189,8 @@ struct Translation {
     secrets.emplace(key, found);
     return found;
   }
-  std::map<std::string, const sdk::Object*> backends;         // kgateway Backends, "ns/name"
-  std::map<std::string, const sdk::Object*> direct_responses; // "ns/name"
+  std::map<std::string, const sdk::Object*> backends;          // kgateway Backends, "ns/name"
+  std::map<std::string, const sdk::Object*> direct_responses;  // "ns/name"
   std::set<std::string> direct_responses_used;
 
   // A TLS Secret (with tls.crt and tls.key), or nullptr.
@@ -357,11 +361,21 @@ struct Translation {
       out.set_port_redirect(port);
     using RA = envoy::config::route::v3::RedirectAction;
     switch (r.status_code) {
-      case 301: out.set_response_code(RA::MOVED_PERMANENTLY); break;
-      case 303: out.set_response_code(RA::SEE_OTHER); break;
-      case 307: out.set_response_code(RA::TEMPORARY_REDIRECT); break;
-      case 308: out.set_response_code(RA::PERMANENT_REDIRECT); break;
-      default: out.set_response_code(RA::FOUND); break;
+      case 301:
+        out.set_response_code(RA::MOVED_PERMANENTLY);
+        break;
+      case 303:
+        out.set_response_code(RA::SEE_OTHER);
+        break;
+      case 307:
+        out.set_response_code(RA::TEMPORARY_REDIRECT);
+        break;
+      case 308:
+        out.set_response_code(RA::PERMANENT_REDIRECT);
+        break;
+      default:
+        out.set_response_code(RA::FOUND);
+        break;
     }
   }
 
@@ -497,7 +511,8 @@ void add_downstream_tls(const std::vector<const sdk::Secret*>& certificates, boo
   socket->mutable_typed_config()->PackFrom(tls);
 }
 
-envoy::config::cluster::v3::Cluster eds_cluster(const std::string& name, const std::optional<std::string>& app_protocol) {
+envoy::config::cluster::v3::Cluster eds_cluster(const std::string& name,
+                                                const std::optional<std::string>& app_protocol) {
   envoy::config::cluster::v3::Cluster c;
   c.set_name(name);
   c.set_type(envoy::config::cluster::v3::Cluster::EDS);
@@ -541,7 +556,8 @@ void add_route_source_metadata(const RouteEntry& e, const std::string& source, e
 // and terminated TLS, TLS routes on TLS.
 bool accepts_kind(const model::Listener& l, const std::string& kind) {
   if (kind == "HTTPRoute" || kind == "GRPCRoute") return is_http_protocol(l.protocol);
-  if (kind == "TCPRoute") return l.protocol == "TCP" || (l.protocol == "TLS" && l.tls_mode.value_or("Terminate") == "Terminate");
+  if (kind == "TCPRoute")
+    return l.protocol == "TCP" || (l.protocol == "TLS" && l.tls_mode.value_or("Terminate") == "Terminate");
   if (kind == "TLSRoute") return l.protocol == "TLS";
   return false;
 }
@@ -567,7 +583,8 @@ sdk::Value parent_ref_value(const model::ParentRef& p) {
 // Every kgateway Backend becomes a cluster through the backend type registered for it; a
 // Backend with errors becomes a STATIC cluster with no endpoints and Accepted=False.
 void translate_backends(Translation& t) {
-  BackendContext ctx(t.gateway_ref, [&t](const std::string& ns, const std::string& name) { return t.secret(ns, name); });
+  BackendContext ctx(t.gateway_ref,
+                     [&t](const std::string& ns, const std::string& name) { return t.secret(ns, name); });
   for (const auto& [key, object] : t.backends) {
     envoy::config::cluster::v3::Cluster cluster;
     cluster.set_name("backend_" + object->ref.ns + "_" + object->ref.name + "_0");
@@ -632,7 +649,8 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
         ref.name == gateway_ref.name) {
       gateway_object = &object;
     } else if (ref.group == model::kGatewayGroup && (ref.kind == "HTTPRoute" || ref.kind == "GRPCRoute")) {
-      auto route = ref.kind == "HTTPRoute" ? model::parse_http_route(object, diag) : model::parse_grpc_route(object, diag);
+      auto route =
+          ref.kind == "HTTPRoute" ? model::parse_http_route(object, diag) : model::parse_grpc_route(object, diag);
       if (!diag.has_errors()) routes.push_back(std::move(route));
     } else if (ref.group == model::kGatewayGroup && (ref.kind == "TCPRoute" || ref.kind == "TLSRoute")) {
       auto route = model::parse_l4_route(object, diag);
@@ -646,9 +664,11 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
       });
       spec["to"].each([&](const model::ValueReader& to) {
         for (const auto& [gk, ns] : from)
-          t.grants.emplace(ref.ns, Translation::Grant{gk, ns,
-                                                      {to["group"].string().value_or(""), to["kind"].string().value_or("")},
-                                                      to["name"].string().value_or("")});
+          t.grants.emplace(ref.ns,
+                           Translation::Grant{gk,
+                                              ns,
+                                              {to["group"].string().value_or(""), to["kind"].string().value_or("")},
+                                              to["name"].string().value_or("")});
       });
     } else if (ref.group == kKgatewayGroup && ref.kind == "Backend") {
       t.backends.emplace(key_of(ref), &object);
@@ -682,8 +702,8 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
     if (diag.has_errors() || ls.parent.kind != "Gateway" || ls.parent.name != gateway_ref.name ||
         ls.parent.ns.value_or(ref.ns) != gateway_ref.ns)
       continue;
-    const bool allowed = gateway.allowed_listeners == "All" ||
-                         (gateway.allowed_listeners == "Same" && ref.ns == gateway_ref.ns);
+    const bool allowed =
+        gateway.allowed_listeners == "All" || (gateway.allowed_listeners == "Same" && ref.ns == gateway_ref.ns);
     if (allowed) listener_sets.push_back(std::move(ls));
   }
 
@@ -693,7 +713,7 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
     int64_t attached = 0;
     Conditions conditions;
     std::optional<std::string> not_programmed;  // why, when the listener cannot be programmed
-    bool invalid = false;                        // rejected outright: nothing attaches, nothing is built
+    bool invalid = false;                       // rejected outright: nothing attaches, nothing is built
   };
   std::vector<ListenerState> listeners;
   for (const auto& l : gateway.listeners) listeners.push_back({&l});
@@ -756,7 +776,8 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
         }
         for (const auto& host : hosts)
           for (size_t r = 0; r < route.rules.size(); ++r)
-            for (size_t m = 0; m < route.rules[r].matches.size(); ++m) vhosts[route_config_name(l)][host].push_back({&route, r, m});
+            for (size_t m = 0; m < route.rules[r].matches.size(); ++m)
+              vhosts[route_config_name(l)][host].push_back({&route, r, m});
       }
       if (!attached)
         conditions.set_if_absent("Accepted", false, section_matched ? "NotAllowedByListeners" : "NoMatchingParent",
@@ -804,8 +825,8 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
       }
       for (size_t i = 0; i < a.route->rules.size(); ++i) {
         auto* chain = listener.add_filter_chains();
-        const std::string name = "listener~" + std::to_string(port) + "-" + a.route->ref.ns + "." +
-                                 a.route->ref.name + "-rule-" + std::to_string(i);
+        const std::string name = "listener~" + std::to_string(port) + "-" + a.route->ref.ns + "." + a.route->ref.name +
+                                 "-rule-" + std::to_string(i);
         chain->set_name(name);
         if (a.route->ref.kind == "TLSRoute")
           for (const auto& host : a.hostnames)
@@ -839,7 +860,8 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
     if (needs_sni) {
       auto* inspector = listener.add_listener_filters();
       inspector->set_name("envoy.filters.listener.tls_inspector");
-      inspector->mutable_typed_config()->PackFrom(envoy::extensions::filters::listener::tls_inspector::v3::TlsInspector());
+      inspector->mutable_typed_config()->PackFrom(
+          envoy::extensions::filters::listener::tls_inspector::v3::TlsInspector());
     }
     t.out.listeners.push_back(std::move(listener));
     for (const auto& [rc_name, l] : chains) {
@@ -859,7 +881,8 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
           const auto& e = entries[i];
           auto* r = vh->add_routes();
           const std::string source = route_source_name(e);
-          r->set_name(vh->name() + "-route-" + std::to_string(i) + "-" + source + "-matcher-" + std::to_string(e.match));
+          r->set_name(vh->name() + "-route-" + std::to_string(i) + "-" + source + "-matcher-" +
+                      std::to_string(e.match));
           build_match(e.route->rules[e.rule].matches[e.match], *r->mutable_match());
           if (settings.enable_route_source_metadata) add_route_source_metadata(e, source, *r);
           for (auto& [parent, conditions] : route_parents[e.route])
@@ -880,7 +903,8 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   for (const auto& [key, service] : t.services)
     for (auto& cla : build_endpoints(service, slices_by_service[key])) t.out.endpoints.push_back(std::move(cla));
   translate_backends(t);
-  std::sort(t.out.clusters.begin(), t.out.clusters.end(), [](const auto& a, const auto& b) { return a.name() < b.name(); });
+  std::sort(t.out.clusters.begin(), t.out.clusters.end(),
+            [](const auto& a, const auto& b) { return a.name() < b.name(); });
   for (const auto& key : t.direct_responses_used) {
     const auto& ref = t.direct_responses.at(key)->ref;
     t.out.statuses["policies"]["DirectResponse/" + key] = policy_status_for_gateway(gateway_ref);
@@ -899,7 +923,8 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
     }
     if (ls.not_programmed) not_programmed[l.listener_set].push_back(l.name + ": " + *ls.not_programmed);
     ls.conditions.set_if_absent("Accepted", true, "Accepted", "Successfully accepted Listener");
-    ls.conditions.set_if_absent("Conflicted", false, "NoConflicts", "Successfully verified that Listener has no conflicts");
+    ls.conditions.set_if_absent("Conflicted", false, "NoConflicts",
+                                "Successfully verified that Listener has no conflicts");
     ls.conditions.set_if_absent("ResolvedRefs", true, "ResolvedRefs", "Successfully resolved all references");
     ls.conditions.set_if_absent("Programmed", true, "Programmed", "Successfully programmed Listener");
     sdk::Value v = sdk::Value::Map{};

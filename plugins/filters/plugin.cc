@@ -5,9 +5,7 @@
 
 namespace {
 
-kgw::sdk::Status register_filters(kgw::sdk::RegistrationContext& ctx) {
-  return kgw::sdk::check_keys(ctx.config(), {});
-}
+kgw::sdk::Status register_filters(kgw::sdk::RegistrationContext& ctx) { return kgw::sdk::check_keys(ctx.config(), {}); }
 
 }  // namespace
 

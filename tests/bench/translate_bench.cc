@@ -48,8 +48,7 @@ constexpr const char* kGatewayName = "gw";
 
 // The targets for N = 10,000.
 constexpr size_t kTargetN = 10000;
-constexpr double kTargetFullMs = 1000, kTargetRouteMs = 20, kTargetEndpointMs = 2, kTargetRssMb = 300,
-                 kTargetRatio = 5;
+constexpr double kTargetFullMs = 1000, kTargetRouteMs = 20, kTargetEndpointMs = 2, kTargetRssMb = 300, kTargetRatio = 5;
 
 // splitmix64: tiny, and its output does not depend on the standard library's implementation.
 class Rng {
@@ -158,18 +157,19 @@ std::string service_yaml(size_t s) {
 // `variant` != 0 moves the first endpoint to another address: the change the benchmark times.
 std::string endpoint_slice_yaml(size_t s, int variant) {
   const std::string name = service_name(s);
-  std::string y = "apiVersion: discovery.k8s.io/v1\n"
-                  "kind: EndpointSlice\n"
-                  "metadata:\n"
-                  "  name: " +
-                  name + "-x7k2p\n  namespace: " + namespace_of_service(s) +
-                  "\n"
-                  "  labels:\n"
-                  "    kubernetes.io/service-name: " +
-                  name +
-                  "\n"
-                  "addressType: IPv4\n"
-                  "endpoints:\n";
+  std::string y =
+      "apiVersion: discovery.k8s.io/v1\n"
+      "kind: EndpointSlice\n"
+      "metadata:\n"
+      "  name: " +
+      name + "-x7k2p\n  namespace: " + namespace_of_service(s) +
+      "\n"
+      "  labels:\n"
+      "    kubernetes.io/service-name: " +
+      name +
+      "\n"
+      "addressType: IPv4\n"
+      "endpoints:\n";
   for (size_t e = 0; e < 3; ++e) {
     const size_t host = s * 3 + e;
     const size_t first = (variant && e == 0) ? 11 : 10;
@@ -186,23 +186,24 @@ std::string route_yaml(size_t i, size_t services, int variant, size_t* matches_o
   Rng rng(kSeed ^ (i * 0x2545f4914f6cdd1dULL));
   const size_t s = i % services;
   const std::string ri = "/r" + num(i);
-  std::string y = "apiVersion: gateway.networking.k8s.io/v1\n"
-                  "kind: HTTPRoute\n"
-                  "metadata:\n"
-                  "  name: route-" +
-                  num(i) + "\n  namespace: " + namespace_of_service(s) +
-                  "\n"
-                  "spec:\n"
-                  "  parentRefs:\n"
-                  "  - name: " +
-                  kGatewayName + "\n    namespace: " + kGatewayNs +
-                  "\n"
-                  "  hostnames:\n"
-                  "  - app-" +
-                  num(rng.below(kHostnames)) +
-                  ".example.com\n"
-                  "  rules:\n"
-                  "  - matches:\n";
+  std::string y =
+      "apiVersion: gateway.networking.k8s.io/v1\n"
+      "kind: HTTPRoute\n"
+      "metadata:\n"
+      "  name: route-" +
+      num(i) + "\n  namespace: " + namespace_of_service(s) +
+      "\n"
+      "spec:\n"
+      "  parentRefs:\n"
+      "  - name: " +
+      kGatewayName + "\n    namespace: " + kGatewayNs +
+      "\n"
+      "  hostnames:\n"
+      "  - app-" +
+      num(rng.below(kHostnames)) +
+      ".example.com\n"
+      "  rules:\n"
+      "  - matches:\n";
   const size_t matches = 1 + rng.below(3);
   for (size_t m = 0; m < matches; ++m) {
     std::string path = ri + "/m" + num(m);
@@ -535,7 +536,8 @@ Result measure_in_child(size_t n, const Options& opt) {
   }
   if (pid == 0) {
     close(fds[0]);
-    std::vector<std::string> args = {"translate_bench", "--n", std::to_string(n), "--result-fd", std::to_string(fds[1])};
+    std::vector<std::string> args = {"translate_bench", "--n", std::to_string(n), "--result-fd",
+                                     std::to_string(fds[1])};
     if (opt.runs) args.insert(args.end(), {"--runs", std::to_string(opt.runs)});
     if (opt.quick) args.push_back("--quick");
     std::vector<char*> argv;
@@ -584,8 +586,8 @@ std::string fixed(double v) {
   return buf;
 }
 
-void print_row(const char* label, const std::vector<Result>& results, const std::function<std::string(const Result&)>& cell,
-               const std::string& target = "") {
+void print_row(const char* label, const std::vector<Result>& results,
+               const std::function<std::string(const Result&)>& cell, const std::string& target = "") {
   std::printf("%-40s", label);
   for (const auto& r : results) std::printf(" %14s", r.ok ? cell(r).c_str() : "-");
   std::printf("   %s\n", target.c_str());
@@ -605,19 +607,23 @@ void report(const std::vector<Result>& results, const Options& opt) {
   for (const auto& r : results) std::printf(" %14s", ("N=" + grouped(r.n)).c_str());
   std::printf("   target at N=%s\n", grouped(kTargetN).c_str());
 
-  print_row("objects (services / all)", results, [](const Result& r) { return grouped(r.services) + "/" + grouped(r.objects); });
+  print_row("objects (services / all)", results,
+            [](const Result& r) { return grouped(r.services) + "/" + grouped(r.objects); });
   print_row("YAML input, MB", results, [](const Result& r) { return fixed(r.yaml_bytes / 1048576.0); });
   print_row("parse YAML, ms (once)", results, [](const Result& r) { return fixed(r.parse_ms); });
-  print_row("full translation, ms (median)", results, [](const Result& r) { return fixed(r.full_ms); },
-            "< " + fixed(kTargetFullMs));
+  print_row(
+      "full translation, ms (median)", results, [](const Result& r) { return fixed(r.full_ms); },
+      "< " + fixed(kTargetFullMs));
   print_row("  thread CPU, ms", results, [](const Result& r) { return fixed(r.full_cpu_ms); });
-  print_row("one HTTPRoute changed, ms (*)", results, [](const Result& r) { return fixed(r.route_change_ms); },
-            "< " + fixed(kTargetRouteMs));
-  print_row("one EndpointSlice changed, ms (*)(**)", results,
-            [](const Result& r) { return fixed(r.endpoint_change_ms); }, "< " + fixed(kTargetEndpointMs));
+  print_row(
+      "one HTTPRoute changed, ms (*)", results, [](const Result& r) { return fixed(r.route_change_ms); },
+      "< " + fixed(kTargetRouteMs));
+  print_row(
+      "one EndpointSlice changed, ms (*)(**)", results, [](const Result& r) { return fixed(r.endpoint_change_ms); },
+      "< " + fixed(kTargetEndpointMs));
   print_row("RSS with the input loaded, MB", results, [](const Result& r) { return fixed(r.rss_input_mb); });
-  print_row("peak RSS, MB (***)", results, [](const Result& r) { return fixed(r.rss_peak_mb); },
-            "< " + fixed(kTargetRssMb));
+  print_row(
+      "peak RSS, MB (***)", results, [](const Result& r) { return fixed(r.rss_peak_mb); }, "< " + fixed(kTargetRssMb));
   print_row("peak RSS incl. YAML parse, MB", results, [](const Result& r) { return fixed(r.rss_with_parse_mb); });
   print_row("Envoy routes / clusters / CLAs", results, [](const Result& r) {
     return grouped(r.envoy_routes) + "/" + grouped(r.clusters) + "/" + grouped(r.endpoints);
@@ -627,23 +633,27 @@ void report(const std::vector<Result>& results, const Options& opt) {
   print_row("largest RouteConfiguration, MB", results,
             [](const Result& r) { return fixed(r.largest_rc_bytes / 1048576.0); });
   print_row("serialize it alone, ms", results, [](const Result& r) { return fixed(r.largest_rc_serialize_ms); });
-  print_row("translation / floor", results,
-            [](const Result& r) { return fixed(r.serialize_ms > 0 ? r.full_ms / r.serialize_ms : 0) + "x"; },
-            "< " + fixed(kTargetRatio) + "x");
+  print_row(
+      "translation / floor", results,
+      [](const Result& r) { return fixed(r.serialize_ms > 0 ? r.full_ms / r.serialize_ms : 0) + "x"; },
+      "< " + fixed(kTargetRatio) + "x");
 
   std::printf("\n(*)   No incremental path yet: a change is timed as a full re-translation of the changed input.\n");
   if (std::any_of(results.begin(), results.end(), [](const Result& r) { return r.ok && r.endpoints == 0; })) {
     std::printf("(**)  EndpointSlices were not translated (0 ClusterLoadAssignments): the change does not reach\n");
     std::printf("      the output, and the output bytes and serialization floor leave endpoints out.\n");
   } else {
-    std::printf("(**)  There is no endpoint-only path yet: an EndpointSlice change rebuilds routes and listeners too.\n");
+    std::printf(
+        "(**)  There is no endpoint-only path yet: an EndpointSlice change rebuilds routes and listeners too.\n");
   }
   std::printf("(***) Input objects held plus translation, peak mark reset after the YAML parse%s.\n",
               std::all_of(results.begin(), results.end(), [](const Result& r) { return !r.ok || r.peak_reset; })
                   ? ""
                   : " (reset unavailable: includes the parse)");
   std::printf("      Medians of %s runs per N after one warm-up; the floor of max(runs, 5).\n",
-              opt.runs ? std::to_string(opt.runs).c_str() : opt.quick ? "1" : "5 (3 at N>=50,000)");
+              opt.runs    ? std::to_string(opt.runs).c_str()
+              : opt.quick ? "1"
+                          : "5 (3 at N>=50,000)");
 
   for (const auto& r : results) {
     if (r.n != kTargetN || !r.ok) continue;
@@ -658,7 +668,8 @@ void report(const std::vector<Result>& results, const Options& opt) {
     line("endpoint change", r.endpoint_change_ms, kTargetEndpointMs, "ms");
     line("peak RSS", r.rss_peak_mb, kTargetRssMb, "MB");
     line("translation / floor", ratio, kTargetRatio, "x");
-    if (!r.endpoint_change_seen) std::printf("  (endpoint change: no endpoint output yet, the figure is not meaningful)\n");
+    if (!r.endpoint_change_seen)
+      std::printf("  (endpoint change: no endpoint output yet, the figure is not meaningful)\n");
   }
 
   std::printf("\n");
@@ -673,9 +684,9 @@ void report(const std::vector<Result>& results, const Options& opt) {
         "output_bytes=%zu serialize_ms=%.3f ratio=%.2f largest_rc_bytes=%zu largest_rc_serialize_ms=%.3f parse_ms=%.1f "
         "incremental=0 endpoints_translated=%d\n",
         r.n, r.full_ms, r.route_change_ms, r.endpoint_change_ms, r.full_cpu_ms, r.route_change_cpu_ms,
-        r.endpoint_change_cpu_ms, r.rss_peak_mb, r.rss_with_parse_mb, r.output_bytes,
-        r.serialize_ms, r.serialize_ms > 0 ? r.full_ms / r.serialize_ms : 0, r.largest_rc_bytes,
-        r.largest_rc_serialize_ms, r.parse_ms, r.endpoints > 0 ? 1 : 0);
+        r.endpoint_change_cpu_ms, r.rss_peak_mb, r.rss_with_parse_mb, r.output_bytes, r.serialize_ms,
+        r.serialize_ms > 0 ? r.full_ms / r.serialize_ms : 0, r.largest_rc_bytes, r.largest_rc_serialize_ms, r.parse_ms,
+        r.endpoints > 0 ? 1 : 0);
   }
 }
 
@@ -760,8 +771,7 @@ int main(int argc, char** argv) {
       const Result& last = results.back();
       const double need_mb = std::max(last.rss_peak_mb, last.rss_with_parse_mb) * (double(n) / last.n) * 1.5;
       if (need_mb > double(memavailable_mb())) {
-        std::fprintf(stderr, "skipping N=%zu: about %.0f MB needed, %zu MB available\n", n, need_mb,
-                     memavailable_mb());
+        std::fprintf(stderr, "skipping N=%zu: about %.0f MB needed, %zu MB available\n", n, need_mb, memavailable_mb());
         continue;
       }
     }

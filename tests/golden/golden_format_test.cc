@@ -13,10 +13,10 @@
 namespace kgw::translator {
 namespace {
 
+using sdk::Value;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using sdk::Value;
 using Hcm = envoy::extensions::filters::network::http_connection_manager::v3::HttpConnectionManager;
 
 Hcm make_hcm() {
@@ -94,9 +94,11 @@ Output make_output() {
   out.statuses["gateways"]["default/example-gateway"] = gw;
   // Strings a YAML reader would otherwise type as something else, or that need quoting.
   Value tricky(Value::Map{});
-  for (const char* s : {"True", "false", "null", "~", "", "123", "-1.5", "1e3", "0x1F", "0o17", ".inf", "yes", "off",
-                        "10:30", " lead", "trail ", "::", "@at", "a: b", "#hash", "- dash", "caf\xc3\xa9", "tab\there",
-                        "quote\"s", "back\\slash", "[x]", "{y}", "*star", "&amp", "!bang", "%pct", "|pipe", ">gt"})
+  for (const char* s :
+       {"True",  "false", "null",   "~",           "",          "123",      "-1.5",        "1e3", "0x1F",
+        "0o17",  ".inf",  "yes",    "off",         "10:30",     " lead",    "trail ",      "::",  "@at",
+        "a: b",  "#hash", "- dash", "caf\xc3\xa9", "tab\there", "quote\"s", "back\\slash", "[x]", "{y}",
+        "*star", "&amp",  "!bang",  "%pct",        "|pipe",     ">gt"})
     tricky.set(std::string("k") + std::to_string(tricky.as_map()->size()), Value(s));
   tricky.set("int", Value(int64_t{-42}));
   tricky.set("big", Value(int64_t{9007199254740993}));
@@ -269,7 +271,8 @@ TEST(GoldenParse, ReportsSyntaxAndStructureErrors) {
   EXPECT_THAT(errors[0], HasSubstr("line "));
   errors.clear();
   parse_golden("Clusterz: []\nClusters: {}\n", errors);
-  EXPECT_THAT(errors, ElementsAre(HasSubstr("unknown top-level key 'Clusterz'"), HasSubstr("Clusters: expected a list")));
+  EXPECT_THAT(errors,
+              ElementsAre(HasSubstr("unknown top-level key 'Clusterz'"), HasSubstr("Clusters: expected a list")));
   errors.clear();
   parse_golden("- a\n", errors);
   EXPECT_THAT(errors, ElementsAre(HasSubstr("expected a mapping")));
@@ -347,9 +350,10 @@ TEST(GoldenCompare, ExtraAndMissingRepeatedElements) {
   actual.routes[0].mutable_virtual_hosts(0)->add_domains("third.example.com");
   expected.listeners[0].mutable_filter_chains(0)->add_filters()->set_name("second");
   auto lines = compare_golden(actual, expected);
-  EXPECT_THAT(lines, ElementsAre("Listeners[listener~8080]: missing: filter_chains[0].filters[1]: {\"name\":\"second\"}",
-                                 "Routes[listener~8080]: unexpected: virtual_hosts[0].domains[2]: "
-                                 "\"third.example.com\""));
+  EXPECT_THAT(lines,
+              ElementsAre("Listeners[listener~8080]: missing: filter_chains[0].filters[1]: {\"name\":\"second\"}",
+                          "Routes[listener~8080]: unexpected: virtual_hosts[0].domains[2]: "
+                          "\"third.example.com\""));
 }
 
 TEST(GoldenCompare, MapEntriesByKey) {
@@ -414,7 +418,8 @@ TEST(GoldenCompare, AnyOfAnotherTypeIsReported) {
   ASSERT_EQ(lines.size(), 1u) << ::testing::PrintToString(lines);
   EXPECT_THAT(lines[0], HasSubstr("Listeners[listener~8080]: modified: filter_chains[0].filters[0].typed_config: "));
   EXPECT_THAT(lines[0], HasSubstr("HttpConnectionManager"));
-  EXPECT_THAT(lines[0], HasSubstr("-> {\"@type\":\"type.googleapis.com/envoy.extensions.filters.http.router.v3.Router\"}"));
+  EXPECT_THAT(lines[0],
+              HasSubstr("-> {\"@type\":\"type.googleapis.com/envoy.extensions.filters.http.router.v3.Router\"}"));
 }
 
 Value::List& gateway_conditions(Output& out) {

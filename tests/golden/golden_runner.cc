@@ -22,8 +22,8 @@
 #include <string>
 #include <vector>
 
-#include "config/config.h"
 #include "builtin/builtin_extensions.h"
+#include "config/config.h"
 #include "plugins/extension_registry.h"
 #include "sources/load.h"
 #include "translator/golden_format.h"
@@ -62,8 +62,10 @@ std::string identifier(const std::string& text) {
   std::string out;
   for (char c : text) {
     bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    if (word) out += c;
-    else if (!out.empty() && out.back() != '_') out += '_';
+    if (word)
+      out += c;
+    else if (!out.empty() && out.back() != '_')
+      out += '_';
   }
   while (!out.empty() && out.back() == '_') out.pop_back();
   return out.empty() ? "case" : out;
@@ -187,7 +189,7 @@ std::vector<std::string> run_case(const Case& c) {
                            slash == std::string::npos ? "" : c.gateway.substr(slash + 1)};
 
     plugins::ExtensionRegistry registry;
-  builtin::register_builtin_extensions(registry);
+    builtin::register_builtin_extensions(registry);
     translator::Output actual =
         translator::translate_gateway(translator::Input{std::move(loaded.objects)}, gateway, settings, registry);
     add_test_backend_cluster(actual);
@@ -295,8 +297,7 @@ TEST_P(GoldenCase, MatchesReference) {
     std::string shown;
     for (size_t i = 0; i < lines.size() && i < kShownLines; ++i) shown += "  " + lines[i] + "\n";
     if (lines.size() > kShownLines) shown += "  ... (KGW_GOLDEN_DIFF=1 shows all)\n";
-    ADD_FAILURE() << c.key() << " is listed in expected_pass.txt but fails with " << lines.size()
-                  << " difference(s):\n"
+    ADD_FAILURE() << c.key() << " is listed in expected_pass.txt but fails with " << lines.size() << " difference(s):\n"
                   << shown;
     return;
   }
@@ -310,7 +311,9 @@ std::vector<size_t> case_indices() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Reference, GoldenCase, ::testing::ValuesIn(case_indices()),
-                         [](const ::testing::TestParamInfo<size_t>& info) { return cases().cases[info.param].test_name; });
+                         [](const ::testing::TestParamInfo<size_t>& info) {
+                           return cases().cases[info.param].test_name;
+                         });
 
 }  // namespace
 }  // namespace kgw::golden

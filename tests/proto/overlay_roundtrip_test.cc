@@ -2,8 +2,6 @@
 // shadowed package protos gain, through binary and proto3 JSON. This checks
 // that generated C++ works and that JSON names are the ones Envoy expects.
 
-#include <gtest/gtest.h>
-
 #include <google/protobuf/any.pb.h>
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/dynamic_message.h>
@@ -11,6 +9,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/message_differencer.h>
 #include <google/protobuf/wrappers.pb.h>
+#include <gtest/gtest.h>
 
 #include <memory>
 #include <set>
@@ -134,8 +133,8 @@ std::vector<Case> DynamicModuleCases() {
   *per_route.mutable_filter_config() = Pack(opaque);
 
   return {
-      Make(SampleModuleConfig(), {"name", "doNotClose", "loadGlobally", "metricsNamespace",
-                                  "module", "nackOnCacheMiss"}),
+      Make(SampleModuleConfig(),
+           {"name", "doNotClose", "loadGlobally", "metricsNamespace", "module", "nackOnCacheMiss"}),
       Make(filter, {"dynamicModuleConfig", "filterName", "filterConfig", "terminalFilter"}),
       Make(per_route, {"dynamicModuleConfig", "perRouteConfigName", "filterName", "filterConfig"}),
   };
@@ -170,8 +169,8 @@ std::vector<Case> DnsClusterCases() {
   cluster.set_all_addresses_in_single_endpoint(true);
 
   return {
-      Make(cluster, {"dnsRefreshRate", "dnsFailureRefreshRate", "respectDnsTtl", "dnsJitter",
-                     "typedDnsResolverConfig", "dnsLookupFamily", "allAddressesInSingleEndpoint"}),
+      Make(cluster, {"dnsRefreshRate", "dnsFailureRefreshRate", "respectDnsTtl", "dnsJitter", "typedDnsResolverConfig",
+                     "dnsLookupFamily", "allAddressesInSingleEndpoint"}),
       Make(cluster.dns_failure_refresh_rate(), {"baseInterval", "maxInterval"}),
   };
 }
@@ -244,10 +243,9 @@ std::vector<Case> OpenTelemetryCases() {
   config.add_custom_tags()->set_tag("env");
 
   return {
-      Make(config, {"body", "attributes", "resourceAttributes", "disableBuiltinLabels",
-                    "statPrefix", "formatters", "httpService", "grpcService", "logName",
-                    "bufferFlushInterval", "bufferSizeBytes", "filterStateObjectsToLog",
-                    "customTags"}),
+      Make(config, {"body", "attributes", "resourceAttributes", "disableBuiltinLabels", "statPrefix", "formatters",
+                    "httpService", "grpcService", "logName", "bufferFlushInterval", "bufferSizeBytes",
+                    "filterStateObjectsToLog", "customTags"}),
       Make(body, {"kvlistValue"}),
       Make(array, {"intValue", "boolValue"}),
       Make(list, {"values", "arrayValue"}),
@@ -295,9 +293,8 @@ aws::AwsCredentialProvider SampleAwsProvider() {
 std::vector<Case> AwsCases() {
   const aws::AwsCredentialProvider provider = SampleAwsProvider();
   return {
-      Make(provider, {"assumeRoleWithWebIdentityProvider", "inlineCredential",
-                      "credentialsFileProvider", "customCredentialProviderChain",
-                      "iamRolesAnywhereCredentialProvider", "configCredentialProvider",
+      Make(provider, {"assumeRoleWithWebIdentityProvider", "inlineCredential", "credentialsFileProvider",
+                      "customCredentialProviderChain", "iamRolesAnywhereCredentialProvider", "configCredentialProvider",
                       "containerCredentialProvider", "environmentCredentialProvider",
                       "instanceProfileCredentialProvider", "assumeRoleCredentialProvider"}),
       Make(provider.assume_role_with_web_identity_provider(),
@@ -305,8 +302,8 @@ std::vector<Case> AwsCases() {
       Make(provider.inline_credential(), {"accessKeyId", "secretAccessKey", "sessionToken"}),
       Make(provider.credentials_file_provider(), {"credentialsDataSource", "profile"}),
       Make(provider.iam_roles_anywhere_credential_provider(),
-           {"roleArn", "certificate", "certificateChain", "privateKey", "trustAnchorArn",
-            "profileArn", "roleSessionName", "sessionDuration"}),
+           {"roleArn", "certificate", "certificateChain", "privateKey", "trustAnchorArn", "profileArn",
+            "roleSessionName", "sessionDuration"}),
       Make(provider.assume_role_credential_provider(),
            {"roleArn", "roleSessionName", "externalId", "sessionDuration", "credentialProvider"}),
       // Empty markers: nothing on the wire, `{}` in JSON.
@@ -430,10 +427,9 @@ std::vector<Case> CelCases() {
       Make(args[3].struct_expr(), {"entries"}),
       Make(args[3].struct_expr().entries(0), {"id", "mapKey", "value", "optionalEntry"}),
       Make(args[4].struct_expr().entries(0), {"fieldKey", "value"}),
-      Make(args[5].comprehension_expr(), {"iterVar", "iterRange", "accuVar", "accuInit",
-                                          "loopCondition", "loopStep", "result", "iterVar2"}),
-      Make(parsed.source_info(), {"syntaxVersion", "location", "lineOffsets", "positions",
-                                  "macroCalls", "extensions"}),
+      Make(args[5].comprehension_expr(),
+           {"iterVar", "iterRange", "accuVar", "accuInit", "loopCondition", "loopStep", "result", "iterVar2"}),
+      Make(parsed.source_info(), {"syntaxVersion", "location", "lineOffsets", "positions", "macroCalls", "extensions"}),
       Make(parsed.source_info().extensions(0), {"id", "affectedComponents", "version"}),
       Make(parsed.source_info().extensions(0).version(), {"major", "minor"}),
       Make(checked, {"referenceMap", "typeMap", "expr", "sourceInfo", "exprVersion"}),
@@ -479,13 +475,11 @@ std::vector<Case> OAuth2Cases() {
 
   return {
       Make(cookie, {"sameSite", "path", "partitioned"}),
-      Make(cookies, {"bearerTokenCookieConfig", "oauthHmacCookieConfig",
-                     "oauthExpiresCookieConfig", "idTokenCookieConfig",
-                     "refreshTokenCookieConfig", "oauthNonceCookieConfig",
-                     "codeVerifierCookieConfig"}),
-      Make(config, {"disableAccessTokenSetCookie", "disableRefreshTokenSetCookie",
-                    "cookieConfigs", "endSessionEndpoint", "cookieDomain", "oauthNonce",
-                    "codeVerifier"}),
+      Make(cookies,
+           {"bearerTokenCookieConfig", "oauthHmacCookieConfig", "oauthExpiresCookieConfig", "idTokenCookieConfig",
+            "refreshTokenCookieConfig", "oauthNonceCookieConfig", "codeVerifierCookieConfig"}),
+      Make(config, {"disableAccessTokenSetCookie", "disableRefreshTokenSetCookie", "cookieConfigs",
+                    "endSessionEndpoint", "cookieDomain", "oauthNonce", "codeVerifier"}),
   };
 }
 
@@ -532,8 +526,7 @@ std::vector<Case> OtherNewFieldCases() {
   envoy::config::route::v3::DirectResponseAction direct;
   direct.set_status(200);
   direct.mutable_body()->set_inline_string("ok");
-  direct.mutable_body_format()->mutable_text_format_source()->set_inline_string(
-      "%LOCAL_REPLY_BODY%\n");
+  direct.mutable_body_format()->mutable_text_format_source()->set_inline_string("%LOCAL_REPLY_BODY%\n");
 
   envoy::extensions::filters::http::aws_request_signing::v3::AwsRequestSigning signing;
   signing.set_service_name("lambda");
@@ -562,9 +555,8 @@ std::vector<Case> OtherNewFieldCases() {
 
 std::vector<Case> AllCases() {
   std::vector<Case> all;
-  for (auto group : {DynamicModuleCases, MatchingCases, DnsClusterCases, ApiKeyAuthCases,
-                     OpenTelemetryCases, AwsCases, CelCases, OAuth2Cases, XffCases,
-                     LoadBalancingCases, OtherNewFieldCases}) {
+  for (auto group : {DynamicModuleCases, MatchingCases, DnsClusterCases, ApiKeyAuthCases, OpenTelemetryCases, AwsCases,
+                     CelCases, OAuth2Cases, XffCases, LoadBalancingCases, OtherNewFieldCases}) {
     for (auto& c : group()) all.push_back(std::move(c));
   }
   return all;
@@ -596,8 +588,7 @@ void Collect(const Message& m, std::set<std::string>* types, std::set<std::strin
     const auto* inner = google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(
         any.type_url().substr(any.type_url().rfind('/') + 1));
     ASSERT_NE(inner, nullptr) << any.type_url();
-    std::unique_ptr<Message> payload(
-        google::protobuf::MessageFactory::generated_factory()->GetPrototype(inner)->New());
+    std::unique_ptr<Message> payload(google::protobuf::MessageFactory::generated_factory()->GetPrototype(inner)->New());
     ASSERT_TRUE(any.UnpackTo(payload.get()));
     Collect(*payload, types, fields);
     return;
@@ -660,33 +651,25 @@ struct NewField {
 const NewField kNewFields[] = {
     {"envoy.config.listener.v3.Listener", "tcp_keepalive", 37, "tcpKeepalive"},
     {"envoy.config.route.v3.DirectResponseAction", "body_format", 3, "bodyFormat"},
-    {"envoy.extensions.filters.http.aws_request_signing.v3.AwsRequestSigning",
-     "credential_provider", 8, "credentialProvider"},
+    {"envoy.extensions.filters.http.aws_request_signing.v3.AwsRequestSigning", "credential_provider", 8,
+     "credentialProvider"},
     {"envoy.extensions.filters.http.ext_authz.v3.HttpService", "retry_policy", 9, "retryPolicy"},
     {"envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor", "allowed_override_modes", 22,
      "allowedOverrideModes"},
-    {"envoy.extensions.filters.http.oauth2.v3.OAuth2Config", "disable_access_token_set_cookie",
-     19, "disableAccessTokenSetCookie"},
-    {"envoy.extensions.filters.http.oauth2.v3.OAuth2Config", "disable_refresh_token_set_cookie",
-     20, "disableRefreshTokenSetCookie"},
-    {"envoy.extensions.filters.http.oauth2.v3.OAuth2Config", "cookie_configs", 21,
-     "cookieConfigs"},
-    {"envoy.extensions.filters.http.oauth2.v3.OAuth2Config", "end_session_endpoint", 23,
-     "endSessionEndpoint"},
-    {"envoy.extensions.filters.http.oauth2.v3.OAuth2Credentials", "cookie_domain", 5,
-     "cookieDomain"},
-    {"envoy.extensions.filters.http.oauth2.v3.OAuth2Credentials.CookieNames", "oauth_nonce", 6,
-     "oauthNonce"},
-    {"envoy.extensions.filters.http.oauth2.v3.OAuth2Credentials.CookieNames", "code_verifier", 7,
-     "codeVerifier"},
-    {"envoy.extensions.http.original_ip_detection.xff.v3.XffConfig", "xff_trusted_cidrs", 2,
-     "xffTrustedCidrs"},
-    {"envoy.extensions.http.original_ip_detection.xff.v3.XffConfig", "skip_xff_append", 3,
-     "skipXffAppend"},
-    {"envoy.extensions.load_balancing_policies.common.v3.ConsistentHashingLbConfig",
-     "hash_policy", 3, "hashPolicy"},
-    {"envoy.extensions.load_balancing_policies.common.v3.LocalityLbConfig.ZoneAwareLbConfig",
-     "force_local_zone", 5, "forceLocalZone"},
+    {"envoy.extensions.filters.http.oauth2.v3.OAuth2Config", "disable_access_token_set_cookie", 19,
+     "disableAccessTokenSetCookie"},
+    {"envoy.extensions.filters.http.oauth2.v3.OAuth2Config", "disable_refresh_token_set_cookie", 20,
+     "disableRefreshTokenSetCookie"},
+    {"envoy.extensions.filters.http.oauth2.v3.OAuth2Config", "cookie_configs", 21, "cookieConfigs"},
+    {"envoy.extensions.filters.http.oauth2.v3.OAuth2Config", "end_session_endpoint", 23, "endSessionEndpoint"},
+    {"envoy.extensions.filters.http.oauth2.v3.OAuth2Credentials", "cookie_domain", 5, "cookieDomain"},
+    {"envoy.extensions.filters.http.oauth2.v3.OAuth2Credentials.CookieNames", "oauth_nonce", 6, "oauthNonce"},
+    {"envoy.extensions.filters.http.oauth2.v3.OAuth2Credentials.CookieNames", "code_verifier", 7, "codeVerifier"},
+    {"envoy.extensions.http.original_ip_detection.xff.v3.XffConfig", "xff_trusted_cidrs", 2, "xffTrustedCidrs"},
+    {"envoy.extensions.http.original_ip_detection.xff.v3.XffConfig", "skip_xff_append", 3, "skipXffAppend"},
+    {"envoy.extensions.load_balancing_policies.common.v3.ConsistentHashingLbConfig", "hash_policy", 3, "hashPolicy"},
+    {"envoy.extensions.load_balancing_policies.common.v3.LocalityLbConfig.ZoneAwareLbConfig", "force_local_zone", 5,
+     "forceLocalZone"},
 };
 
 void AddTypes(const google::protobuf::Descriptor* d, std::set<std::string>* out) {
@@ -697,8 +680,7 @@ void AddTypes(const google::protobuf::Descriptor* d, std::set<std::string>* out)
 }
 
 TEST(OverlayCoverage, SamplesSetEveryNewTypeAndField) {
-  std::set<std::string> expected(std::begin(kTypesInShadowedFiles),
-                                 std::end(kTypesInShadowedFiles));
+  std::set<std::string> expected(std::begin(kTypesInShadowedFiles), std::end(kTypesInShadowedFiles));
   const auto* pool = google::protobuf::DescriptorPool::generated_pool();
   for (const char* name : kOverlayFiles) {
     const auto* file = pool->FindFileByName(name);
@@ -781,12 +763,14 @@ TEST(OverlayAny, ListenerWithDynamicModuleHttpFilter) {
   *network_filter->mutable_typed_config() = Pack(manager);
   listener.mutable_tcp_keepalive()->mutable_keepalive_time()->set_value(30);
 
-  ExpectJsonRoundTrip(listener, {
-      R"("@type":"type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager")",
-      R"("@type":"type.googleapis.com/envoy.extensions.filters.http.dynamic_modules.v3.DynamicModuleFilter")",
-      R"("filterName":"header_mutation")",
-      R"("tcpKeepalive":{"keepaliveTime":30})",
-  });
+  ExpectJsonRoundTrip(
+      listener,
+      {
+          R"("@type":"type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager")",
+          R"("@type":"type.googleapis.com/envoy.extensions.filters.http.dynamic_modules.v3.DynamicModuleFilter")",
+          R"("filterName":"header_mutation")",
+          R"("tcpKeepalive":{"keepaliveTime":30})",
+      });
 }
 
 TEST(OverlayAny, RouteConfigurationWithPerRouteModuleConfig) {
@@ -801,15 +785,16 @@ TEST(OverlayAny, RouteConfigurationWithPerRouteModuleConfig) {
   auto* route = host->add_routes();
   route->mutable_match()->set_prefix("/");
   route->mutable_direct_response()->set_status(200);
-  route->mutable_direct_response()->mutable_body_format()->mutable_text_format_source()
-      ->set_inline_string("%LOCAL_REPLY_BODY%");
-  (*route->mutable_typed_per_filter_config())["dynamic_modules/header_mutation"] =
-      Pack(per_route);
+  route->mutable_direct_response()->mutable_body_format()->mutable_text_format_source()->set_inline_string(
+      "%LOCAL_REPLY_BODY%");
+  (*route->mutable_typed_per_filter_config())["dynamic_modules/header_mutation"] = Pack(per_route);
 
-  ExpectJsonRoundTrip(config, {
-      R"("@type":"type.googleapis.com/envoy.extensions.filters.http.dynamic_modules.v3.DynamicModuleFilterPerRoute")",
-      R"("bodyFormat":{"textFormatSource":{"inlineString":"%LOCAL_REPLY_BODY%"}})",
-  });
+  ExpectJsonRoundTrip(
+      config,
+      {
+          R"("@type":"type.googleapis.com/envoy.extensions.filters.http.dynamic_modules.v3.DynamicModuleFilterPerRoute")",
+          R"("bodyFormat":{"textFormatSource":{"inlineString":"%LOCAL_REPLY_BODY%"}})",
+      });
 }
 
 TEST(OverlayAny, ClusterWithDnsClusterType) {
@@ -822,9 +807,9 @@ TEST(OverlayAny, ClusterWithDnsClusterType) {
   *cluster.mutable_cluster_type()->mutable_typed_config() = Pack(dns);
 
   ExpectJsonRoundTrip(cluster, {
-      R"("@type":"type.googleapis.com/envoy.extensions.clusters.dns.v3.DnsCluster")",
-      R"("dnsLookupFamily":"V4_PREFERRED")",
-  });
+                                   R"("@type":"type.googleapis.com/envoy.extensions.clusters.dns.v3.DnsCluster")",
+                                   R"("dnsLookupFamily":"V4_PREFERRED")",
+                               });
 }
 
 }  // namespace

@@ -31,8 +31,7 @@ TEST(PluginLoader, LoadsAGoodPluginAndSeesItsRegistrations) {
   EXPECT_EQ(loaded.manifest.version, "1.2.3");
   EXPECT_EQ(loaded.manifest.abi_major, KGW_ABI_MAJOR);
   EXPECT_EQ(loaded.manifest.toolchain_description, sdk::describe(sdk::current_toolchain()));
-  EXPECT_THAT(loaded.registrations,
-              ElementsAre("backend type Echo", "policy kind EchoPolicy.test.kgw.dev"));
+  EXPECT_THAT(loaded.registrations, ElementsAre("backend type Echo", "policy kind EchoPolicy.test.kgw.dev"));
   ASSERT_NE(registry.backend_type("Echo"), nullptr);
   EXPECT_EQ(registry.backend_type("Echo")->type(), "Echo");
   EXPECT_NE(registry.policy_kind({"test.kgw.dev", "EchoPolicy"}), nullptr);
@@ -65,8 +64,8 @@ TEST(PluginLoader, RefusesAFileThatIsNotALibrary) {
   PluginLoader loader;
   ExtensionRegistry registry;
   auto r = refused(loader, "not_a_library.so", registry);
-  EXPECT_THAT(r.message, HasSubstr("plugin " + (kDir / "not_a_library.so").string() +
-                                   ": not a loadable shared library ("));
+  EXPECT_THAT(r.message,
+              HasSubstr("plugin " + (kDir / "not_a_library.so").string() + ": not a loadable shared library ("));
 }
 
 TEST(PluginLoader, RefusesALibraryWithoutTheManifestSymbol) {
@@ -118,9 +117,9 @@ TEST(PluginLoader, RefusesAToolchainMismatchNamingWhatDiffers) {
   const kgw_toolchain host = sdk::current_toolchain();
   EXPECT_EQ(r.message, "plugin " + (kDir / "toolchain_mismatch.so").string() +
                            " (toolchain-mismatch 0.0.1): toolchain mismatch: built with " + sdk::describe(theirs) +
-                           ", but this host needs " + sdk::describe(host) + " (differs in _GLIBCXX_USE_CXX11_ABI=0 (host: " +
-                           std::to_string(host.cxx11_abi) + "), protobuf 3019006 (host: " +
-                           std::to_string(host.protobuf_version) + "))");
+                           ", but this host needs " + sdk::describe(host) +
+                           " (differs in _GLIBCXX_USE_CXX11_ABI=0 (host: " + std::to_string(host.cxx11_abi) +
+                           "), protobuf 3019006 (host: " + std::to_string(host.protobuf_version) + "))");
 }
 
 TEST(PluginLoader, RefusesAThrowingRegistration) {

@@ -2,8 +2,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include "common/temp_dir.h"
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -16,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "common/temp_dir.h"
 #include "plugins/extension_registry.h"
 #include "sources/dir_source.h"
 

@@ -2,8 +2,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include "common/temp_dir.h"
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -12,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include "common/temp_dir.h"
 #include "serve/status_files.h"
 #include "serve/status_merge.h"
 #include "translator/golden_format.h"

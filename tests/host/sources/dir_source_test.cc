@@ -1,8 +1,6 @@
 #include "sources/dir_source.h"
 
 #include <gtest/gtest.h>
-
-#include "common/temp_dir.h"
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <stdlib.h>
 
@@ -14,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/temp_dir.h"
 #include "logging/logging.h"
 
 namespace kgw::sources {

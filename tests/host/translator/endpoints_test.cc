@@ -21,8 +21,8 @@ TEST(BuildEndpoints, OneAssignmentPerServicePortGroupedByZoneWithHealth) {
   auto s = slice({
       {{"10.0.0.2"}, true, true, false, std::string("b")},
       {{"10.0.0.1"}, true, true, false, std::string("a")},
-      {{"10.0.0.3"}, false, true, true, std::string("a")},   // terminating, still serving
-      {{"10.0.0.4"}, false, false, false, std::string("a")}, // not ready: left out
+      {{"10.0.0.3"}, false, true, true, std::string("a")},    // terminating, still serving
+      {{"10.0.0.4"}, false, false, false, std::string("a")},  // not ready: left out
   });
   auto out = build_endpoints(service, {&s});
   ASSERT_EQ(out.size(), 1u);

@@ -1,9 +1,9 @@
 #include "translator/route_precedence.h"
 
-#include <algorithm>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 namespace kgw::translator {
 namespace {
@@ -58,13 +58,12 @@ std::vector<std::string> sorted(const std::vector<model::HttpRoute>& routes) {
 
 TEST(RoutePrecedence, ExactThenRegexThenLongestPrefixThenOlderRoute) {
   std::vector<model::HttpRoute> routes = {
-      route("r1", 1, {{"PathPrefix", "/a"}, {"PathPrefix", "/a/1"}, {"RegularExpression", "/a/.*"},
-                      {"Exact", "/a/1"}}),
+      route("r1", 1, {{"PathPrefix", "/a"}, {"PathPrefix", "/a/1"}, {"RegularExpression", "/a/.*"}, {"Exact", "/a/1"}}),
       route("r2", 2, {{"PathPrefix", "/x/1"}, {"Exact", "/x/1/2"}, {"RegularExpression", "/x/.*"}}),
   };
-  EXPECT_THAT(sorted(routes),
-              ElementsAre("r2:Exact:/x/1/2", "r1:Exact:/a/1", "r1:RegularExpression:/a/.*",
-                          "r2:RegularExpression:/x/.*", "r1:PathPrefix:/a/1", "r2:PathPrefix:/x/1", "r1:PathPrefix:/a"));
+  EXPECT_THAT(sorted(routes), ElementsAre("r2:Exact:/x/1/2", "r1:Exact:/a/1", "r1:RegularExpression:/a/.*",
+                                          "r2:RegularExpression:/x/.*", "r1:PathPrefix:/a/1", "r2:PathPrefix:/x/1",
+                                          "r1:PathPrefix:/a"));
 }
 
 TEST(RoutePrecedence, MoreHeaderMatchesWinOverFewer) {

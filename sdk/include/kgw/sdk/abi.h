@@ -27,13 +27,13 @@ extern "C" {
 // What the plugin was compiled with. Any difference here can change the layout or the meaning of
 // the C++ types that cross the boundary (std::string, protobuf messages, Boost types).
 typedef struct kgw_toolchain {
-  const char* compiler;        // "gcc" or "clang"
+  const char* compiler;  // "gcc" or "clang"
   uint32_t compiler_major;
   uint32_t compiler_minor;
-  uint32_t cxx11_abi;          // _GLIBCXX_USE_CXX11_ABI
-  uint32_t protobuf_version;   // GOOGLE_PROTOBUF_VERSION, e.g. 3021012
-  uint32_t boost_version;      // BOOST_VERSION, e.g. 107400
-  uint32_t cxx_standard;       // __cplusplus / 100, e.g. 2020
+  uint32_t cxx11_abi;         // _GLIBCXX_USE_CXX11_ABI
+  uint32_t protobuf_version;  // GOOGLE_PROTOBUF_VERSION, e.g. 3021012
+  uint32_t boost_version;     // BOOST_VERSION, e.g. 107400
+  uint32_t cxx_standard;      // __cplusplus / 100, e.g. 2020
 } kgw_toolchain;
 
 // The registration entry. `context` is a kgw::sdk::RegistrationContext* owned by the host and
@@ -42,12 +42,12 @@ typedef struct kgw_toolchain {
 typedef int (*kgw_register_fn)(void* context, char* error, uint32_t error_size);
 
 typedef struct kgw_plugin_manifest {
-  uint32_t magic;              // KGW_PLUGIN_MAGIC
+  uint32_t magic;  // KGW_PLUGIN_MAGIC
   uint32_t abi_major;
   uint32_t abi_minor;
   const char* sdk_version;
   kgw_toolchain toolchain;
-  const char* name;            // unique among loaded plugins, [a-z0-9-]+
+  const char* name;  // unique among loaded plugins, [a-z0-9-]+
   const char* version;
   const char* description;
   kgw_register_fn register_plugin;

@@ -2,11 +2,11 @@
 // AgentgatewayPolicy sections) that a plugin translates into agentgateway's own xDS resources.
 #pragma once
 
+#include <google/protobuf/any.pb.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <google/protobuf/any.pb.h>
 
 #include "kgw/sdk/ir.h"
 #include "kgw/sdk/status.h"

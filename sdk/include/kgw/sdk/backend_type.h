@@ -9,12 +9,19 @@
 #include "kgw/sdk/ir.h"
 #include "kgw/sdk/status.h"
 
-namespace envoy::config::cluster::v3 { class Cluster; }
-namespace envoy::config::endpoint::v3 { class ClusterLoadAssignment; }
-namespace envoy::config::route::v3 { class Route; }
+namespace envoy::config::cluster::v3 {
+class Cluster;
+}
+namespace envoy::config::endpoint::v3 {
+class ClusterLoadAssignment;
+}
+namespace envoy::config::route::v3 {
+class Route;
+}
 namespace google::protobuf {
 class Any;
-template <typename Key, typename T> class Map;
+template <typename Key, typename T>
+class Map;
 }  // namespace google::protobuf
 
 namespace kgw::sdk {

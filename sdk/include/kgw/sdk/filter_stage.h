@@ -9,15 +9,15 @@
 namespace kgw::sdk {
 
 enum class WellKnownStage : int {
-  Fault = 0,      // fault injection
+  Fault = 0,  // fault injection
   Cors = 1,
   Waf = 2,
-  AuthN = 3,      // authentication (JWT, basic auth, API keys, OAuth2)
-  AuthZ = 4,      // authorization (RBAC, ext_authz)
+  AuthN = 3,  // authentication (JWT, basic auth, API keys, OAuth2)
+  AuthZ = 4,  // authorization (RBAC, ext_authz)
   RateLimit = 5,
-  Accepted = 6,   // the request is accepted: transformation, buffering, ...
-  OutAuth = 7,    // credentials for the upstream (request signing)
-  Route = 8,      // just before the router
+  Accepted = 6,  // the request is accepted: transformation, buffering, ...
+  OutAuth = 7,   // credentials for the upstream (request signing)
+  Route = 8,     // just before the router
 };
 
 struct FilterStage {
@@ -31,15 +31,24 @@ struct FilterStage {
 
 inline const char* stage_name(WellKnownStage s) {
   switch (s) {
-    case WellKnownStage::Fault: return "fault";
-    case WellKnownStage::Cors: return "cors";
-    case WellKnownStage::Waf: return "waf";
-    case WellKnownStage::AuthN: return "authn";
-    case WellKnownStage::AuthZ: return "authz";
-    case WellKnownStage::RateLimit: return "ratelimit";
-    case WellKnownStage::Accepted: return "accepted";
-    case WellKnownStage::OutAuth: return "outauth";
-    case WellKnownStage::Route: return "route";
+    case WellKnownStage::Fault:
+      return "fault";
+    case WellKnownStage::Cors:
+      return "cors";
+    case WellKnownStage::Waf:
+      return "waf";
+    case WellKnownStage::AuthN:
+      return "authn";
+    case WellKnownStage::AuthZ:
+      return "authz";
+    case WellKnownStage::RateLimit:
+      return "ratelimit";
+    case WellKnownStage::Accepted:
+      return "accepted";
+    case WellKnownStage::OutAuth:
+      return "outauth";
+    case WellKnownStage::Route:
+      return "route";
   }
   return "?";
 }

@@ -21,8 +21,8 @@ enum class LogLevel { Trace, Debug, Info, Warn, Error };
 // it, but a plugin should look the Secret up again on every translation to see rotations.
 struct Secret {
   ObjectRef ref;
-  std::string type;                          // e.g. "Opaque", "kubernetes.io/tls"
-  std::map<std::string, std::string> data;   // decoded bytes of `data` and `stringData`
+  std::string type;                         // e.g. "Opaque", "kubernetes.io/tls"
+  std::map<std::string, std::string> data;  // decoded bytes of `data` and `stringData`
 };
 
 class HostApi {

@@ -46,15 +46,14 @@ inline int call_register(RegisterFn fn, void* context, char* error, uint32_t err
 
 }  // namespace kgw::sdk::detail
 
-#define KGW_PLUGIN(NAME, VERSION, DESCRIPTION, REGISTER_FN)                                        \
-  namespace kgw_plugin_entry {                                                                     \
-  static int register_entry(void* context, char* error, uint32_t error_size) {                     \
-    return ::kgw::sdk::detail::call_register(&REGISTER_FN, context, error, error_size);            \
-  }                                                                                                \
-  static const kgw_plugin_manifest manifest = {KGW_PLUGIN_MAGIC, KGW_ABI_MAJOR,  KGW_ABI_MINOR,    \
-                                               KGW_SDK_VERSION,  ::kgw::sdk::current_toolchain(),  \
-                                               NAME,             VERSION,        DESCRIPTION,      \
-                                               &register_entry};                                   \
-  const kgw_plugin_manifest* get_manifest() { return &manifest; }                                  \
-  }                                                                                                \
+#define KGW_PLUGIN(NAME, VERSION, DESCRIPTION, REGISTER_FN)                                                    \
+  namespace kgw_plugin_entry {                                                                                 \
+  static int register_entry(void* context, char* error, uint32_t error_size) {                                 \
+    return ::kgw::sdk::detail::call_register(&REGISTER_FN, context, error, error_size);                        \
+  }                                                                                                            \
+  static const kgw_plugin_manifest manifest = {                                                                \
+      KGW_PLUGIN_MAGIC, KGW_ABI_MAJOR, KGW_ABI_MINOR,  KGW_SDK_VERSION, ::kgw::sdk::current_toolchain(), NAME, \
+      VERSION,          DESCRIPTION,   &register_entry};                                                       \
+  const kgw_plugin_manifest* get_manifest() { return &manifest; }                                              \
+  }                                                                                                            \
   BOOST_DLL_ALIAS(kgw_plugin_entry::get_manifest, kgw_plugin_manifest)

@@ -16,9 +16,17 @@
 #include "kgw/sdk/ir.h"
 #include "kgw/sdk/status.h"
 
-namespace envoy::config::listener::v3 { class Listener; }
-namespace envoy::config::route::v3 { class RouteConfiguration; class VirtualHost; class Route; }
-namespace envoy::config::cluster::v3 { class Cluster; }
+namespace envoy::config::listener::v3 {
+class Listener;
+}
+namespace envoy::config::route::v3 {
+class RouteConfiguration;
+class VirtualHost;
+class Route;
+}  // namespace envoy::config::route::v3
+namespace envoy::config::cluster::v3 {
+class Cluster;
+}
 
 namespace kgw::sdk {
 

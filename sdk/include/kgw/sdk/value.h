@@ -91,13 +91,20 @@ class Value {
 
   static const char* kind_name(Kind k) {
     switch (k) {
-      case Kind::Null: return "null";
-      case Kind::Bool: return "boolean";
-      case Kind::Int: return "integer";
-      case Kind::Double: return "float";
-      case Kind::String: return "string";
-      case Kind::List: return "array";
-      case Kind::Map: return "table";
+      case Kind::Null:
+        return "null";
+      case Kind::Bool:
+        return "boolean";
+      case Kind::Int:
+        return "integer";
+      case Kind::Double:
+        return "float";
+      case Kind::String:
+        return "string";
+      case Kind::List:
+        return "array";
+      case Kind::Map:
+        return "table";
     }
     return "?";
   }
