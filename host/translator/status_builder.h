@@ -26,14 +26,17 @@ class Conditions {
   }
   sdk::Value to_value() const {
     sdk::Value::List out;
+    out.reserve(list_.size());
     for (const auto& c : list_) {
-      sdk::Value v = sdk::Value::Map{};
-      v.set("lastTransitionTime", nullptr);
-      v.set("message", c.message);
-      v.set("reason", c.reason);
-      v.set("status", c.status == sdk::Condition::Status::True ? "True" : "False");
-      v.set("type", c.type);
-      out.push_back(std::move(v));
+      // Built directly rather than through Value::set: statuses are a hot path of translation.
+      sdk::Value::Map m;
+      m.reserve(5);
+      m.emplace_back("lastTransitionTime", nullptr);
+      m.emplace_back("message", c.message);
+      m.emplace_back("reason", c.reason);
+      m.emplace_back("status", c.status == sdk::Condition::Status::True ? "True" : "False");
+      m.emplace_back("type", c.type);
+      out.emplace_back(std::move(m));
     }
     return out;
   }
