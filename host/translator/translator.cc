@@ -268,28 +268,39 @@ struct Translation {
     return out;
   }
 
-  // The backends of a TCP or TLS route rule, reporting failures on every parent of the route.
-  std::vector<ResolvedBackend> resolve_rule(const model::HttpRoute& route, const model::HttpRouteRule& rule,
-                                            std::vector<std::pair<const model::ParentRef*, Conditions>>& parents) {
+  using Parents = std::vector<std::pair<const model::ParentRef*, Conditions>>;
+
+  // The backends of a route rule, each failure reported on every parent of the route. kgateway
+  // lists an accepted TCP or TLS route's (empty-message) Accepted condition before the error.
+  std::vector<ResolvedBackend> resolve_backends(const model::HttpRoute& route, const model::HttpRouteRule& rule,
+                                                Parents& parents, bool l4) {
     std::vector<ResolvedBackend> out;
     for (const auto& ref : rule.backend_refs) {
       std::string error;
       auto b = resolve(route, ref, error);
       if (!error.empty())
         for (auto& [parent, conditions] : parents) {
-          conditions.set_if_absent("Accepted", true, "Accepted", "");
+          if (l4) conditions.set_if_absent("Accepted", true, "Accepted", "");
           set_resolved_refs_error(error, conditions);
         }
       out.push_back(std::move(b));
     }
+    return out;
+  }
+
+  // The backends of a TCP or TLS route rule; the blackhole cluster when it has none.
+  std::vector<ResolvedBackend> resolve_rule(const model::HttpRoute& route, const model::HttpRouteRule& rule,
+                                            Parents& parents) {
+    auto out = resolve_backends(route, rule, parents, /*l4=*/true);
     if (out.empty()) out.push_back({kBlackholeCluster, 1});
     return out;
   }
 
   // One Envoy route for one match of a rule, on a listener of `port` (whose protocol's default
   // port a redirect leaves out of Location).
+  // Built once however many parents the route has; resolution errors go to each parent.
   void build_route(const model::HttpRoute& route, const model::HttpRouteRule& rule, int32_t port, bool https,
-                   envoy::config::route::v3::Route& out, Conditions& parent_conditions) {
+                   envoy::config::route::v3::Route& out, Parents& parents) {
     for (const auto& f : rule.filters) {
       if (f.redirect) {
         build_redirect(*f.redirect, port, https, *out.mutable_redirect());
@@ -304,13 +315,7 @@ struct Translation {
         }
       }
     }
-    std::vector<ResolvedBackend> backends;
-    for (const auto& ref : rule.backend_refs) {
-      std::string error;
-      auto b = resolve(route, ref, error);
-      if (!error.empty()) set_resolved_refs_error(error, parent_conditions);
-      backends.push_back(std::move(b));
-    }
+    const auto backends = resolve_backends(route, rule, parents, /*l4=*/false);
     auto* action = out.mutable_route();
     if (backends.size() == 1) {
       action->set_cluster(backends[0].cluster);
@@ -885,8 +890,7 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
                       std::to_string(e.match));
           build_match(e.route->rules[e.rule].matches[e.match], *r->mutable_match());
           if (settings.enable_route_source_metadata) add_route_source_metadata(e, source, *r);
-          for (auto& [parent, conditions] : route_parents[e.route])
-            t.build_route(*e.route, e.route->rules[e.rule], port, https, *r, conditions);
+          t.build_route(*e.route, e.route->rules[e.rule], port, https, *r, route_parents[e.route]);
         }
       }
       t.out.routes.push_back(std::move(rc));
@@ -905,11 +909,8 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   translate_backends(t);
   std::sort(t.out.clusters.begin(), t.out.clusters.end(),
             [](const auto& a, const auto& b) { return a.name() < b.name(); });
-  for (const auto& key : t.direct_responses_used) {
-    const auto& ref = t.direct_responses.at(key)->ref;
+  for (const auto& key : t.direct_responses_used)
     t.out.statuses["policies"]["DirectResponse/" + key] = policy_status_for_gateway(gateway_ref);
-    (void)ref;
-  }
 
   // Status.
   std::map<std::optional<sdk::ObjectRef>, std::vector<std::string>> not_programmed;  // by owner (set or Gateway)
@@ -995,8 +996,6 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
         {"HTTPRoute", "httpRoutes"}, {"GRPCRoute", "grpcRoutes"}, {"TCPRoute", "tcpRoutes"}, {"TLSRoute", "tlsRoutes"}};
     t.out.statuses[sections.at(route->ref.kind)][key_of(route->ref)] = std::move(status);
   }
-  (void)settings;
-  (void)registry;
   return std::move(t.out);
 }
 
