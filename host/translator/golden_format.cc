@@ -15,6 +15,8 @@
 #include <set>
 #include <utility>
 
+#include "sources/yaml_scalar.h"
+
 namespace kgw::translator {
 namespace {
 
@@ -34,66 +36,9 @@ bool is_digits(std::string_view s, std::string_view allowed) {
 
 std::string_view strip_sign(std::string_view s) { return !s.empty() && (s[0] == '+' || s[0] == '-') ? s.substr(1) : s; }
 
-// YAML 1.2 core schema float: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
-bool is_core_float(std::string_view s) {
-  s = strip_sign(s);
-  size_t i = 0, digits = 0;
-  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, ++digits;
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, ++digits;
-  }
-  if (digits == 0) return false;
-  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-    ++i;
-    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
-    if (i == s.size()) return false;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
-  }
-  return i == s.size();
-}
-
-std::optional<double> special_float(std::string_view s) {
-  std::string_view body = strip_sign(s);
-  double sign = !s.empty() && s[0] == '-' ? -1.0 : 1.0;
-  if (body == ".inf" || body == ".Inf" || body == ".INF") return sign * HUGE_VAL;
-  if (s == ".nan" || s == ".NaN" || s == ".NAN") return std::nan("");
-  return std::nullopt;
-}
-
-// Types a plain scalar by the YAML 1.2 core schema. Integers beyond 64 bits stay strings of
-// digits: protobuf's JSON parser accepts quoted numbers, so nothing is lost.
-Value resolve_plain(const std::string& s) {
-  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return Value();
-  if (s == "true" || s == "True" || s == "TRUE") return Value(true);
-  if (s == "false" || s == "False" || s == "FALSE") return Value(false);
-  std::string_view body = strip_sign(s);
-  if (is_digits(body, "0123456789")) {
-    int64_t v = 0;
-    std::string_view digits = s[0] == '+' ? std::string_view(s).substr(1) : std::string_view(s);
-    auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
-    if (ec == std::errc() && p == digits.data() + digits.size()) return Value(v);
-    return Value(s);
-  }
-  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'o')) {
-    bool hex = s[1] == 'x';
-    std::string_view digits = std::string_view(s).substr(2);
-    if (is_digits(digits, hex ? "0123456789abcdefABCDEF" : "01234567")) {
-      int64_t v = 0;
-      auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v, hex ? 16 : 8);
-      if (ec == std::errc() && p == digits.data() + digits.size()) return Value(v);
-      return Value(s);
-    }
-  }
-  if (auto special = special_float(s)) return Value(*special);
-  if (is_core_float(s)) {
-    double v = 0;
-    std::string_view text = s[0] == '+' ? std::string_view(s).substr(1) : std::string_view(s);
-    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec == std::errc() && p == text.data() + text.size()) return Value(v);
-  }
-  return Value(s);
-}
+// Integers beyond 64 bits stay strings of digits: protobuf's JSON parser accepts quoted
+// numbers, so nothing is lost.
+Value resolve_plain(const std::string& s) { return sources::resolve_plain_scalar(s, sources::Overflow::KeepText); }
 
 // A string that a YAML reader would type as something else when written plain: core schema
 // scalars, YAML 1.1 booleans and number forms (other readers still use 1.1), empty and
