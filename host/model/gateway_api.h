@@ -45,12 +45,38 @@ struct Listener {
   std::optional<sdk::ObjectRef> listener_set;
 };
 
+// Client certificate validation of a Gateway's TLS listeners (spec.tls.frontend).
+struct FrontendValidation {
+  std::string mode = "AllowValidOnly";              // AllowValidOnly | AllowInsecureFallback
+  std::vector<sdk::ObjectRef> ca_certificate_refs;  // namespace defaults to the Gateway's
+};
+
 struct Gateway {
   sdk::ObjectRef ref;
   int64_t creation_timestamp = 0;
   std::string gateway_class;
   std::vector<Listener> listeners;
   std::string allowed_listeners = "None";  // spec.allowedListeners.namespaces.from: None | Same | All
+  // spec.tls.frontend: the default validation and per-port overrides (an override without
+  // validation turns it off for its port).
+  std::optional<FrontendValidation> frontend_default;
+  std::map<int32_t, std::optional<FrontendValidation>> frontend_per_port;
+  // spec.tls.backend.clientCertificateRef: what the proxy presents to TLS upstreams.
+  std::optional<sdk::ObjectRef> backend_client_certificate;
+
+  // The client certificate validation for listeners on `port`, or nullptr.
+  const FrontendValidation* frontend_validation(int32_t port) const {
+    if (auto it = frontend_per_port.find(port); it != frontend_per_port.end())
+      return it->second ? &*it->second : nullptr;
+    return frontend_default ? &*frontend_default : nullptr;
+  }
+  // Whether some validation lets clients without a valid certificate in.
+  bool frontend_validation_insecure() const {
+    if (frontend_default && frontend_default->mode == "AllowInsecureFallback") return true;
+    for (const auto& [port, v] : frontend_per_port)
+      if (v && v->mode == "AllowInsecureFallback") return true;
+    return false;
+  }
 };
 
 // A ListenerSet (or the legacy XListenerSet): listeners a Gateway takes in from another object.
@@ -133,6 +159,15 @@ struct RouteRetry {
   std::optional<int64_t> backoff_ms;
 };
 
+// A rule's sessionPersistence.
+struct SessionPersistence {
+  std::optional<std::string> session_name;
+  std::string type = "Cookie";  // Cookie | Header
+  std::optional<int64_t> absolute_timeout_ms;
+  std::optional<int64_t> idle_timeout_ms;
+  std::string lifetime_type = "Session";  // cookieConfig.lifetimeType: Session | Permanent
+};
+
 struct HttpRouteRule {
   std::optional<std::string> name;
   std::vector<HttpRouteMatch> matches;  // at least one (the default match when none written)
@@ -140,6 +175,7 @@ struct HttpRouteRule {
   std::vector<BackendRef> backend_refs;
   RouteTimeouts timeouts;
   std::optional<RouteRetry> retry;
+  std::optional<SessionPersistence> session_persistence;
 };
 
 // Parses a Gateway API Duration ("1h", "1m30s", "500ms"): milliseconds, or nullopt when invalid.
@@ -185,6 +221,26 @@ struct EndpointSlice {
   std::vector<Endpoint> endpoints;
 };
 
+// A BackendTLSPolicy: how the proxy connects with TLS to the Services and Backends it targets.
+struct BackendTlsPolicy {
+  sdk::ObjectRef ref;
+  struct Target {
+    std::string group;
+    std::string kind;
+    std::string name;  // in the policy's namespace
+    std::optional<std::string> section_name;
+  };
+  std::vector<Target> targets;
+  std::string hostname;                             // SNI, and the SAN checked when no subjectAltNames
+  std::vector<sdk::ObjectRef> ca_certificate_refs;  // in the policy's namespace
+  std::optional<std::string> well_known_ca;         // wellKnownCACertificates: System
+  struct SubjectAltName {
+    std::string type;  // Hostname | URI
+    std::string value;
+  };
+  std::vector<SubjectAltName> subject_alt_names;
+};
+
 // Parsers: every problem goes into `diag` with its field path; the result is usable (with
 // defaults) even when errors were found, but callers reject the object when diag has errors.
 Gateway parse_gateway(const sdk::Object& object, sdk::Diagnostics& diag);
@@ -194,6 +250,7 @@ HttpRoute parse_grpc_route(const sdk::Object& object, sdk::Diagnostics& diag);
 // TCPRoutes and TLSRoutes: parents, hostnames (TLSRoute) and rules with backendRefs only.
 HttpRoute parse_l4_route(const sdk::Object& object, sdk::Diagnostics& diag);
 Service parse_service(const sdk::Object& object, sdk::Diagnostics& diag);
+BackendTlsPolicy parse_backend_tls_policy(const sdk::Object& object, sdk::Diagnostics& diag);
 EndpointSlice parse_endpoint_slice(const sdk::Object& object, sdk::Diagnostics& diag);
 
 }  // namespace kgw::model

@@ -189,6 +189,27 @@ Gateway parse_gateway(const sdk::Object& object, sdk::Diagnostics& diag) {
   auto spec = spec_of(object, diag);
   g.gateway_class = spec["gatewayClassName"].required_string();
   spec["listeners"].each([&](const ValueReader& r) { g.listeners.push_back(parse_listener(r, object.ref.ns)); });
+  auto frontend_validation = [&](const ValueReader& v) -> std::optional<FrontendValidation> {
+    if (!v.present()) return std::nullopt;
+    FrontendValidation out;
+    out.mode = v["mode"].string().value_or("AllowValidOnly");
+    check_one_of(v["mode"], out.mode, {"AllowValidOnly", "AllowInsecureFallback"});
+    v["caCertificateRefs"].each([&](const ValueReader& c) {
+      out.ca_certificate_refs.push_back({c["group"].string().value_or(""), c["kind"].string().value_or("ConfigMap"),
+                                         c["namespace"].string().value_or(object.ref.ns), c["name"].required_string()});
+    });
+    return out;
+  };
+  auto frontend = spec["tls"]["frontend"];
+  g.frontend_default = frontend_validation(frontend["default"]["validation"]);
+  frontend["perPort"].each([&](const ValueReader& p) {
+    const int32_t port = port_in_range(p["port"], p["port"].integer());
+    g.frontend_per_port[port] = frontend_validation(p["tls"]["validation"]);
+  });
+  if (auto cert = spec["tls"]["backend"]["clientCertificateRef"]; cert.present())
+    g.backend_client_certificate =
+        sdk::ObjectRef{cert["group"].string().value_or(""), cert["kind"].string().value_or("Secret"),
+                       cert["namespace"].string().value_or(object.ref.ns), cert["name"].required_string()};
   if (auto from = spec["allowedListeners"]["namespaces"]["from"].string()) {
     check_one_of(spec["allowedListeners"]["namespaces"]["from"], *from, {"None", "Same", "All", "Selector"});
     g.allowed_listeners = *from;
@@ -256,6 +277,17 @@ HttpRoute parse_route_common(const sdk::Object& object, sdk::Diagnostics& diag,
       rr.backoff_ms = duration(retry["backoff"]);
       rule.retry = rr;
     }
+    if (auto sp = r["sessionPersistence"]; sp.present()) {
+      SessionPersistence p;
+      p.session_name = sp["sessionName"].string();
+      p.type = sp["type"].string().value_or("Cookie");
+      check_one_of(sp["type"], p.type, {"Cookie", "Header"});
+      p.absolute_timeout_ms = duration(sp["absoluteTimeout"]);
+      p.idle_timeout_ms = duration(sp["idleTimeout"]);
+      p.lifetime_type = sp["cookieConfig"]["lifetimeType"].string().value_or("Session");
+      check_one_of(sp["cookieConfig"]["lifetimeType"], p.lifetime_type, {"Session", "Permanent"});
+      rule.session_persistence = p;
+    }
     route.rules.push_back(std::move(rule));
   });
   if (!spec["rules"].present()) route.rules.push_back({std::nullopt, {HttpRouteMatch{}}});
@@ -308,6 +340,29 @@ Service parse_service(const sdk::Object& object, sdk::Diagnostics& diag) {
     s.ports.push_back(std::move(p));
   });
   return s;
+}
+
+BackendTlsPolicy parse_backend_tls_policy(const sdk::Object& object, sdk::Diagnostics& diag) {
+  BackendTlsPolicy p;
+  p.ref = object.ref;
+  auto spec = spec_of(object, diag);
+  spec["targetRefs"].each([&](const ValueReader& t) {
+    p.targets.push_back({t["group"].string().value_or(""), t["kind"].required_string(), t["name"].required_string(),
+                         t["sectionName"].string()});
+  });
+  auto validation = spec["validation"];
+  p.hostname = validation["hostname"].required_string();
+  validation["caCertificateRefs"].each([&](const ValueReader& c) {
+    p.ca_certificate_refs.push_back(
+        {c["group"].string().value_or(""), c["kind"].required_string(), object.ref.ns, c["name"].required_string()});
+  });
+  p.well_known_ca = validation["wellKnownCACertificates"].string();
+  validation["subjectAltNames"].each([&](const ValueReader& san) {
+    const auto type = san["type"].required_string();
+    check_one_of(san["type"], type, {"Hostname", "URI"});
+    p.subject_alt_names.push_back({type, (type == "URI" ? san["uri"] : san["hostname"]).string().value_or("")});
+  });
+  return p;
 }
 
 }  // namespace kgw::model

@@ -19,6 +19,11 @@ class Conditions {
     list_.push_back({std::move(type), status ? sdk::Condition::Status::True : sdk::Condition::Status::False,
                      std::move(reason), std::move(message)});
   }
+  bool is_false(const std::string& type) const {
+    for (const auto& c : list_)
+      if (c.type == type) return c.status == sdk::Condition::Status::False;
+    return false;
+  }
   bool has(const std::string& type) const {
     for (const auto& c : list_)
       if (c.type == type) return true;

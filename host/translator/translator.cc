@@ -11,10 +11,15 @@
 #include <optional>
 #include <set>
 
+#include "envoy/extensions/clusters/dns/v3/dns_cluster.pb.h"
+#include "envoy/extensions/filters/http/dynamic_forward_proxy/v3/dynamic_forward_proxy.pb.h"
+#include "envoy/extensions/filters/http/gcp_authn/v3/gcp_authn.pb.h"
 #include "envoy/extensions/filters/http/router/v3/router.pb.h"
+#include "envoy/extensions/filters/http/stateful_session/v3/stateful_session.pb.h"
 #include "envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.pb.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
 #include "envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.pb.h"
+#include "envoy/extensions/http/stateful_session/cookie/v3/cookie.pb.h"
 #include "envoy/extensions/transport_sockets/tls/v3/tls.pb.h"
 #include "envoy/extensions/upstreams/http/v3/http_protocol_options.pb.h"
 #include "model/gateway_api.h"
@@ -28,8 +33,13 @@ namespace kgw::translator {
 namespace {
 
 using HCM = envoy::extensions::filters::network::http_connection_manager::v3::HttpConnectionManager;
+using HttpFilter = envoy::extensions::filters::network::http_connection_manager::v3::HttpFilter;
 constexpr const char* kBlackholeCluster = "blackhole-cluster";
 constexpr const char* kKgatewayGroup = "gateway.kgateway.dev";
+constexpr const char* kGcpAuthnCluster = "gcp_authn";
+constexpr const char* kStatefulSessionFilter = "envoy.filters.http.stateful_session";
+// The cookie name when sessionPersistence leaves sessionName out.
+constexpr const char* kDefaultSessionCookie = "sessionPersistence";
 // Ports the proxy itself uses (its metrics endpoint).
 const std::set<int32_t> kReservedPorts = {9091};
 constexpr const char* kRefNotPermitted = "Reference not permitted by ReferenceGrant.";
@@ -83,6 +93,7 @@ std::string backend_type_of(const sdk::Object& backend) {
 std::string key_of(const sdk::ObjectRef& ref) { return ref.ns + "/" + ref.name; }
 
 bool is_http_protocol(const std::string& p) { return p == "HTTP" || p == "HTTPS"; }
+bool is_supported_protocol(const std::string& p) { return is_http_protocol(p) || p == "TCP" || p == "TLS"; }
 
 std::vector<sdk::GroupKind> supported_kinds(const model::Listener& l) {
   if (is_http_protocol(l.protocol)) return {{model::kGatewayGroup, "HTTPRoute"}, {model::kGatewayGroup, "GRPCRoute"}};
@@ -142,11 +153,50 @@ void build_match(const model::HttpRouteMatch& m, envoy::config::route::v3::Route
   }
 }
 
+// Whether `text` holds a PEM block ("-----BEGIN ...-----" up to its "-----END ...-----").
+bool has_pem_block(std::string_view text) {
+  const size_t begin = text.find("-----BEGIN ");
+  return begin != std::string_view::npos && text.find("-----END ", begin) != std::string_view::npos;
+}
+
+// How a TLS listener validates client certificates (Gateway spec.tls.frontend).
+struct ClientValidation {
+  std::string trusted_ca;  // the PEM bundle of every CA certificate referenced
+  bool insecure = false;   // AllowInsecureFallback: certificates optional, untrusted chains accepted
+};
+
+// The PEM blocks of `text` as Go's pem.Encode writes them: base64 in 64-column lines, each
+// line ending in a newline; anything outside the blocks dropped. kgateway re-encodes the CA
+// certificates it reads this way.
+std::string reencode_pem(std::string_view text) {
+  std::string out;
+  size_t pos = 0;
+  while (true) {
+    const size_t begin = text.find("-----BEGIN ", pos);
+    if (begin == std::string_view::npos) break;
+    const size_t header_end = text.find("-----", begin + 11);
+    if (header_end == std::string_view::npos) break;
+    const std::string_view type = text.substr(begin + 11, header_end - begin - 11);
+    const std::string end_marker = "-----END " + std::string(type) + "-----";
+    const size_t end = text.find(end_marker, header_end + 5);
+    if (end == std::string_view::npos) break;
+    std::string body;
+    for (char c : text.substr(header_end + 5, end - header_end - 5))
+      if (!std::isspace(static_cast<unsigned char>(c))) body += c;
+    out += "-----BEGIN " + std::string(type) + "-----\n";
+    for (size_t i = 0; i < body.size(); i += 64) out += body.substr(i, 64) + "\n";
+    out += end_marker + "\n";
+    pos = end + end_marker.size();
+  }
+  return out;
+}
+
 // A route's backends as resolved for one rule: cluster names and weights.
 struct ResolvedBackend {
   std::string cluster;
   int32_t weight = 1;
   std::optional<std::string> app_protocol;  // of the Service port or Static Backend
+  std::string backend_type;                 // of a kgateway Backend
 };
 
 struct Translation {
@@ -191,12 +241,136 @@ struct Translation {
   }
   std::map<std::string, const sdk::Object*> backends;          // kgateway Backends, "ns/name"
   std::map<std::string, const sdk::Object*> direct_responses;  // "ns/name"
+  std::map<std::string, const sdk::Object*> config_maps;       // "ns/name"
+  std::vector<model::BackendTlsPolicy> backend_tls_policies;   // in load order: the older wins
+  std::set<std::string> used_clusters;                         // clusters the Gateway's routes reach
+  const model::Gateway* gateway = nullptr;
+  bool needs_gcp_authn_cluster = false;  // a listener runs the gcp_authn filter
+
+  // The BackendTLSPolicy for a Service port, or nullptr.
+  const model::BackendTlsPolicy* tls_policy_for(const model::Service& service, const model::ServicePort& port) const {
+    for (const auto& p : backend_tls_policies)
+      for (const auto& target : p.targets)
+        if (target.group.empty() && target.kind == "Service" && target.name == service.ref.name &&
+            p.ref.ns == service.ref.ns && (!target.section_name || target.section_name == port.name))
+          return &p;
+    return nullptr;
+  }
+  // The BackendTLSPolicy for a kgateway Backend, or nullptr.
+  const model::BackendTlsPolicy* tls_policy_for(const sdk::ObjectRef& backend) const {
+    for (const auto& p : backend_tls_policies)
+      for (const auto& target : p.targets)
+        if (target.group == kKgatewayGroup && target.kind == "Backend" && target.name == backend.name &&
+            p.ref.ns == backend.ns)
+          return &p;
+    return nullptr;
+  }
+  // The Gateway's client certificate for upstream TLS (spec.tls.backend), when it resolves.
+  const sdk::Secret* backend_client_certificate() const {
+    if (!gateway || !gateway->backend_client_certificate) return nullptr;
+    const auto& ref = *gateway->backend_client_certificate;
+    if (!permitted({model::kGatewayGroup, "Gateway"}, gateway_ref.ns, ref)) return nullptr;
+    std::string error;
+    return find_secret(ref, error);
+  }
+  std::string client_certificate_cluster(const model::Service& service, const model::ServicePort& port) const {
+    return "kube_" + service.ref.ns + "_" + service.ref.name + "_gw_backend_client_cert_" + gateway_ref.ns + "_" +
+           gateway_ref.name + "_" + std::to_string(port.port);
+  }
+  // The CA bundle of a BackendTLSPolicy's references (ConfigMaps or Secrets, key ca.crt), or
+  // nullopt with the reason when one does not resolve.
+  std::optional<std::string> policy_ca(const model::BackendTlsPolicy& p, std::string& error) const {
+    std::string out;
+    for (const auto& ref : p.ca_certificate_refs) {
+      const std::string* ca = nullptr;
+      if (ref.group.empty() && ref.kind == "ConfigMap") {
+        if (auto it = config_maps.find(ref.ns + "/" + ref.name); it != config_maps.end())
+          if (const auto* data = it->second->body.find("data"))
+            if (const auto* crt = data->find("ca.crt")) ca = crt->as_string();
+      } else if (ref.group.empty() && ref.kind == "Secret") {
+        if (auto found = secret(ref.ns, ref.name))
+          if (auto it = found->data.find("ca.crt"); it != found->data.end()) ca = &it->second;
+      } else {
+        error = "unsupported CA certificate reference kind " + ref.kind;
+        return std::nullopt;
+      }
+      if (!ca) {
+        error = ref.kind + " " + ref.ns + "/" + ref.name + " not found or without ca.crt";
+        return std::nullopt;
+      }
+      out += *ca;
+    }
+    return out;
+  }
+
+  // The client certificate validation of TLS listeners on `port`: nullopt when there is none, or
+  // when a CA reference fails, which makes the listener invalid (every failure in the message).
+  std::optional<ClientValidation> client_validation(const model::Gateway& gateway, int32_t port, Conditions& conditions,
+                                                    std::optional<std::string>& not_programmed, bool& failed) const {
+    failed = false;
+    const model::FrontendValidation* v = gateway.frontend_validation(port);
+    if (!v) return std::nullopt;
+    ClientValidation out;
+    out.insecure = v->mode == "AllowInsecureFallback";
+    std::string errors;
+    const char* reason = nullptr;
+    auto fail = [&](const char* why, const std::string& message) {
+      if (!reason) reason = why;
+      errors += (errors.empty() ? "" : "\n") + message;
+    };
+    for (const auto& ref : v->ca_certificate_refs) {
+      // kgateway names the ConfigMap "<name>/<Gateway namespace>" in these messages.
+      const std::string fetch_failed = "failed to fetch CA certificate ConfigMap " + ref.name + "/" + gateway_ref.ns;
+      if (!ref.group.empty() || ref.kind != "ConfigMap") {
+        fail("InvalidCACertificateKind",
+             "invalid ca.crt kind " + ref.kind + " in " + ref.ns + "/" + ref.name + ": InvalidCACertificateKind");
+        continue;
+      }
+      if (!permitted({model::kGatewayGroup, "Gateway"}, gateway_ref.ns, ref)) {
+        fail("RefNotPermitted", fetch_failed + ": missing CA certificate reference grant");
+        continue;
+      }
+      const std::string* ca = nullptr;
+      if (auto it = config_maps.find(ref.ns + "/" + ref.name); it != config_maps.end())
+        if (const auto* data = it->second->body.find("data"))
+          if (const auto* crt = data->find("ca.crt")) ca = crt->as_string();
+      if (!ca || !has_pem_block(*ca)) {
+        fail("InvalidCACertificateRef", fetch_failed + ": InvalidCACertificateRef");
+        continue;
+      }
+      out.trusted_ca += reencode_pem(*ca);
+    }
+    if (!reason) return out;
+    failed = true;
+    conditions.set_if_absent("ResolvedRefs", false, reason, errors);
+    conditions.set_if_absent("Programmed", false, "Invalid", errors);
+    conditions.set_if_absent("Accepted", false, "NoValidCACertificate", errors);
+    if (!not_programmed) not_programmed = errors;
+    return std::nullopt;
+  }
   std::set<std::string> direct_responses_used;
 
-  // A TLS Secret (with tls.crt and tls.key), or nullptr.
-  const sdk::Secret* find_secret(const sdk::ObjectRef& ref) const {
+  // A TLS Secret whose tls.crt and tls.key hold PEM data; otherwise nullptr and, in `error`, why
+  // (kgateway's wording, which carries Go's tls.X509KeyPair errors).
+  const sdk::Secret* find_secret(const sdk::ObjectRef& ref, std::string& error) const {
     auto found = secret(ref.ns, ref.name);
-    if (!found || !found->data.count("tls.crt") || !found->data.count("tls.key")) return nullptr;
+    if (!found) {
+      error = "Secret " + ref.ns + "/" + ref.name + " not found.";
+      return nullptr;
+    }
+    auto data = [&](const char* key) -> std::string_view {
+      auto it = found->data.find(key);
+      return it == found->data.end() ? std::string_view() : std::string_view(it->second);
+    };
+    const char* problem = nullptr;
+    if (!has_pem_block(data("tls.crt")))
+      problem = "tls: failed to find any PEM data in certificate input";
+    else if (!has_pem_block(data("tls.key")))
+      problem = "tls: failed to find any PEM data in key input";
+    if (problem) {
+      error = "invalid TLS secret " + ref.ns + "/" + ref.name + ": " + problem;
+      return nullptr;
+    }
     return found.get();
   }
 
@@ -219,10 +393,12 @@ struct Translation {
         return {kBlackholeCluster, ref.weight};
       }
       std::optional<std::string> app_protocol;
-      if (const sdk::Value* spec = backends.at(ns + "/" + ref.name)->spec())
+      const sdk::Object& backend = *backends.at(ns + "/" + ref.name);
+      if (const sdk::Value* spec = backend.spec())
         if (const auto* st = spec->find("static"))
           if (const auto* ap = st->find("appProtocol"); ap && ap->as_string()) app_protocol = *ap->as_string();
-      return {"backend_" + ns + "_" + ref.name + "_0", ref.weight, app_protocol};
+      used_clusters.insert("backend_" + ns + "_" + ref.name + "_0");
+      return {"backend_" + ns + "_" + ref.name + "_0", ref.weight, app_protocol, backend_type_of(backend)};
     }
     if (!ref.group.empty() || ref.kind != "Service") {
       error = kUnknownBackendKind;
@@ -239,12 +415,22 @@ struct Translation {
     }
     std::string cluster = "kube_" + ns + "_" + ref.name + "_" + std::to_string(*ref.port);
     std::optional<std::string> app_protocol;
+    const model::ServicePort* service_port = nullptr;
     for (const auto& p : it->second.ports)
-      if (p.port == *ref.port) app_protocol = p.app_protocol;
+      if (p.port == *ref.port) {
+        app_protocol = p.app_protocol;
+        service_port = &p;
+      }
+    // With a Gateway client certificate, the Gateway's routes reach TLS upstreams through a
+    // cluster of their own that presents it.
+    if (service_port && backend_client_certificate() && tls_policy_for(it->second, *service_port))
+      cluster = client_certificate_cluster(it->second, *service_port);
+    used_clusters.insert(cluster);
     return {cluster, ref.weight, app_protocol};
   }
 
-  // The certificate Secrets of a listener; each missing one is reported on the listener.
+  // The certificate Secrets of a listener; a reference that is not permitted, missing or invalid
+  // makes the listener invalid, as in kgateway.
   std::vector<const sdk::Secret*> certificates(const model::Listener& l, Conditions& conditions,
                                                std::optional<std::string>& not_programmed) const {
     std::vector<const sdk::Secret*> out;
@@ -252,18 +438,23 @@ struct Translation {
       const sdk::GroupKind owner = l.listener_set ? sdk::GroupKind{l.listener_set->group, l.listener_set->kind}
                                                   : sdk::GroupKind{model::kGatewayGroup, "Gateway"};
       const std::string owner_ns = l.listener_set ? l.listener_set->ns : gateway_ref.ns;
+      std::string error;
+      const char* reason = "InvalidCertificateRef";
+      const sdk::Secret* secret = nullptr;
       if (!permitted(owner, owner_ns, ref)) {
-        conditions.set_if_absent("ResolvedRefs", false, "RefNotPermitted", kRefNotPermitted);
-        conditions.set_if_absent("Programmed", false, "Invalid", kRefNotPermitted);
-        conditions.set_if_absent("Accepted", false, "Invalid", kRefNotPermitted);
-        not_programmed = kRefNotPermitted;
+        error = kRefNotPermitted;
+        reason = "RefNotPermitted";
+      } else {
+        secret = find_secret(ref, error);
+      }
+      if (secret) {
+        out.push_back(secret);
         continue;
       }
-      if (const sdk::Secret* secret = find_secret(ref))
-        out.push_back(secret);
-      else
-        conditions.set_if_absent("ResolvedRefs", false, "InvalidCertificateRef",
-                                 "Secret " + ref.ns + "/" + ref.name + " not found.");
+      conditions.set_if_absent("ResolvedRefs", false, reason, error);
+      conditions.set_if_absent("Programmed", false, "Invalid", error);
+      conditions.set_if_absent("Accepted", false, "Invalid", error);
+      if (!not_programmed) not_programmed = error;
     }
     return out;
   }
@@ -301,20 +492,28 @@ struct Translation {
   // Built once however many parents the route has; resolution errors go to each parent.
   void build_route(const model::HttpRoute& route, const model::HttpRouteRule& rule, int32_t port, bool https,
                    envoy::config::route::v3::Route& out, Parents& parents) {
+    // The action a filter set, named as kgateway's error messages name its Go type.
+    const char* set_by_filter = nullptr;
     for (const auto& f : rule.filters) {
-      if (f.redirect) {
+      if (f.redirect && !set_by_filter) {
         build_redirect(*f.redirect, port, https, *out.mutable_redirect());
-        return;
+        set_by_filter = "*routev3.Route_Redirect";
       }
       if (f.extension_ref && f.extension_ref->group == kKgatewayGroup && f.extension_ref->kind == "DirectResponse") {
         auto it = direct_responses.find(f.extension_ref->ns + "/" + f.extension_ref->name);
-        if (it != direct_responses.end()) {
-          build_direct_response(*it->second, *out.mutable_direct_response());
-          direct_responses_used.insert(it->first);
+        if (it == direct_responses.end()) continue;
+        direct_responses_used.insert(it->first);
+        if (set_by_filter) {
+          replace_rule(route, rule,
+                       std::string("DirectResponse cannot be applied to route with existing action: ") + set_by_filter,
+                       out, parents);
           return;
         }
+        build_direct_response(*it->second, *out.mutable_direct_response());
+        set_by_filter = "*routev3.Route_DirectResponse";
       }
     }
+    if (set_by_filter) return;
     const auto backends = resolve_backends(route, rule, parents, /*l4=*/false);
     auto* action = out.mutable_route();
     if (backends.size() == 1) {
@@ -328,12 +527,48 @@ struct Translation {
       }
     }
     action->set_cluster_not_found_response_code(envoy::config::route::v3::RouteAction::INTERNAL_SERVER_ERROR);
+    if (backends.size() == 1 && backends[0].backend_type == "GCP") {
+      // A GCP service wants its own host name; kgateway sets no not-found code on these routes.
+      action->mutable_auto_host_rewrite()->set_value(true);
+      action->clear_cluster_not_found_response_code();
+    }
     if (std::any_of(backends.begin(), backends.end(),
                     [](const ResolvedBackend& b) { return b.app_protocol == "kubernetes.io/ws"; }))
       action->add_upgrade_configs()->set_upgrade_type("websocket");
     for (const auto& f : rule.filters)
       if (f.url_rewrite) apply_url_rewrite(*f.url_rewrite, *action);
     apply_timeouts(rule, *action);
+    if (rule.session_persistence) apply_session_persistence(*rule.session_persistence, out);
+  }
+
+  // kgateway replaces a rule it cannot translate with a 500 and reports it on every parent.
+  static void replace_rule(const model::HttpRoute& route, const model::HttpRouteRule& rule, const std::string& why,
+                           envoy::config::route::v3::Route& out, Parents& parents) {
+    const size_t index = static_cast<size_t>(&rule - route.rules.data());
+    out.clear_action();
+    auto* dr = out.mutable_direct_response();
+    dr->set_status(500);
+    dr->mutable_body()->set_inline_string("invalid route configuration detected and replaced with a direct response.");
+    for (auto& [parent, conditions] : parents)
+      conditions.set_if_absent("kgateway.dev/Programmed", false, "RouteRuleReplaced",
+                               "Replaced Rule (" + std::to_string(index) + "): " + why);
+  }
+
+  // Cookie session persistence through the stateful_session filter, configured per route (the
+  // listener carries the filter disabled).
+  static void apply_session_persistence(const model::SessionPersistence& sp, envoy::config::route::v3::Route& out) {
+    if (sp.type != "Cookie") return;
+    envoy::extensions::http::stateful_session::cookie::v3::CookieBasedSessionState state;
+    auto* cookie = state.mutable_cookie();
+    cookie->set_name(sp.session_name.value_or(kDefaultSessionCookie));
+    cookie->set_path("/");
+    if (sp.lifetime_type == "Permanent" && sp.absolute_timeout_ms)
+      set_duration(*sp.absolute_timeout_ms, *cookie->mutable_ttl());
+    envoy::extensions::filters::http::stateful_session::v3::StatefulSessionPerRoute per_route;
+    auto* session_state = per_route.mutable_stateful_session()->mutable_session_state();
+    session_state->set_name("envoy.http.stateful_session.cookie");
+    session_state->mutable_typed_config()->PackFrom(state);
+    (*out.mutable_typed_per_filter_config())[kStatefulSessionFilter].PackFrom(per_route);
   }
 
   static void build_direct_response(const sdk::Object& dr, envoy::config::route::v3::DirectResponseAction& out) {
@@ -427,8 +662,10 @@ envoy::config::listener::v3::Listener empty_listener(int32_t port) {
   return listener;
 }
 
-// A filter chain with kgateway's HTTP connection manager, its routes from RDS `name`.
-void add_http_chain(const std::string& name, envoy::config::listener::v3::FilterChain& chain) {
+// A filter chain with kgateway's HTTP connection manager, its routes from RDS `name`, running
+// `filters` before the router.
+void add_http_chain(const std::string& name, const std::vector<HttpFilter>& filters,
+                    envoy::config::listener::v3::FilterChain& chain) {
   chain.set_name(name);
   HCM hcm;
   hcm.set_stat_prefix("http");
@@ -439,6 +676,7 @@ void add_http_chain(const std::string& name, envoy::config::listener::v3::Filter
   rds->set_route_config_name(name);
   rds->mutable_config_source()->mutable_ads();
   rds->mutable_config_source()->set_resource_api_version(envoy::config::core::v3::V3);
+  for (const auto& f : filters) *hcm.add_http_filters() = f;
   auto* router = hcm.add_http_filters();
   router->set_name("envoy.filters.http.router");
   router->mutable_typed_config()->PackFrom(envoy::extensions::filters::http::router::v3::Router());
@@ -478,7 +716,7 @@ std::optional<TlsParameters::TlsProtocol> tls_version(const std::string& v) {
 }
 
 void add_downstream_tls(const std::vector<const sdk::Secret*>& certificates, bool http,
-                        const std::map<std::string, std::string>& options,
+                        const std::map<std::string, std::string>& options, const ClientValidation* client,
                         envoy::config::listener::v3::FilterChain& chain) {
   envoy::extensions::transport_sockets::tls::v3::DownstreamTlsContext tls;
   auto* common = tls.mutable_common_tls_context();
@@ -506,6 +744,20 @@ void add_downstream_tls(const std::vector<const sdk::Secret*>& certificates, boo
     if (auto version = tls_version(*v)) params->set_tls_maximum_protocol_version(*version);
   if (const auto* v = option("verify-certificate-hash"))
     for (const auto& h : option_list(*v)) common->mutable_validation_context()->add_verify_certificate_hash(h);
+  if (const auto* v = option("verify-subject-alt-names"))
+    for (const auto& name : option_list(*v)) {
+      auto* san = common->mutable_validation_context()->add_match_typed_subject_alt_names();
+      san->set_san_type(envoy::extensions::transport_sockets::tls::v3::SubjectAltNameMatcher::DNS);
+      san->mutable_matcher()->set_exact(name);
+    }
+  if (client) {
+    auto* validation = common->mutable_validation_context();
+    validation->mutable_trusted_ca()->set_inline_bytes(client->trusted_ca);
+    if (client->insecure)
+      validation->set_trust_chain_verification(
+          envoy::extensions::transport_sockets::tls::v3::CertificateValidationContext::ACCEPT_UNTRUSTED);
+    tls.mutable_require_client_certificate()->set_value(!client->insecure);
+  }
   for (const auto* secret : certificates) {
     auto* cert = common->add_tls_certificates();
     cert->mutable_certificate_chain()->set_inline_bytes(secret->data.at("tls.crt"));
@@ -514,6 +766,68 @@ void add_downstream_tls(const std::vector<const sdk::Secret*>& certificates, boo
   auto* socket = chain.mutable_transport_socket();
   socket->set_name("envoy.transport_sockets.tls");
   socket->mutable_typed_config()->PackFrom(tls);
+}
+
+// The HTTP filters a route configuration's routes need, in kgateway's order: those of the
+// Backend types they reach, then session persistence.
+std::vector<HttpFilter> http_filters(Translation& t, const std::map<std::string, std::vector<RouteEntry>>& vhosts) {
+  bool session = false;
+  std::set<std::string> backend_types;
+  for (const auto& [host, entries] : vhosts)
+    for (const auto& e : entries) {
+      const auto& rule = e.route->rules[e.rule];
+      session |= rule.session_persistence.has_value();
+      for (const auto& ref : rule.backend_refs) {
+        if (ref.group != kKgatewayGroup || ref.kind != "Backend") continue;
+        auto it = t.backends.find(ref.ns.value_or(e.route->ref.ns) + "/" + ref.name);
+        if (it != t.backends.end()) backend_types.insert(backend_type_of(*it->second));
+      }
+    }
+  std::vector<HttpFilter> out;
+  if (backend_types.count("DynamicForwardProxy")) {
+    auto& f = out.emplace_back();
+    f.set_name("envoy.filters.http.dynamic_forward_proxy");
+    envoy::extensions::filters::http::dynamic_forward_proxy::v3::FilterConfig config;
+    config.mutable_sub_cluster_config();
+    f.mutable_typed_config()->PackFrom(config);
+  }
+  if (backend_types.count("GCP")) {
+    auto& f = out.emplace_back();
+    f.set_name("envoy.filters.http.gcp_authn");
+    envoy::extensions::filters::http::gcp_authn::v3::GcpAuthnFilterConfig config;
+    config.set_cluster(kGcpAuthnCluster);
+    config.mutable_timeout()->set_seconds(10);
+    f.mutable_typed_config()->PackFrom(config);
+    t.needs_gcp_authn_cluster = true;
+  }
+  if (session) {
+    // Disabled here, enabled per route.
+    auto& f = out.emplace_back();
+    f.set_name(kStatefulSessionFilter);
+    f.set_disabled(true);
+    f.mutable_typed_config()->PackFrom(envoy::extensions::filters::http::stateful_session::v3::StatefulSession());
+  }
+  return out;
+}
+
+// The GCP metadata server, where the gcp_authn filter gets identity tokens.
+envoy::config::cluster::v3::Cluster gcp_authn_cluster() {
+  envoy::config::cluster::v3::Cluster c;
+  c.set_name(kGcpAuthnCluster);
+  c.set_alt_stat_name(kGcpAuthnCluster);
+  c.mutable_connect_timeout()->set_seconds(5);
+  envoy::extensions::clusters::dns::v3::DnsCluster dns;
+  dns.set_dns_lookup_family(envoy::extensions::clusters::common::dns::v3::V4_ONLY);
+  dns.set_respect_dns_ttl(true);
+  c.mutable_cluster_type()->set_name("envoy.clusters.dns");
+  c.mutable_cluster_type()->mutable_typed_config()->PackFrom(dns);
+  auto* assignment = c.mutable_load_assignment();
+  assignment->set_cluster_name(kGcpAuthnCluster);
+  auto* address =
+      assignment->add_endpoints()->add_lb_endpoints()->mutable_endpoint()->mutable_address()->mutable_socket_address();
+  address->set_address("metadata.google.internal");
+  address->set_port_value(80);
+  return c;
 }
 
 envoy::config::cluster::v3::Cluster eds_cluster(const std::string& name,
@@ -620,8 +934,112 @@ void translate_backends(Translation& t) {
   }
 }
 
-// A policy accepted and attached with the Gateway as its one ancestor.
-sdk::Value policy_status_for_gateway(const sdk::ObjectRef& gateway) {
+sdk::Value policy_status_for_gateway(const sdk::ObjectRef& gateway, Conditions conditions);
+
+// The upstream TLS a BackendTLSPolicy asks for: SNI, and server validation against its CAs or
+// the system's (served as the SDS secret SYSTEM_CA_CERT).
+envoy::extensions::transport_sockets::tls::v3::UpstreamTlsContext upstream_tls(const model::BackendTlsPolicy& p,
+                                                                               const std::string& ca) {
+  using envoy::extensions::transport_sockets::tls::v3::SubjectAltNameMatcher;
+  envoy::extensions::transport_sockets::tls::v3::UpstreamTlsContext tls;
+  tls.set_sni(p.hostname);
+  auto* common = tls.mutable_common_tls_context();
+  envoy::extensions::transport_sockets::tls::v3::CertificateValidationContext* validation;
+  if (p.well_known_ca) {
+    auto* combined = common->mutable_combined_validation_context();
+    combined->mutable_validation_context_sds_secret_config()->set_name("SYSTEM_CA_CERT");
+    validation = combined->mutable_default_validation_context();
+  } else {
+    common->mutable_tls_params();
+    validation = common->mutable_validation_context();
+    validation->mutable_trusted_ca()->set_inline_string(ca);
+  }
+  auto add_san = [&](SubjectAltNameMatcher::SanType type, const std::string& value) {
+    auto* san = validation->add_match_typed_subject_alt_names();
+    san->set_san_type(type);
+    san->mutable_matcher()->set_exact(value);
+  };
+  for (const auto& san : p.subject_alt_names)
+    add_san(san.type == "URI" ? SubjectAltNameMatcher::URI : SubjectAltNameMatcher::DNS, san.value);
+  if (p.subject_alt_names.empty()) add_san(SubjectAltNameMatcher::DNS, p.hostname);
+  return tls;
+}
+
+void set_transport_socket(const envoy::extensions::transport_sockets::tls::v3::UpstreamTlsContext& tls,
+                          envoy::config::cluster::v3::Cluster& cluster) {
+  auto* socket = cluster.mutable_transport_socket();
+  socket->set_name("envoy.transport_sockets.tls");
+  socket->mutable_typed_config()->PackFrom(tls);
+}
+
+// BackendTLSPolicies: TLS on the clusters of the Services and Backends they target, and a
+// status for each one that a route of the Gateway reaches.
+void apply_backend_tls_policies(Translation& t) {
+  std::map<std::string, envoy::config::cluster::v3::Cluster*> by_name;
+  for (auto& c : t.out.clusters) by_name[c.name()] = &c;
+  const sdk::Secret* client_certificate = t.backend_client_certificate();
+  std::vector<envoy::config::cluster::v3::Cluster> added;
+  for (const auto& policy : t.backend_tls_policies) {
+    std::string error;
+    const auto ca = policy.well_known_ca ? std::optional<std::string>("") : t.policy_ca(policy, error);
+    bool used = false;
+    auto secure = [&](const std::string& name, bool owned_by_policy) {
+      auto it = by_name.find(name);
+      if (it == by_name.end()) return;
+      used |= t.used_clusters.count(name) > 0;
+      if (!ca || !owned_by_policy) return;
+      set_transport_socket(upstream_tls(policy, *ca), *it->second);
+    };
+    for (const auto& target : policy.targets) {
+      if (target.group.empty() && target.kind == "Service") {
+        auto service = t.services.find(policy.ref.ns + "/" + target.name);
+        if (service == t.services.end()) continue;
+        for (const auto& port : service->second.ports) {
+          if (t.tls_policy_for(service->second, port) != &policy) continue;
+          const std::string name = "kube_" + policy.ref.ns + "_" + target.name + "_" + std::to_string(port.port);
+          secure(name, true);
+          if (!client_certificate || !ca || !by_name.count(name)) continue;
+          auto variant = *by_name.at(name);
+          variant.set_name(t.client_certificate_cluster(service->second, port));
+          used |= t.used_clusters.count(variant.name()) > 0;
+          auto tls = upstream_tls(policy, *ca);
+          auto* cert = tls.mutable_common_tls_context()->add_tls_certificates();
+          cert->mutable_certificate_chain()->set_inline_string(client_certificate->data.at("tls.crt"));
+          cert->mutable_private_key()->set_inline_string(client_certificate->data.at("tls.key"));
+          set_transport_socket(tls, variant);
+          added.push_back(std::move(variant));
+        }
+      } else if (target.group == kKgatewayGroup && target.kind == "Backend") {
+        const sdk::ObjectRef backend{kKgatewayGroup, "Backend", policy.ref.ns, target.name};
+        secure("backend_" + policy.ref.ns + "_" + target.name + "_0", t.tls_policy_for(backend) == &policy);
+      }
+    }
+    if (!used) continue;
+    Conditions conditions;
+    if (ca) {
+      conditions.set_if_absent("ResolvedRefs", true, "ResolvedRefs", "Resolved all references");
+      conditions.set_if_absent("Accepted", true, "Accepted", "Policy accepted");
+    } else {
+      conditions.set_if_absent("ResolvedRefs", false, "InvalidCACertificateRef", error);
+      conditions.set_if_absent("Accepted", false, "NoValidCACertificate", error);
+    }
+    t.out.statuses["policies"]["BackendTLSPolicy/" + key_of(policy.ref)] =
+        policy_status_for_gateway(t.gateway_ref, std::move(conditions));
+  }
+  for (auto& c : added) t.out.clusters.push_back(std::move(c));
+  std::sort(t.out.clusters.begin(), t.out.clusters.end(),
+            [](const auto& a, const auto& b) { return a.name() < b.name(); });
+}
+
+Conditions accepted_and_attached() {
+  Conditions conditions;
+  conditions.set_if_absent("Accepted", true, "Valid", "Policy accepted");
+  conditions.set_if_absent("Attached", true, "Attached", "Attached to all targets");
+  return conditions;
+}
+
+// A policy's status with the Gateway as its one ancestor.
+sdk::Value policy_status_for_gateway(const sdk::ObjectRef& gateway, Conditions conditions) {
   sdk::Value ancestor = sdk::Value::Map{};
   sdk::Value ref = sdk::Value::Map{};
   ref.set("group", model::kGatewayGroup);
@@ -629,9 +1047,6 @@ sdk::Value policy_status_for_gateway(const sdk::ObjectRef& gateway) {
   ref.set("name", gateway.name);
   ref.set("namespace", gateway.ns);
   ancestor.set("ancestorRef", std::move(ref));
-  Conditions conditions;
-  conditions.set_if_absent("Accepted", true, "Valid", "Policy accepted");
-  conditions.set_if_absent("Attached", true, "Attached", "Attached to all targets");
   ancestor.set("conditions", conditions.to_value());
   ancestor.set("controllerName", "kgateway.dev/kgateway");
   sdk::Value status = sdk::Value::Map{};
@@ -677,6 +1092,11 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
       });
     } else if (ref.group == kKgatewayGroup && ref.kind == "Backend") {
       t.backends.emplace(key_of(ref), &object);
+    } else if (ref.group == model::kGatewayGroup && ref.kind == "BackendTLSPolicy") {
+      auto policy = model::parse_backend_tls_policy(object, diag);
+      if (!diag.has_errors()) t.backend_tls_policies.push_back(std::move(policy));
+    } else if (ref.group.empty() && ref.kind == "ConfigMap") {
+      t.config_maps.emplace(key_of(ref), &object);
     } else if (ref.group == kKgatewayGroup && ref.kind == "DirectResponse") {
       t.direct_responses.emplace(key_of(ref), &object);
     } else if (ref.group.empty() && ref.kind == "Secret") {
@@ -694,6 +1114,7 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   if (!gateway_object) return {};
   sdk::Diagnostics gateway_diag;
   const model::Gateway gateway = model::parse_gateway(*gateway_object, gateway_diag);
+  t.gateway = &gateway;
 
   // ListenerSets that name this Gateway and that it allows in.
   std::vector<model::ListenerSet> listener_sets;
@@ -725,6 +1146,13 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   for (const auto& set : listener_sets)
     for (const auto& l : set.listeners) listeners.push_back({&l});
   for (auto& ls : listeners) {
+    if (!is_supported_protocol(ls.listener->protocol)) {
+      // Rejected, though kgateway still reports it programmed.
+      ls.conditions.set_if_absent("Accepted", false, "UnsupportedProtocol",
+                                  "Protocol " + ls.listener->protocol + " is unsupported.");
+      ls.invalid = true;
+      continue;
+    }
     // The proxy's own ports cannot be taken by a listener.
     if (kReservedPorts.count(ls.listener->port)) {
       const std::string why = "invalid port " + std::to_string(ls.listener->port) + " in listener: port is reserved";
@@ -793,6 +1221,7 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   // Phase B: Envoy resources. One listener per port; on it one filter chain for all plain-HTTP
   // Gateway listeners, and one per HTTPS listener, selected by SNI when it has a hostname.
   std::map<int32_t, std::vector<ListenerState*>> by_port;
+  std::set<int32_t> emitted_ports;  // ports that got an Envoy listener
   for (auto& ls : listeners)
     if (!ls.invalid) by_port[ls.listener->port].push_back(&ls);
   for (const auto& [port, port_listeners] : by_port) {
@@ -807,25 +1236,36 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
         has_plain_http = true;
         chains.emplace_back(route_config_name(l), &l);
       } else if (l.protocol == "HTTPS") {
+        bool client_failed = false;
+        auto client = t.client_validation(gateway, port, ls->conditions, ls->not_programmed, client_failed);
+        if (client_failed) continue;
         auto certificates = t.certificates(*ls->listener, ls->conditions, ls->not_programmed);
         if (certificates.empty()) continue;
         auto* chain = listener.add_filter_chains();
-        add_http_chain(route_config_name(l), *chain);
+        add_http_chain(route_config_name(l), http_filters(t, vhosts[route_config_name(l)]), *chain);
         if (l.hostname) {
           chain->mutable_filter_chain_match()->add_server_names(*l.hostname);
           needs_sni = true;
         }
-        add_downstream_tls(certificates, /*http=*/true, l.tls_options, *chain);
+        add_downstream_tls(certificates, /*http=*/true, l.tls_options, client ? &*client : nullptr, *chain);
         chains.emplace_back(route_config_name(l), &l);
       }
     }
-    if (has_plain_http) add_http_chain("listener~" + std::to_string(port), *listener.add_filter_chains());
+    if (has_plain_http) {
+      const std::string name = "listener~" + std::to_string(port);
+      add_http_chain(name, http_filters(t, vhosts[name]), *listener.add_filter_chains());
+    }
     for (const auto& a : l4_attachments[port]) {
       const bool terminate = a.listener->protocol == "TLS" && a.listener->tls_mode.value_or("Terminate") == "Terminate";
       std::vector<const sdk::Secret*> certificates;
+      std::optional<ClientValidation> client;
       if (terminate) {
+        bool client_failed = false;
         for (auto& ls : listeners)
-          if (ls.listener == a.listener) certificates = t.certificates(*a.listener, ls.conditions, ls.not_programmed);
+          if (ls.listener == a.listener) {
+            client = t.client_validation(gateway, port, ls.conditions, ls.not_programmed, client_failed);
+            if (!client_failed) certificates = t.certificates(*a.listener, ls.conditions, ls.not_programmed);
+          }
         if (certificates.empty()) continue;
       }
       for (size_t i = 0; i < a.route->rules.size(); ++i) {
@@ -854,11 +1294,14 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
         auto* filter = chain->add_filters();
         filter->set_name("envoy.filters.network.tcp_proxy");
         filter->mutable_typed_config()->PackFrom(proxy);
-        if (terminate) add_downstream_tls(certificates, /*http=*/false, a.listener->tls_options, *chain);
+        if (terminate)
+          add_downstream_tls(certificates, /*http=*/false, a.listener->tls_options, client ? &*client : nullptr,
+                             *chain);
         chains_l4 = true;
       }
     }
     if (chains.empty() && !chains_l4) continue;
+    emitted_ports.insert(port);
     // Chains in name order, as kgateway emits them.
     std::sort(listener.mutable_filter_chains()->begin(), listener.mutable_filter_chains()->end(),
               [](const auto& a, const auto& b) { return a.name() < b.name(); });
@@ -907,22 +1350,39 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   for (const auto& [key, service] : t.services)
     for (auto& cla : build_endpoints(service, slices_by_service[key])) t.out.endpoints.push_back(std::move(cla));
   translate_backends(t);
+  if (t.needs_gcp_authn_cluster) t.out.extra_clusters.push_back(gcp_authn_cluster());
+  apply_backend_tls_policies(t);
   std::sort(t.out.clusters.begin(), t.out.clusters.end(),
             [](const auto& a, const auto& b) { return a.name() < b.name(); });
   for (const auto& key : t.direct_responses_used)
-    t.out.statuses["policies"]["DirectResponse/" + key] = policy_status_for_gateway(gateway_ref);
+    t.out.statuses["policies"]["DirectResponse/" + key] =
+        policy_status_for_gateway(gateway_ref, accepted_and_attached());
 
   // Status.
-  std::map<std::optional<sdk::ObjectRef>, std::vector<std::string>> not_programmed;  // by owner (set or Gateway)
+  // By owner (ListenerSet, or nullopt for the Gateway).
+  std::map<std::optional<sdk::ObjectRef>, std::vector<std::string>> not_programmed;
+  struct ListenerTally {
+    size_t total = 0, valid = 0;
+    bool rejected = false;    // some listener is not Accepted
+    bool unresolved = false;  // some listener has unresolved references
+  };
+  std::map<std::optional<sdk::ObjectRef>, ListenerTally> tally;
   sdk::Value::List listener_status;
   std::map<sdk::ObjectRef, sdk::Value::List> set_listener_status;
   for (auto& ls : listeners) {
     const auto& l = *ls.listener;
-    if (!is_http_protocol(l.protocol) && ls.attached == 0) {
+    // A TCP or TLS listener whose port ends up with no filter chain at all is not programmed.
+    if (!is_http_protocol(l.protocol) && !ls.invalid && !ls.not_programmed && !emitted_ports.count(l.port)) {
       ls.conditions.set_if_absent("Programmed", false, "Invalid", "TCP/TLS listener has no valid backends or routes");
       ls.not_programmed = "TCP/TLS listener has no valid backends or routes";
     }
     if (ls.not_programmed) not_programmed[l.listener_set].push_back(l.name + ": " + *ls.not_programmed);
+    auto& count = tally[l.listener_set];
+    ++count.total;
+    const bool rejected = ls.conditions.is_false("Accepted");
+    count.rejected |= rejected;
+    count.unresolved |= ls.conditions.is_false("ResolvedRefs");
+    if (!rejected && !ls.not_programmed) ++count.valid;
     ls.conditions.set_if_absent("Accepted", true, "Accepted", "Successfully accepted Listener");
     ls.conditions.set_if_absent("Conflicted", false, "NoConflicts",
                                 "Successfully verified that Listener has no conflicts");
@@ -939,7 +1399,7 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
       k.set("kind", gk.kind);
       kinds.push_back(std::move(k));
     }
-    v.set("supportedKinds", std::move(kinds));
+    if (!kinds.empty()) v.set("supportedKinds", std::move(kinds));
     if (l.listener_set)
       set_listener_status[*l.listener_set].push_back(std::move(v));
     else
@@ -953,19 +1413,31 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
     for (size_t i = 0; i < reasons.size(); ++i) message += (i ? "; " : "") + reasons[i];
     conditions.set_if_absent("Accepted", true, "ListenersNotValid", message);
   };
+  if (gateway.frontend_validation_insecure())
+    gw.set_if_absent("InsecureFrontendValidationMode", true, "ConfigurationChanged",
+                     "Gateway frontend validation is configured to allow insecure fallback");
   listeners_not_valid(std::nullopt, gw);
   if (std::all_of(listeners.begin(), listeners.end(), [](const ListenerState& ls) { return ls.invalid; }) &&
       !listeners.empty())
     gw.set_if_absent("Programmed", false, "Invalid", "");
   gw.set_if_absent("Accepted", true, "Accepted", "Successfully accepted Gateway");
   gw.set_if_absent("Programmed", true, "Programmed", "Successfully programmed Gateway");
+  if (tally[std::nullopt].unresolved)
+    gw.set_if_absent("ResolvedRefs", false, "ListenersNotResolved", "One or more listeners have unresolved references");
   gw.set_if_absent("ResolvedRefs", true, "ResolvedRefs", "Successfully resolved all Gateway references");
   sdk::Value gw_status = sdk::Value::Map{};
   if (!listener_sets.empty()) gw_status.set("attachedListenerSets", static_cast<int64_t>(listener_sets.size()));
   gw_status.set("conditions", gw.to_value());
   for (const auto& set : listener_sets) {
     Conditions conditions;
+    const auto& count = tally[set.ref];
+    if (count.total > 0 && count.valid == 0) {
+      conditions.set_if_absent("Accepted", false, "ListenersNotValid", "No valid listeners");
+      conditions.set_if_absent("Programmed", false, "ListenersNotValid", "No valid listeners");
+    }
     listeners_not_valid(set.ref, conditions);
+    // A rejected listener leaves the set accepted, with an empty message.
+    if (count.rejected) conditions.set_if_absent("Accepted", true, "ListenersNotValid", "");
     conditions.set_if_absent("Accepted", true, "Accepted", "Successfully accepted ListenerSet");
     conditions.set_if_absent("Programmed", true, "Programmed", "Successfully programmed ListenerSet");
     sdk::Value status = sdk::Value::Map{};

@@ -76,5 +76,130 @@ spec:
   }
 }
 
+const sdk::Value* condition(const sdk::Value& status, const std::string& type) {
+  for (const auto& c : *status.find("conditions")->as_list())
+    if (*c.find("type")->as_string() == type) return &c;
+  return nullptr;
+}
+
+Output translate(const std::string& yaml) {
+  config::TranslationSettings settings;
+  plugins::ExtensionRegistry registry;
+  return translate_gateway(input_from(yaml), {"gateway.networking.k8s.io", "Gateway", "default", "gw"}, settings,
+                           registry);
+}
+
+// A listener of a protocol kgateway does not serve is rejected on its own (no supported kinds, no
+// Envoy listener); the Gateway's other listeners are unaffected.
+TEST(TranslateGateway, AnUnsupportedProtocolRejectsTheListener) {
+  Output out = translate(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  gatewayClassName: kgateway
+  listeners:
+  - {name: http, protocol: HTTP, port: 80}
+  - {name: udp, protocol: UDP, port: 5353}
+)");
+  ASSERT_EQ(out.listeners.size(), 1u);
+  EXPECT_EQ(out.listeners[0].name(), "listener~80");
+  const auto& listeners = *out.statuses.at("gateways").at("default/gw").find("listeners")->as_list();
+  ASSERT_EQ(listeners.size(), 2u);
+  const auto* accepted = condition(listeners[1], "Accepted");
+  ASSERT_NE(accepted, nullptr);
+  EXPECT_EQ(*accepted->find("status")->as_string(), "False");
+  EXPECT_EQ(*accepted->find("reason")->as_string(), "UnsupportedProtocol");
+  EXPECT_EQ(*accepted->find("message")->as_string(), "Protocol UDP is unsupported.");
+  EXPECT_EQ(listeners[1].find("supportedKinds"), nullptr);
+}
+
+// A DirectResponse on a rule whose redirect already set the action replaces the rule with a 500,
+// reported on the route's parent.
+TEST(TranslateGateway, ADirectResponseAfterARedirectReplacesTheRule) {
+  Output out = translate(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  gatewayClassName: kgateway
+  listeners:
+  - {name: http, protocol: HTTP, port: 80}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - filters:
+    - type: RequestRedirect
+      requestRedirect: {hostname: example.org}
+    - type: ExtensionRef
+      extensionRef: {group: gateway.kgateway.dev, kind: DirectResponse, name: dr}
+---
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: DirectResponse
+metadata: {name: dr}
+spec: {status: 200}
+)");
+  ASSERT_EQ(out.routes.size(), 1u);
+  const auto& route = out.routes[0].virtual_hosts(0).routes(0);
+  ASSERT_TRUE(route.has_direct_response());
+  EXPECT_EQ(route.direct_response().status(), 500u);
+  const auto& parent = (*out.statuses.at("httpRoutes").at("default/r").find("parents")->as_list())[0];
+  const auto* programmed = condition(parent, "kgateway.dev/Programmed");
+  ASSERT_NE(programmed, nullptr);
+  EXPECT_EQ(*programmed->find("reason")->as_string(), "RouteRuleReplaced");
+  EXPECT_EQ(*programmed->find("message")->as_string(),
+            "Replaced Rule (0): DirectResponse cannot be applied to route with existing action: "
+            "*routev3.Route_Redirect");
+}
+
+// A BackendTLSPolicy whose CA ConfigMap is missing leaves the cluster without TLS and is reported
+// not accepted (on the Gateway whose route reaches the Service).
+TEST(TranslateGateway, ABackendTlsPolicyWithAMissingCaIsNotAccepted) {
+  Output out = translate(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  gatewayClassName: kgateway
+  listeners:
+  - {name: http, protocol: HTTP, port: 80}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - backendRefs: [{name: svc, port: 443}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: svc}
+spec:
+  ports: [{port: 443}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: tls}
+spec:
+  targetRefs: [{group: "", kind: Service, name: svc}]
+  validation:
+    hostname: svc.example.com
+    caCertificateRefs: [{group: "", kind: ConfigMap, name: missing}]
+)");
+  ASSERT_EQ(out.clusters.size(), 1u);
+  EXPECT_FALSE(out.clusters[0].has_transport_socket());
+  const auto& ancestor =
+      (*out.statuses.at("policies").at("BackendTLSPolicy/default/tls").find("ancestors")->as_list())[0];
+  const auto* accepted = condition(ancestor, "Accepted");
+  ASSERT_NE(accepted, nullptr);
+  EXPECT_EQ(*accepted->find("status")->as_string(), "False");
+  EXPECT_EQ(*accepted->find("reason")->as_string(), "NoValidCACertificate");
+}
+
 }  // namespace
 }  // namespace kgw::translator
