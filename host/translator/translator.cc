@@ -975,6 +975,7 @@ void set_transport_socket(const envoy::extensions::transport_sockets::tls::v3::U
 // BackendTLSPolicies: TLS on the clusters of the Services and Backends they target, and a
 // status for each one that a route of the Gateway reaches.
 void apply_backend_tls_policies(Translation& t) {
+  if (t.backend_tls_policies.empty()) return;
   std::map<std::string, envoy::config::cluster::v3::Cluster*> by_name;
   for (auto& c : t.out.clusters) by_name[c.name()] = &c;
   const sdk::Secret* client_certificate = t.backend_client_certificate();
