@@ -303,6 +303,7 @@ std::string AdminServer::respond(std::string_view head) {
 
 void AdminServer::run() {
   std::list<Connection> connections;
+  Clock::time_point accept_paused_until;
   std::vector<pollfd> fds;
   std::vector<Connection*> polled;  // fds[i + 2] belongs to polled[i]
   char buf[16 * 1024];
@@ -321,8 +322,9 @@ void AdminServer::run() {
     polled.clear();
     fds.push_back({wake_fds_[0], POLLIN, 0});
     // Past the limit the listening socket is left alone: new clients wait in the backlog.
-    fds.push_back({connections.size() < limits_.max_connections ? listen_fd_ : -1, POLLIN, 0});
-    auto next_deadline = Clock::time_point::max();
+    const bool accepting = connections.size() < limits_.max_connections && now >= accept_paused_until;
+    fds.push_back({accepting ? listen_fd_ : -1, POLLIN, 0});
+    auto next_deadline = now < accept_paused_until ? accept_paused_until : Clock::time_point::max();
     for (auto& c : connections) {
       fds.push_back({c.fd, static_cast<short>(c.state == Connection::State::Writing ? POLLOUT : POLLIN), 0});
       polled.push_back(&c);
@@ -393,7 +395,13 @@ void AdminServer::run() {
     if (fds[1].revents & POLLIN) {
       while (connections.size() < limits_.max_connections) {
         const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) break;  // EAGAIN, or a client that reset before accept: nothing to do either way
+        if (fd < 0) {
+          // Out of descriptors: the pending connection keeps the socket readable, so wait a
+          // little instead of spinning. Anything else (EAGAIN, a client gone) needs nothing.
+          if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+            accept_paused_until = Clock::now() + std::chrono::milliseconds(100);
+          break;
+        }
         Connection c;
         c.fd = fd;
         c.deadline = Clock::now() + limits_.timeout;

@@ -166,7 +166,10 @@ TEST_F(AdminServerTest, IdleConnectionsAreClosedAtTheirDeadline) {
 TEST_F(AdminServerTest, ConnectionsBeyondTheLimitWaitTheirTurn) {
   start({.max_request_bytes = 8192, .timeout = 300ms, .max_connections = 1});
   RawConnection idle(port());  // holds the only slot until its deadline
+  const auto begin = std::chrono::steady_clock::now();
   EXPECT_EQ(http_get(port(), "/hello").status, 200);
+  // Served only once the idle one was closed: the limit held.
+  EXPECT_GE(std::chrono::steady_clock::now() - begin, 200ms);
 }
 
 TEST_F(AdminServerTest, StopIsIdempotentAndClosesThePort) {
