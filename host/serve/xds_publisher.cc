@@ -1,0 +1,83 @@
+#include "serve/xds_publisher.h"
+
+#include "model/gateway_api.h"
+#include "snapshot/snapshot.h"
+
+namespace kgw::serve {
+namespace {
+
+// "type.googleapis.com/envoy.config.cluster.v3.Cluster" -> "Cluster", as the xDS server labels types.
+std::string short_name(const std::string& type_url) { return type_url.substr(type_url.rfind('.') + 1); }
+
+}  // namespace
+
+std::string gateway_key(const sdk::ObjectRef& gateway) { return gateway.ns + "/" + gateway.name; }
+
+std::optional<sdk::ObjectRef> gateway_of_key(const std::string& key) {
+  const auto slash = key.find('/');
+  if (slash == std::string::npos) return std::nullopt;
+  return sdk::ObjectRef{model::kGatewayGroup, "Gateway", key.substr(0, slash), key.substr(slash + 1)};
+}
+
+std::optional<sdk::Value> ProxyRejections::report(const xds::ProxyReport& report) {
+  std::lock_guard lock(mu_);
+  auto& by_type = rejections_[report.gateway_key];
+  if (report.rejection)
+    by_type[report.type_url] = report;
+  else
+    by_type.erase(report.type_url);
+  if (by_type.empty()) {
+    rejections_.erase(report.gateway_key);
+    return std::nullopt;
+  }
+  std::string message;
+  for (const auto& [type, r] : by_type) {
+    if (!message.empty()) message += "; ";
+    message += "node " + r.node_id + " rejected " + type.substr(type.rfind('.') + 1) + ": " + *r.rejection;
+  }
+  sdk::Value condition;
+  condition.set("type", "ProxiesAccepted");
+  condition.set("status", "False");
+  condition.set("reason", "Rejected");
+  condition.set("message", message);
+  return condition;
+}
+
+XdsPublisher::XdsPublisher(xds::SnapshotCache& cache, metrics::Registry& metrics)
+    : cache_(cache),
+      metrics_(metrics),
+      translations_(metrics.counter("kgw_translations_total", "Changes translated and published")),
+      translation_seconds_(metrics.histogram("kgw_translation_seconds",
+                                             "Time from taking up a change to publishing its snapshots",
+                                             metrics::latency_buckets())) {}
+
+void XdsPublisher::publish(const GatewayOutputs& outputs, const std::set<sdk::ObjectRef>& changed,
+                           std::chrono::steady_clock::time_point taken) {
+  for (const auto& gateway : changed) {
+    const std::string key = gateway_key(gateway);
+    const auto it = outputs.find(gateway);
+    if (it == outputs.end()) {
+      cache_.remove(key);
+      for (const auto& type : snapshot::envoy_types())
+        metrics_
+            .gauge("kgw_xds_resources", "Resources per Gateway and type",
+                   {{"gateway", key}, {"type", short_name(type)}})
+            .set(0);
+      continue;
+    }
+    bool known = false;
+    const auto previous = cache_.get(key, &known);
+    auto snapshot = snapshot::build_snapshot(*it->second, known ? previous.get() : nullptr, taken);
+    for (const auto& type : snapshot::envoy_types()) {
+      const auto* resources = snapshot->envoy.type(type);
+      metrics_
+          .gauge("kgw_xds_resources", "Resources per Gateway and type", {{"gateway", key}, {"type", short_name(type)}})
+          .set(resources ? static_cast<double>(resources->resources.size()) : 0);
+    }
+    cache_.publish(key, std::move(snapshot));
+  }
+  translations_.inc();
+  translation_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - taken).count());
+}
+
+}  // namespace kgw::serve

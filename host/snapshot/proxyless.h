@@ -1,0 +1,40 @@
+// What proxyless gRPC clients (target `xds:///host`) need besides the Envoy resources.
+//
+// Such a client asks LDS for the listener named by its target and expects an API listener: an
+// HttpConnectionManager that fetches a route configuration over ADS and ends with the router.
+// Older gRPC releases (gRPC C++ 1.51, Debian 12's) NACK a route whose header matcher uses
+// `string_match`, and accept the older one-field forms of the same matcher, which every gRPC
+// release and Envoy also accept; they also reject a load assignment whose localities have no
+// `locality` field.
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "translator/output.h"
+
+namespace kgw::snapshot {
+
+// One API listener per exact hostname of the Gateway's virtual hosts, named by that hostname and
+// pointing at the route configuration that serves it. A hostname served by several route
+// configurations takes the one of a plain-text listener first, then the lowest port.
+// Wildcard domains ("*", "*.example.com") name no target and get none.
+std::vector<envoy::config::listener::v3::Listener> api_listeners(const translator::Output& output);
+
+// The route configuration with its header matchers in the older forms, and routes to a cluster
+// that does not exist (an unresolved backend) answered with a direct 500 instead: Envoy answers
+// those with cluster_not_found_response_code, while a gRPC client would wait for the missing
+// cluster, keeping its previous configuration meanwhile. Nothing when there is nothing to rewrite.
+// A matcher that ignores case has no older form and stays as it is.
+std::optional<envoy::config::route::v3::RouteConfiguration> proxyless_route_configuration(
+    const envoy::config::route::v3::RouteConfiguration& route, const std::set<std::string, std::less<>>& clusters);
+
+// The load assignment with what gRPC requires of every locality: the `locality` field present
+// (gRPC C++ 1.51 rejects the resource without it) and a load-balancing weight (gRPC ignores a
+// locality without one). Nothing when it already has both.
+std::optional<envoy::config::endpoint::v3::ClusterLoadAssignment> proxyless_load_assignment(
+    const envoy::config::endpoint::v3::ClusterLoadAssignment& assignment);
+
+}  // namespace kgw::snapshot

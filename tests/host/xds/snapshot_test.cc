@@ -1,0 +1,143 @@
+// Snapshots, the proxyless view and the response encoding.
+#include "snapshot/snapshot.h"
+
+#include <gtest/gtest.h>
+
+#include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
+#include "snapshot/proxyless.h"
+#include "xds/wire.h"
+#include "xds_test_util.h"
+
+namespace kgw::snapshot {
+namespace {
+
+using envoy::extensions::filters::network::http_connection_manager::v3::HttpConnectionManager;
+using xds::testing::make_output;
+
+TEST(SnapshotTest, VersionsAreContentHashesAndUnchangedResourcesAreShared) {
+  auto first = build_snapshot(make_output({"a", "b"}, {{"rc", "example.com", "a"}}), nullptr);
+  auto again = build_snapshot(make_output({"a", "b"}, {{"rc", "example.com", "a"}}), nullptr);
+  const auto* a1 = first->envoy.type(kClusterType)->find("a");
+  const auto* a2 = again->envoy.type(kClusterType)->find("a");
+  ASSERT_TRUE(a1 && a2);
+  EXPECT_EQ(a1->version, a2->version);
+  EXPECT_EQ(a1->version.size(), 16u);
+  EXPECT_NE(a1->version, first->envoy.type(kClusterType)->find("b")->version);
+
+  auto next = build_snapshot(make_output({"a", "b"}, {{"rc", "example.com", "b"}}), first.get());
+  EXPECT_EQ(next->envoy.type(kClusterType)->resources.at("a"), first->envoy.type(kClusterType)->resources.at("a"))
+      << "an unchanged resource keeps its object";
+  EXPECT_NE(next->envoy.type(kRouteType)->find("rc")->version, first->envoy.type(kRouteType)->find("rc")->version);
+}
+
+TEST(SnapshotTest, ProxylessViewHasApiListenersPerHostname) {
+  translator::Output out =
+      make_output({"a", "b"}, {{"plain", "echo.example.com", "a"}, {"tls", "echo.example.com", "b"}});
+  out.routes[0].mutable_virtual_hosts(0)->add_domains("*.wild.example.com");
+  // The first listener is TLS, the second plain text: the plain one's route configuration wins.
+  for (int i = 0; i < 2; ++i) {
+    HttpConnectionManager hcm;
+    hcm.mutable_rds()->set_route_config_name(out.routes[i].name());
+    auto* chain = out.listeners[i].add_filter_chains();
+    chain->add_filters()->mutable_typed_config()->PackFrom(hcm);
+    if (out.routes[i].name() == "tls") chain->mutable_transport_socket()->set_name("envoy.transport_sockets.tls");
+  }
+  const auto listeners = api_listeners(out);
+  ASSERT_EQ(listeners.size(), 1u) << "one per exact hostname; wildcards name no target";
+  EXPECT_EQ(listeners[0].name(), "echo.example.com");
+  HttpConnectionManager hcm;
+  ASSERT_TRUE(listeners[0].api_listener().api_listener().UnpackTo(&hcm));
+  EXPECT_EQ(hcm.rds().route_config_name(), "plain");
+  ASSERT_EQ(hcm.http_filters_size(), 1);
+  EXPECT_EQ(hcm.http_filters(0).name(), "envoy.filters.http.router");
+
+  auto snapshot = build_snapshot(out, nullptr);
+  EXPECT_NE(snapshot->proxyless.type(kListenerType)->find("echo.example.com"), nullptr);
+  EXPECT_EQ(snapshot->envoy.type(kListenerType)->find("echo.example.com"), nullptr) << "Envoy gets no API listener";
+  EXPECT_EQ(snapshot->proxyless.type(kClusterType)->resources.at("a"),
+            snapshot->envoy.type(kClusterType)->resources.at("a"));
+}
+
+TEST(SnapshotTest, HeaderMatchersTakeTheOlderFormForProxylessClients) {
+  translator::Output out = make_output({"a"}, {{"rc", "echo.example.com", "a"}});
+  auto* match = out.routes[0].mutable_virtual_hosts(0)->mutable_routes(0)->mutable_match();
+  auto* exact = match->add_headers();
+  exact->set_name("x-variant");
+  exact->mutable_string_match()->set_exact("b");
+  auto* folded = match->add_headers();
+  folded->set_name("x-case");
+  folded->mutable_string_match()->set_exact("b");
+  folded->mutable_string_match()->set_ignore_case(true);
+
+  auto rewritten = proxyless_route_configuration(out.routes[0], {"a"});
+  ASSERT_TRUE(rewritten);
+  const auto& headers = rewritten->virtual_hosts(0).routes(0).match().headers();
+  EXPECT_EQ(headers[0].exact_match(), "b");
+  EXPECT_TRUE(headers[1].has_string_match()) << "ignore_case has no older form";
+  EXPECT_FALSE(proxyless_route_configuration(make_output({"a"}, {{"rc", "x", "a"}}).routes[0], {"a"}))
+      << "nothing to rewrite: the Envoy resource is shared";
+
+  auto snapshot = build_snapshot(out, nullptr);
+  EXPECT_NE(snapshot->proxyless.type(kRouteType)->find("rc")->version,
+            snapshot->envoy.type(kRouteType)->find("rc")->version);
+}
+
+TEST(SnapshotTest, RoutesToMissingClustersFailFastForProxylessClients) {
+  translator::Output out = make_output({"a"}, {{"rc", "echo.example.com", "blackhole-cluster"}});
+  auto snapshot = build_snapshot(out, nullptr);
+  envoy::config::route::v3::RouteConfiguration served;
+  google::protobuf::Any any;
+  ASSERT_TRUE(any.ParseFromString(snapshot->proxyless.type(kRouteType)->find("rc")->any));
+  ASSERT_TRUE(any.UnpackTo(&served));
+  EXPECT_EQ(served.virtual_hosts(0).routes(0).direct_response().status(), 500u);
+  ASSERT_TRUE(any.ParseFromString(snapshot->envoy.type(kRouteType)->find("rc")->any));
+  ASSERT_TRUE(any.UnpackTo(&served));
+  EXPECT_EQ(served.virtual_hosts(0).routes(0).route().cluster(), "blackhole-cluster") << "Envoy's own is untouched";
+}
+
+TEST(SnapshotTest, EveryEdsClusterHasAnAssignment) {
+  translator::Output out = make_output({"a", "b"}, {});
+  out.endpoints.pop_back();  // b's
+  auto snapshot = build_snapshot(out, nullptr);
+  for (const View* view : {&snapshot->envoy, &snapshot->proxyless}) {
+    const Resource* b = view->type(kEndpointType)->find("b");
+    ASSERT_NE(b, nullptr) << "a cluster without endpoints must not keep a proxy waiting";
+    google::protobuf::Any any;
+    envoy::config::endpoint::v3::ClusterLoadAssignment cla;
+    ASSERT_TRUE(any.ParseFromString(b->any) && any.UnpackTo(&cla));
+    EXPECT_EQ(cla.cluster_name(), "b");
+    EXPECT_EQ(cla.endpoints_size(), 0);
+  }
+}
+
+TEST(WireTest, EncodedResponsesParseBack) {
+  auto snapshot = build_snapshot(make_output({"a", "b"}, {}), nullptr);
+  const auto& clusters = snapshot->envoy.type(kClusterType)->resources;
+  xds::Response response;
+  response.type_url = std::string(kClusterType);
+  response.version = "v1";
+  response.nonce = "7";
+  for (const auto& [name, resource] : clusters) response.resources.push_back(resource);
+
+  envoy::service::discovery::v3::DiscoveryResponse sotw;
+  ASSERT_TRUE(sotw.ParseFromString(xds::flatten(xds::encode(response))));
+  EXPECT_EQ(sotw.version_info(), "v1");
+  EXPECT_EQ(sotw.nonce(), "7");
+  EXPECT_EQ(sotw.type_url(), kClusterType);
+  EXPECT_EQ(xds::testing::names_of(sotw), (std::vector<std::string>{"a", "b"}));
+
+  response.delta = true;
+  response.removed = {"gone"};
+  envoy::service::discovery::v3::DeltaDiscoveryResponse delta;
+  ASSERT_TRUE(delta.ParseFromString(xds::flatten(xds::encode(response))));
+  ASSERT_EQ(delta.resources_size(), 2);
+  EXPECT_EQ(delta.resources(0).name(), "a");
+  EXPECT_EQ(delta.resources(0).version(), clusters.at("a")->version);
+  envoy::config::cluster::v3::Cluster cluster;
+  ASSERT_TRUE(delta.resources(1).resource().UnpackTo(&cluster));
+  EXPECT_EQ(cluster.name(), "b");
+  EXPECT_EQ(delta.removed_resources(0), "gone");
+}
+
+}  // namespace
+}  // namespace kgw::snapshot
