@@ -513,6 +513,8 @@ struct Translation {
         set_by_filter = "*routev3.Route_DirectResponse";
       }
     }
+    for (const auto& f : rule.filters)
+      if (f.header_modifier) apply_header_modifier(*f.header_modifier, f.type == "RequestHeaderModifier", out);
     if (set_by_filter) return;
     const auto backends = resolve_backends(route, rule, parents, /*l4=*/false);
     auto* action = out.mutable_route();
@@ -539,6 +541,23 @@ struct Translation {
       if (f.url_rewrite) apply_url_rewrite(*f.url_rewrite, *action);
     apply_timeouts(rule, *action);
     if (rule.session_persistence) apply_session_persistence(*rule.session_persistence, out);
+  }
+
+  // Request and ResponseHeaderModifier filters: headers added (appended when present), set
+  // (overwritten) and removed on the route.
+  static void apply_header_modifier(const model::HeaderModifier& m, bool request,
+                                    envoy::config::route::v3::Route& out) {
+    using Option = envoy::config::core::v3::HeaderValueOption;
+    auto add = [&](const std::string& name, const std::string& value, Option::HeaderAppendAction action) {
+      Option* option = request ? out.add_request_headers_to_add() : out.add_response_headers_to_add();
+      option->mutable_header()->set_key(name);
+      option->mutable_header()->set_value(value);
+      option->set_append_action(action);
+    };
+    for (const auto& [name, value] : m.add) add(name, value, Option::APPEND_IF_EXISTS_OR_ADD);
+    for (const auto& [name, value] : m.set) add(name, value, Option::OVERWRITE_IF_EXISTS_OR_ADD);
+    for (const auto& name : m.remove)
+      *(request ? out.add_request_headers_to_remove() : out.add_response_headers_to_remove()) = name;
   }
 
   // kgateway replaces a rule it cannot translate with a 500 and reports it on every parent.

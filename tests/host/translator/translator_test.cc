@@ -201,5 +201,55 @@ spec:
   EXPECT_EQ(*accepted->find("reason")->as_string(), "NoValidCACertificate");
 }
 
+// Header modifier filters become the route's headers to add (appended, or overwritten for `set`)
+// and to remove, for requests and responses apart.
+TEST(TranslateGateway, HeaderModifierFiltersEditTheRoutesHeaders) {
+  Output out = translate(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  gatewayClassName: kgateway
+  listeners:
+  - {name: http, protocol: HTTP, port: 80}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - backendRefs: [{name: svc, port: 80}]
+    filters:
+    - type: RequestHeaderModifier
+      requestHeaderModifier:
+        add: [{name: x-added, value: a}]
+        set: [{name: x-set, value: s}]
+        remove: [x-gone]
+    - type: ResponseHeaderModifier
+      responseHeaderModifier:
+        set: [{name: x-resp, value: r}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: svc}
+spec:
+  ports: [{port: 80}]
+)");
+  ASSERT_EQ(out.routes.size(), 1u);
+  const auto& route = out.routes[0].virtual_hosts(0).routes(0);
+  using Option = envoy::config::core::v3::HeaderValueOption;
+  ASSERT_EQ(route.request_headers_to_add_size(), 2);
+  EXPECT_EQ(route.request_headers_to_add(0).header().key(), "x-added");
+  EXPECT_EQ(route.request_headers_to_add(0).append_action(), Option::APPEND_IF_EXISTS_OR_ADD);
+  EXPECT_EQ(route.request_headers_to_add(1).header().key(), "x-set");
+  EXPECT_EQ(route.request_headers_to_add(1).append_action(), Option::OVERWRITE_IF_EXISTS_OR_ADD);
+  ASSERT_EQ(route.request_headers_to_remove_size(), 1);
+  EXPECT_EQ(route.request_headers_to_remove(0), "x-gone");
+  ASSERT_EQ(route.response_headers_to_add_size(), 1);
+  EXPECT_EQ(route.response_headers_to_add(0).header().value(), "r");
+  EXPECT_EQ(route.route().cluster(), "kube_default_svc_80");
+}
+
 }  // namespace
 }  // namespace kgw::translator
