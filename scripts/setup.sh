@@ -25,3 +25,12 @@ if ((${#missing[@]})); then
 fi
 
 # Envoy's API protos are fetched by the CMake configure step (scripts/fetch-envoy-protos.sh).
+
+# grpc-js-xds, the Node.js proxyless xDS client the client tests drive (versions pinned by the
+# lock file). Installed again only when the lock file changed.
+node_client="$root/tests/clients/node"
+if [ ! -f "$node_client/node_modules/.package-lock.json" ] ||
+   [ "$node_client/package-lock.json" -nt "$node_client/node_modules/.package-lock.json" ]; then
+  echo "setup: installing the Node.js xDS client's packages"
+  (cd "$node_client" && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -3,14 +3,20 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "admin/admin_server.h"
+#include "admin/serve_routes.h"
 #include "builtin/builtin_extensions.h"
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "config/config.h"
 #include "logging/logging.h"
+#include "metrics/metrics.h"
 #include "plugins/configured_plugins.h"
 #include "serve/control_loop.h"
+#include "serve/xds_publisher.h"
+#include "snapshot/snapshot.h"
 #include "sources/dir_source.h"
+#include "xds/xds_server.h"
 
 namespace kgw::cli {
 namespace {
@@ -109,11 +115,47 @@ int serve_command(int argc, char** argv, int first) {
   }
   log->info("{} plugin(s) loaded, {} refused", plugin_set.loaded.size(), plugin_set.errors.size());
 
+  // Snapshots flow from the loop's translations to the xDS server through the cache.
+  metrics::Registry& metrics = metrics::default_registry();
+  xds::SnapshotCache cache;
+  serve::XdsPublisher publisher(cache, metrics);
+  xds::ServerOptions xds_options;
+  xds_options.address = cfg.server.xds_address;
+  xds_options.port = cfg.server.xds_port;
+  xds_options.wildcard_types = {std::string(snapshot::kClusterType), std::string(snapshot::kListenerType)};
+  // A proxy's NACK shows on its Gateway's status until the proxy accepts that type again.
+  serve::ProxyRejections rejections;
+  serve::ControlLoop* loop_for_reports = nullptr;  // set once the loop exists, before it starts
+  xds_options.on_report = [&rejections, &loop_for_reports](const xds::ProxyReport& report) {
+    auto gateway = serve::gateway_of_key(report.gateway_key);
+    if (gateway && loop_for_reports) loop_for_reports->set_proxy_condition(*gateway, rejections.report(report));
+  };
+
   serve::ControlLoopOptions loop_options;
   loop_options.settings = cfg.translation;
   loop_options.status_dir = cfg.source.status_dir;
+  loop_options.on_publish = [&publisher](const serve::GatewayOutputs& outputs, const std::set<sdk::ObjectRef>& changed,
+                                         std::chrono::steady_clock::time_point taken) {
+    publisher.publish(outputs, changed, taken);
+  };
   loop_options.on_ready = [log] { log->info("serving; send SIGTERM or SIGINT to stop"); };
   serve::ControlLoop loop(std::move(loop_options), registry);
+  loop_for_reports = &loop;
+  xds::XdsServer xds_server(std::move(xds_options), cache, metrics);
+  if (auto status = xds_server.start(); !status) {
+    std::fprintf(stderr, "kgw serve: %s\n", status.message().c_str());
+    return kExitRuntime;
+  }
+
+  admin::AdminServer admin_server(cfg.server.admin_address, cfg.server.admin_port);
+  admin::add_serve_routes(admin_server, loop, metrics);
+  if (auto status = admin_server.start(); !status) {
+    std::fprintf(stderr, "kgw serve: %s\n", status.message().c_str());
+    return kExitRuntime;
+  }
+  log->info("admin endpoint on {}:{} (/healthz /readyz /metrics /debug/snapshot /debug/status)",
+            cfg.server.admin_address, admin_server.port());
+
   if (auto status = loop.start(); !status) {
     std::fprintf(stderr, "kgw serve: %s\n", status.message().c_str());
     return kExitRuntime;
@@ -130,7 +172,9 @@ int serve_command(int argc, char** argv, int first) {
   log->info("received {}, shutting down", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
   // The source first, so no update arrives at a stopped loop.
   source.stop();
+  xds_server.stop();
   loop.stop();
+  admin_server.stop();
   log->info("stopped");
   return kExitOk;
 }

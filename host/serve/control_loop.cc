@@ -141,10 +141,13 @@ void ControlLoop::process(sources::SourceUpdate update) {
                  e.what());
     }
   }
-  if (!changed.empty()) outputs_.store(std::move(outputs));
+  if (!changed.empty() || full) {
+    if (options_.on_publish) options_.on_publish(*outputs, changed, started);
+    outputs_.store(std::move(outputs));
+  }
   if (full)
     write_all_status();
-  else if (!changed.empty() || !error_files.empty())
+  else if (!changed.empty() || !error_files.empty() || proxy_dirty())
     write_status_changes(*before, changed, error_files);
 
   log->debug("{} object(s) and {} Secret(s) changed; {} Gateway(s) affected{}, {} translated, {} dropped in {:.1f} ms",
@@ -188,9 +191,47 @@ std::set<std::string> ControlLoop::update_errors(const FileErrors& source_errors
   return files;
 }
 
+void ControlLoop::set_proxy_condition(const sdk::ObjectRef& gateway, std::optional<sdk::Value> condition) {
+  {
+    std::lock_guard lock(proxy_mu_);
+    if (condition)
+      proxy_conditions_[gateway] = std::move(*condition);
+    else if (!proxy_conditions_.erase(gateway))
+      return;
+    proxy_dirty_.insert(gateway);
+  }
+  submit(sources::SourceUpdate{});  // wakes the loop, which writes the status
+}
+
+bool ControlLoop::proxy_dirty() const {
+  std::lock_guard lock(proxy_mu_);
+  return !proxy_dirty_.empty();
+}
+
+// Appends each Gateway's proxy condition to its translated status conditions.
+void ControlLoop::add_proxy_conditions(Statuses& statuses) const {
+  std::lock_guard lock(proxy_mu_);
+  auto gateways = statuses.find("gateways");
+  if (gateways == statuses.end()) return;
+  for (const auto& [gateway, condition] : proxy_conditions_) {
+    auto it = gateways->second.find(gateway.ns + "/" + gateway.name);
+    if (it == gateways->second.end() || !it->second.is_map()) continue;
+    const sdk::Value* existing = it->second.find("conditions");
+    sdk::Value::List conditions = existing && existing->is_list() ? *existing->as_list() : sdk::Value::List{};
+    conditions.push_back(condition);
+    it->second.set("conditions", std::move(conditions));
+  }
+}
+
 void ControlLoop::write_all_status() {
   if (!status_writer_) return;
-  const auto files = status_files(merge_statuses(*outputs_.load()), file_errors());
+  {
+    std::lock_guard lock(proxy_mu_);
+    proxy_dirty_.clear();
+  }
+  Statuses statuses = merge_statuses(*outputs_.load());
+  add_proxy_conditions(statuses);
+  const auto files = status_files(statuses, file_errors());
   report(status_writer_->sync(files), status_writer_->dir());
 }
 
@@ -200,6 +241,23 @@ void ControlLoop::write_status_changes(const GatewayOutputs& before, const std::
                                        const std::set<std::string>& error_files) {
   if (!status_writer_) return;
   StatusFileChanges changes = status_file_changes(before, *outputs_.load(), gateways);
+  // Gateways with a proxy condition, or whose condition changed, get their file anew.
+  std::set<sdk::ObjectRef> with_conditions;
+  {
+    std::lock_guard lock(proxy_mu_);
+    with_conditions.swap(proxy_dirty_);
+    for (const auto& gateway : gateways)
+      if (proxy_conditions_.contains(gateway)) with_conditions.insert(gateway);
+  }
+  const auto outputs = outputs_.load();
+  for (const auto& gateway : with_conditions) {
+    const std::string key = gateway.ns + "/" + gateway.name;
+    auto merged = merged_status(*outputs, "gateways", key);
+    if (!merged) continue;
+    Statuses one{{"gateways", {{key, std::move(*merged)}}}};
+    add_proxy_conditions(one);
+    for (auto& [path, content] : status_files(one, {})) changes[path] = std::move(content);
+  }
   const FileErrors errors = file_errors();
   for (const auto& file : error_files) {
     auto it = errors.find(file);

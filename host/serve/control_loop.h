@@ -42,6 +42,12 @@ struct ControlLoopOptions {
   std::optional<std::filesystem::path> status_dir;  // unset: no status files
   // Called once on the loop's thread, right after the first full translation is published.
   std::function<void()> on_ready;
+  // Called on the loop's thread with each new set of outputs, before snapshot() returns it, on_ready
+  // runs and the status files are written:
+  // every output, the Gateways translated again or dropped, and when the change was taken up.
+  std::function<void(const GatewayOutputs& outputs, const std::set<sdk::ObjectRef>& changed,
+                     std::chrono::steady_clock::time_point taken)>
+      on_publish;
 };
 
 class ControlLoop {
@@ -78,6 +84,11 @@ class ControlLoop {
   // Manifest files with errors, and their errors (parse errors and Secrets that do not decode).
   FileErrors file_errors() const;
 
+  // A condition about a Gateway's proxies (the xDS server's report of a rejected configuration),
+  // added to the Gateway's status conditions; nullopt takes it away. Thread-safe; the status file
+  // is rewritten on the loop's thread.
+  void set_proxy_condition(const sdk::ObjectRef& gateway, std::optional<sdk::Value> condition);
+
  private:
   void run();
   void process(sources::SourceUpdate update);
@@ -100,6 +111,13 @@ class ControlLoop {
   std::atomic<std::shared_ptr<const GatewayOutputs>> outputs_;
   mutable std::mutex errors_mu_;
   FileErrors errors_;
+
+  // Proxy conditions per Gateway, and the Gateways whose status file needs them written.
+  mutable std::mutex proxy_mu_;
+  std::map<sdk::ObjectRef, sdk::Value> proxy_conditions_;
+  std::set<sdk::ObjectRef> proxy_dirty_;
+  void add_proxy_conditions(Statuses& statuses) const;
+  bool proxy_dirty() const;
 
   std::atomic<bool> ready_{false};
   std::atomic<uint64_t> processed_{0};

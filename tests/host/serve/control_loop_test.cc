@@ -223,3 +223,45 @@ TEST(UpdateQueue, CoalescesSoTheResultEqualsBothInOrder) {
 
 }  // namespace
 }  // namespace kgw::serve
+
+namespace kgw::serve {
+namespace {
+
+TEST(ControlLoop, ProxyConditionsShowOnTheGatewayStatus) {
+  TempDir d{"kgw-control-loop"};
+  const fs::path manifests = d.path() / "m";
+  const fs::path status = d.path() / "status";
+  fs::create_directories(manifests);
+  write(manifests / "gateways.yaml", gateway("gw1", "kgateway"));
+
+  plugins::ExtensionRegistry registry;
+  ControlLoopOptions options;
+  options.status_dir = status;
+  ControlLoop loop(options, registry);
+  ASSERT_TRUE(loop.start().is_ok());
+  sources::DirSource source(sources::DirSourceOptions{{manifests}, 20ms, 500ms});
+  ASSERT_TRUE(source.start(loop.consumer()).is_ok());
+  ASSERT_TRUE(loop.wait_ready(kTimeout));
+  const fs::path gateway_status = status / "gateways/default/gw1.yaml";
+  ASSERT_TRUE(fs::exists(gateway_status));
+  EXPECT_THAT(read(gateway_status), Not(HasSubstr("ProxiesAccepted")));
+
+  sdk::Value condition;
+  condition.set("type", "ProxiesAccepted");
+  condition.set("status", "False");
+  condition.set("reason", "Rejected");
+  condition.set("message", "node n1 rejected Cluster: bad cluster");
+  loop.set_proxy_condition(gateway_ref("gw1"), condition);
+  ASSERT_TRUE(eventually([&] { return file_has(gateway_status, "node n1 rejected Cluster: bad cluster"); }))
+      << read(gateway_status);
+  EXPECT_THAT(read(gateway_status), HasSubstr("reason: Programmed")) << "the translated conditions stay";
+
+  // A later translation keeps it; clearing takes it away.
+  write(manifests / "gateways.yaml", gateway("gw1", "kgateway") + "# edited\n");
+  loop.set_proxy_condition(gateway_ref("gw1"), std::nullopt);
+  ASSERT_TRUE(eventually([&] { return !file_has(gateway_status, "ProxiesAccepted"); })) << read(gateway_status);
+  source.stop();
+}
+
+}  // namespace
+}  // namespace kgw::serve
