@@ -1,0 +1,920 @@
+// xDS benchmark: many proxies on one Gateway. For each protocol (SotW and delta ADS) and client
+// count C it writes the synthetic cluster of N routes (synthetic_cluster.h) into a temporary
+// directory, one file per HTTPRoute, starts `kgw serve` on it, and measures:
+// - start-up: spawn to `/readyz` 200;
+// - server memory per client: VmRSS growth from before the C clients connect to when every one has
+//   its routes, divided by C;
+// - one route change: the file of one HTTPRoute is replaced (rename), and each client notes when
+//   the RDS response carrying the new route configuration arrives; p50/p99/max of that time, the
+//   server CPU and the xDS bytes the push cost.
+// The clients behave like Envoy on ADS: CDS (wildcard), EDS for the EDS clusters, LDS (wildcard),
+// RDS for the route configurations the listeners name, and an ACK for every response.
+//
+// A program, not a test: nothing here fails on slowness. It exits non-zero only when something is
+// functionally wrong (the server does not start, a client never gets its configuration or the
+// update), so the smoke ctest (`--quick`) keeps it from rotting.
+//
+// Usage: xds_bench --kgw PATH [--n N] [--clients C[,C...]] [--protocols sotw,delta] [--quick]
+#include <arpa/inet.h>
+#include <grpcpp/grpcpp.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "envoy/config/cluster/v3/cluster.pb.h"
+#include "envoy/config/listener/v3/listener.pb.h"
+#include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
+#include "envoy/service/discovery/v3/ads.grpc.pb.h"
+#include "synthetic_cluster.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace discovery = envoy::service::discovery::v3;
+using Clock = std::chrono::steady_clock;
+using Names = std::vector<std::string>;
+using namespace std::chrono_literals;
+
+constexpr const char* kCds = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
+constexpr const char* kEds = "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment";
+constexpr const char* kLds = "type.googleapis.com/envoy.config.listener.v3.Listener";
+constexpr const char* kRds = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
+constexpr const char* kRolePrefix = "kgateway-kube-gateway-api";
+constexpr size_t kClientsPerChannel = 100;
+constexpr size_t kServicesPerFile = 1000;
+// The dir source waits this long after the last file event before it reads (DirSourceOptions).
+constexpr double kSourceDebounceMs = 100;
+
+// Targets.
+constexpr size_t kTargetClients = 1000;
+constexpr double kTargetP99Ms = 100, kTargetKbPerClient = 50, kTargetPushCpuMs = 5;
+
+double ms_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+// Nearest-rank percentile of a sorted vector.
+double percentile(const std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return NAN;
+  size_t rank = static_cast<size_t>(std::ceil(q * static_cast<double>(sorted.size())));
+  return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
+}
+
+// ---- the server process ----
+
+// Free loopback ports, all bound at once so they differ, then released for kgw to take.
+std::vector<uint16_t> free_ports(size_t count) {
+  std::vector<int> fds;
+  std::vector<uint16_t> ports;
+  for (size_t i = 0; i < count; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    fds.push_back(fd);
+    ports.push_back(ntohs(addr.sin_port));
+  }
+  for (int fd : fds) ::close(fd);
+  return ports;
+}
+
+// A GET over a fresh connection; the admin server closes after each response. Status and body,
+// or nullopt when nothing answers.
+std::optional<std::pair<int, std::string>> http_get(uint16_t port, const std::string& path) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return std::nullopt;
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  const std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  std::string reply;
+  char buf[16384];
+  for (ssize_t got; (got = ::recv(fd, buf, sizeof buf, 0)) > 0;) reply.append(buf, static_cast<size_t>(got));
+  ::close(fd);
+  if (reply.rfind("HTTP/1.", 0) != 0 || reply.size() < 12) return std::nullopt;
+  const size_t body = reply.find("\r\n\r\n");
+  return std::make_pair(std::atoi(reply.c_str() + 9), body == std::string::npos ? "" : reply.substr(body + 4));
+}
+
+// The value of a Prometheus sample whose name is `name` and whose labels contain `label`.
+std::optional<double> metric(const std::string& text, const std::string& name, const std::string& label) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(name + "{", 0) != 0 || line.find(label) == std::string::npos) continue;
+    const size_t space = line.rfind(' ');
+    if (space != std::string::npos) return std::strtod(line.c_str() + space + 1, nullptr);
+  }
+  return std::nullopt;
+}
+
+std::optional<double> sent_bytes(uint16_t admin_port) {
+  auto reply = http_get(admin_port, "/metrics");
+  if (!reply || reply->first != 200) return std::nullopt;
+  return metric(reply->second, "kgw_xds_sent_bytes_total", "server=\"envoy\"");
+}
+
+double rss_kb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::strtod(line.c_str() + 6, nullptr);
+  return NAN;
+}
+
+// utime + stime of the whole process, in ms; the kernel counts in clock ticks (10 ms usually).
+double cpu_ms_stat(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t paren = all.rfind(')');
+  if (paren == std::string::npos) return NAN;
+  std::istringstream fields(all.substr(paren + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 0; i < 13 && fields >> field; ++i)
+    if (i == 11 || i == 12) ticks += std::strtod(field.c_str(), nullptr);  // utime, stime
+  return ticks * 1000.0 / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// Run time of the live threads in ms, at ns resolution: a push costs less than one clock tick.
+// Threads that exit in between take their time with them, so the caller checks it against stat.
+double cpu_ms_sched(pid_t pid) {
+  double ns = 0;
+  std::error_code ec;
+  for (const auto& task : fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream in(task.path() / "schedstat");
+    double run = 0;
+    if (in >> run) ns += run;
+  }
+  return ns / 1e6;
+}
+
+class ServerProcess {
+ public:
+  ServerProcess(const std::string& kgw, const fs::path& config, const fs::path& log) {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // no server outlives a crashed benchmark
+      FILE* out = std::fopen(log.c_str(), "w");
+      if (out) {
+        ::dup2(fileno(out), 1);
+        ::dup2(fileno(out), 2);
+      }
+      ::execl(kgw.c_str(), "kgw", "serve", "--config", config.c_str(), static_cast<char*>(nullptr));
+      std::fprintf(stderr, "cannot run %s: %s\n", kgw.c_str(), std::strerror(errno));
+      ::_exit(127);
+    }
+  }
+  ~ServerProcess() { stop(); }
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  bool running() {
+    if (pid_ <= 0) return false;
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return false;
+    }
+    return true;
+  }
+  void stop() {
+    if (!running()) return;
+    ::kill(pid_, SIGTERM);
+    const auto deadline = Clock::now() + 15s;
+    while (Clock::now() < deadline) {
+      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+        pid_ = -1;
+        return;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    std::fprintf(stderr, "kgw did not stop within 15 s of SIGTERM; killing it\n");
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+std::string tail(const fs::path& file, size_t lines) {
+  std::ifstream in(file);
+  std::deque<std::string> last;
+  std::string line;
+  while (std::getline(in, line)) {
+    last.push_back(line);
+    if (last.size() > lines) last.pop_front();
+  }
+  std::string out;
+  for (const auto& l : last) out += "    " + l + "\n";
+  return out;
+}
+
+// ---- the manifests ----
+
+void write_file(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+fs::path route_file(const fs::path& dir, size_t i) { return dir / ("route-" + std::to_string(i) + ".yaml"); }
+
+// One file for the fixed objects, a few for the Services and EndpointSlices, one per HTTPRoute:
+// a route change then re-reads one small file.
+void write_cluster(const fs::path& dir, size_t n) {
+  using namespace kgw::bench;
+  fs::create_directories(dir);
+  write_file(dir / "fixed.yaml", fixed_objects_yaml());
+  const size_t services = service_count(n);
+  for (size_t first = 0; first < services; first += kServicesPerFile) {
+    std::string y;
+    for (size_t s = first; s < std::min(services, first + kServicesPerFile); ++s)
+      y += "---\n" + service_yaml(s) + "---\n" + endpoint_slice_yaml(s, 0);
+    write_file(dir / ("services-" + std::to_string(first / kServicesPerFile) + ".yaml"), y);
+  }
+  for (size_t i = 0; i < n; ++i) write_file(route_file(dir, i), route_yaml(i, services, 0, nullptr));
+}
+
+// ---- the clients ----
+
+std::vector<const google::protobuf::Any*> anys_of(const discovery::DiscoveryResponse& r) {
+  std::vector<const google::protobuf::Any*> out;
+  for (const auto& a : r.resources()) out.push_back(&a);
+  return out;
+}
+
+std::vector<const google::protobuf::Any*> anys_of(const discovery::DeltaDiscoveryResponse& r) {
+  std::vector<const google::protobuf::Any*> out;
+  for (const auto& res : r.resources()) out.push_back(&res.resource());
+  return out;
+}
+
+// The EDS service names of the EDS clusters.
+Names eds_names(const std::vector<const google::protobuf::Any*>& anys) {
+  Names out;
+  envoy::config::cluster::v3::Cluster cluster;
+  for (const auto* any : anys) {
+    if (!any->UnpackTo(&cluster) || cluster.type() != envoy::config::cluster::v3::Cluster::EDS) continue;
+    const std::string& service = cluster.eds_cluster_config().service_name();
+    out.push_back(service.empty() ? cluster.name() : service);
+  }
+  return out;
+}
+
+// The route configuration names the listeners' HttpConnectionManagers ask RDS for.
+Names rds_names(const std::vector<const google::protobuf::Any*>& anys) {
+  std::set<std::string> seen;
+  Names out;
+  envoy::config::listener::v3::Listener listener;
+  envoy::extensions::filters::network::http_connection_manager::v3::HttpConnectionManager hcm;
+  auto scan = [&](const envoy::config::listener::v3::FilterChain& chain) {
+    for (const auto& filter : chain.filters())
+      if (filter.has_typed_config() && filter.typed_config().UnpackTo(&hcm) && hcm.has_rds() &&
+          seen.insert(hcm.rds().route_config_name()).second)
+        out.push_back(hcm.rds().route_config_name());
+  };
+  for (const auto* any : anys) {
+    if (!any->UnpackTo(&listener)) continue;
+    for (const auto& chain : listener.filter_chains()) scan(chain);
+    if (listener.has_default_filter_chain()) scan(listener.default_filter_chain());
+  }
+  return out;
+}
+
+// What the clients of one run share: the name lists, parsed once (every client gets the same
+// resources, and the bench shares the CPU with the server), and the counts the main thread waits on.
+struct Shared {
+  std::string role;
+  std::atomic<bool> armed{false};  // the change is about to be written: count updates from now
+
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t ready = 0, updated = 0, done = 0, failed = 0;
+  bool stopping = false;
+  std::vector<std::string> errors;
+
+  std::mutex parse_mu;
+  std::shared_ptr<const Names> eds, rds;
+
+  template <class Response>
+  std::shared_ptr<const Names> eds_for(const Response& r) {
+    std::lock_guard lock(parse_mu);
+    if (!eds) eds = std::make_shared<const Names>(eds_names(anys_of(r)));
+    return eds;
+  }
+  template <class Response>
+  std::shared_ptr<const Names> rds_for(const Response& r) {
+    std::lock_guard lock(parse_mu);
+    if (!rds) rds = std::make_shared<const Names>(rds_names(anys_of(r)));
+    return rds;
+  }
+  void note(size_t Shared::*count) {
+    std::lock_guard lock(mu);
+    ++(this->*count);
+    cv.notify_all();
+  }
+  void fail(const std::string& why) {
+    std::lock_guard lock(mu);
+    ++failed;
+    if (errors.size() < 5) errors.push_back(why);
+    cv.notify_all();
+  }
+};
+
+// One ADS stream: writes are queued (one may be in flight at a time), reads loop until the end.
+template <class Request, class Response>
+class AdsClient : public grpc::ClientBidiReactor<Request, Response> {
+ public:
+  AdsClient(Shared& shared, size_t index) : shared_(shared), index_(index) {}
+
+  bool updated() const { return updated_; }  // read under shared_.mu once updates are in
+  Clock::time_point updated_at() const { return updated_at_; }
+  void cancel() { context_.TryCancel(); }
+
+ protected:
+  virtual void start_subscriptions() = 0;
+  virtual void handle(Clock::time_point now) = 0;
+
+  void fill_node(envoy::config::core::v3::Node& node) {
+    node.set_id("xds-bench-" + std::to_string(index_));
+    node.set_cluster("xds-bench");
+    node.set_user_agent_name("envoy");  // "grpc..." would get the proxyless view
+    (*node.mutable_metadata()->mutable_fields())["role"].set_string_value(shared_.role);
+  }
+
+  void send(Request request) {
+    std::unique_lock lock(write_mu_);
+    if (broken_) return;
+    writes_.push_back(std::move(request));
+    if (writing_) return;
+    writing_ = true;
+    Request* next = &writes_.front();  // deque: stays put while others are pushed
+    lock.unlock();
+    this->StartWrite(next);
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::unique_lock lock(write_mu_);
+    writes_.pop_front();
+    if (!ok) broken_ = true;
+    if (!ok || writes_.empty()) {
+      writing_ = false;
+      writes_.clear();
+      return;
+    }
+    Request* next = &writes_.front();
+    lock.unlock();
+    this->StartWrite(next);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) return;  // the stream ended; OnDone says why
+    handle(Clock::now());
+    response_ = Response();  // Clear() would keep the capacity: a full snapshot per client
+    this->StartRead(&response_);
+  }
+
+  // Notifies under the lock: once the count is seen, the main thread frees the clients and Shared.
+  void OnDone(const grpc::Status& status) override {
+    std::lock_guard lock(shared_.mu);
+    ++shared_.done;
+    if (!shared_.stopping) {
+      ++shared_.failed;
+      if (shared_.errors.size() < 5)
+        shared_.errors.push_back("client " + std::to_string(index_) + ": stream ended early: " +
+                                 std::to_string(status.error_code()) + " " + status.error_message());
+    }
+    shared_.cv.notify_all();
+  }
+
+  void on_ready() {
+    ready_ = true;
+    shared_.note(&Shared::ready);
+  }
+  void on_update(Clock::time_point now) {
+    std::lock_guard lock(shared_.mu);
+    updated_ = true;
+    updated_at_ = now;
+    ++shared_.updated;
+    shared_.cv.notify_all();
+  }
+
+  Shared& shared_;
+  size_t index_;
+  grpc::ClientContext context_;
+  Response response_;
+  std::shared_ptr<const Names> eds_, rds_;
+  bool lds_requested_ = false;
+  bool ready_ = false;
+
+ private:
+  std::mutex write_mu_;
+  std::deque<Request> writes_;
+  bool writing_ = false, broken_ = false;
+  bool updated_ = false;
+  Clock::time_point updated_at_{};
+};
+
+class SotwClient : public AdsClient<discovery::DiscoveryRequest, discovery::DiscoveryResponse> {
+ public:
+  using AdsClient::AdsClient;
+
+  void start(discovery::AggregatedDiscoveryService::Stub& stub) {
+    stub.async()->StreamAggregatedResources(&context_, this);
+    start_subscriptions();
+    StartRead(&response_);
+    StartCall();
+  }
+
+ private:
+  void start_subscriptions() override {
+    discovery::DiscoveryRequest request;
+    fill_node(*request.mutable_node());
+    request.set_type_url(kCds);
+    send(std::move(request));
+  }
+
+  void request(const char* type, const Names* names, const std::string& version, const std::string& nonce) {
+    discovery::DiscoveryRequest r;
+    r.set_type_url(type);
+    if (names) r.mutable_resource_names()->Assign(names->begin(), names->end());
+    r.set_version_info(version);
+    r.set_response_nonce(nonce);
+    send(std::move(r));
+  }
+
+  void request_lds() {
+    if (lds_requested_) return;
+    lds_requested_ = true;
+    request(kLds, nullptr, "", "");
+  }
+
+  void handle(Clock::time_point now) override {
+    const std::string& type = response_.type_url();
+    const std::string& version = response_.version_info();
+    if (type == kCds) {
+      request(kCds, nullptr, version, response_.nonce());
+      if (eds_) return;
+      eds_ = shared_.eds_for(response_);
+      if (eds_->empty())
+        request_lds();
+      else
+        request(kEds, eds_.get(), "", "");
+    } else if (type == kEds) {
+      request(kEds, eds_.get(), version, response_.nonce());
+      request_lds();
+    } else if (type == kLds) {
+      request(kLds, nullptr, version, response_.nonce());
+      if (rds_) return;
+      rds_ = shared_.rds_for(response_);
+      if (rds_->empty())
+        shared_.fail("client " + std::to_string(index_) + ": the listeners name no route configuration");
+      else
+        request(kRds, rds_.get(), "", "");
+    } else if (type == kRds) {
+      request(kRds, rds_.get(), version, response_.nonce());
+      if (!ready_) {
+        if (rds_ && static_cast<size_t>(response_.resources_size()) >= rds_->size()) {
+          initial_version_ = version;
+          on_ready();
+        }
+      } else if (version != initial_version_ && !updated()) {
+        if (shared_.armed)
+          on_update(now);
+        else
+          initial_version_ = version;  // a change before the measured one: part of the start
+      }
+    }
+  }
+
+  std::string initial_version_;
+};
+
+class DeltaClient : public AdsClient<discovery::DeltaDiscoveryRequest, discovery::DeltaDiscoveryResponse> {
+ public:
+  using AdsClient::AdsClient;
+
+  void start(discovery::AggregatedDiscoveryService::Stub& stub) {
+    stub.async()->DeltaAggregatedResources(&context_, this);
+    start_subscriptions();
+    StartRead(&response_);
+    StartCall();
+  }
+
+ private:
+  void start_subscriptions() override {
+    discovery::DeltaDiscoveryRequest request;
+    fill_node(*request.mutable_node());
+    request.set_type_url(kCds);  // no names: wildcard
+    send(std::move(request));
+  }
+
+  void subscribe(const char* type, const Names* names) {
+    discovery::DeltaDiscoveryRequest r;
+    r.set_type_url(type);
+    if (names) r.mutable_resource_names_subscribe()->Assign(names->begin(), names->end());
+    send(std::move(r));
+  }
+
+  void request_lds() {
+    if (lds_requested_) return;
+    lds_requested_ = true;
+    subscribe(kLds, nullptr);
+  }
+
+  void handle(Clock::time_point now) override {
+    const std::string& type = response_.type_url();
+    discovery::DeltaDiscoveryRequest ack;
+    ack.set_type_url(type);
+    ack.set_response_nonce(response_.nonce());
+    send(std::move(ack));
+    if (type == kCds) {
+      if (eds_) return;
+      eds_ = shared_.eds_for(response_);
+      if (eds_->empty())
+        request_lds();
+      else
+        subscribe(kEds, eds_.get());
+    } else if (type == kEds) {
+      request_lds();
+    } else if (type == kLds) {
+      if (rds_) return;
+      rds_ = shared_.rds_for(response_);
+      if (rds_->empty())
+        shared_.fail("client " + std::to_string(index_) + ": the listeners name no route configuration");
+      else
+        subscribe(kRds, rds_.get());
+    } else if (type == kRds) {
+      if (!ready_) {
+        routes_received_ += static_cast<size_t>(response_.resources_size());
+        if (rds_ && routes_received_ >= rds_->size()) on_ready();
+      } else if (response_.resources_size() > 0 && shared_.armed && !updated()) {
+        on_update(now);
+      }
+    }
+  }
+
+  size_t routes_received_ = 0;
+};
+
+// ---- one run ----
+
+struct RunResult {
+  std::string protocol;
+  size_t clients = 0;
+  bool ok = true;
+  double startup_ms = NAN, connect_ms = NAN;
+  double rss_before_kb = NAN, rss_after_kb = NAN, rss_per_client_kb = NAN;
+  double p50_ms = NAN, p99_ms = NAN, max_ms = NAN, fanout_p99_ms = NAN;
+  double push_cpu_ms = NAN, push_cpu_stat_ms = NAN, push_bytes = NAN;
+  size_t not_ready = 0, not_updated = 0;
+};
+
+template <class Client>
+void run_clients(RunResult& result, Shared& shared, uint16_t xds_port, pid_t server, uint16_t admin_port,
+                 const fs::path& manifests, size_t n, Clock::duration ready_timeout) {
+  const size_t c = result.clients;
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  std::vector<std::unique_ptr<discovery::AggregatedDiscoveryService::Stub>> stubs;
+  for (size_t i = 0; i < (c + kClientsPerChannel - 1) / kClientsPerChannel; ++i) {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(-1);
+    args.SetInt("grpc.channel_id", static_cast<int>(i));  // distinct arguments: a connection each
+    channels.push_back(grpc::CreateCustomChannel("ipv4:127.0.0.1:" + std::to_string(xds_port),
+                                                 grpc::InsecureChannelCredentials(), args));
+    stubs.push_back(discovery::AggregatedDiscoveryService::NewStub(channels.back()));
+  }
+
+  std::vector<std::unique_ptr<Client>> clients;
+  for (size_t i = 0; i < c; ++i) clients.push_back(std::make_unique<Client>(shared, i));
+  const auto connect_start = Clock::now();
+  for (size_t i = 0; i < c; ++i) clients[i]->start(*stubs[i / kClientsPerChannel]);
+  {
+    std::unique_lock lock(shared.mu);
+    shared.cv.wait_for(lock, ready_timeout, [&] { return shared.ready + shared.failed >= c; });
+    result.not_ready = c - shared.ready;
+  }
+  result.connect_ms = ms_between(connect_start, Clock::now());
+  std::this_thread::sleep_for(300ms);  // the last ACKs reach the server
+  result.rss_after_kb = rss_kb(server);
+  result.rss_per_client_kb = (result.rss_after_kb - result.rss_before_kb) / static_cast<double>(c);
+
+  if (result.not_ready == 0) {
+    const std::optional<double> bytes0 = sent_bytes(admin_port);  // before the CPU reading: not counted
+    const double cpu0 = cpu_ms_sched(server), stat0 = cpu_ms_stat(server);
+    const size_t changed = n / 2;
+    const fs::path target = route_file(manifests, changed), temp = target.string() + ".tmp";
+    write_file(temp, kgw::bench::route_yaml(changed, kgw::bench::service_count(n), 1, nullptr));
+    shared.armed = true;
+    fs::rename(temp, target);
+    const auto change = Clock::now();
+    std::vector<double> latencies, fanout;
+    {
+      std::unique_lock lock(shared.mu);
+      shared.cv.wait_for(lock, 60s, [&] { return shared.updated + shared.failed >= c; });
+      result.not_updated = c - shared.updated;
+      Clock::time_point first = Clock::time_point::max();
+      for (const auto& client : clients)
+        if (client->updated()) {
+          latencies.push_back(ms_between(change, client->updated_at()));
+          first = std::min(first, client->updated_at());
+        }
+      for (const auto& client : clients)
+        if (client->updated()) fanout.push_back(ms_between(first, client->updated_at()));
+    }
+    std::this_thread::sleep_for(300ms);  // the ACKs and whatever else the push costs
+    const double cpu1 = cpu_ms_sched(server), stat1 = cpu_ms_stat(server);
+    const std::optional<double> bytes1 = sent_bytes(admin_port);
+    std::sort(latencies.begin(), latencies.end());
+    std::sort(fanout.begin(), fanout.end());
+    result.p50_ms = percentile(latencies, 0.50);
+    result.p99_ms = percentile(latencies, 0.99);
+    result.max_ms = latencies.empty() ? NAN : latencies.back();
+    result.fanout_p99_ms = percentile(fanout, 0.99);
+    result.push_cpu_stat_ms = stat1 - stat0;
+    // Live-thread time misses threads that exited in between; then only the tick count is right.
+    result.push_cpu_ms = (cpu1 >= cpu0 && cpu1 - cpu0 + 20 >= result.push_cpu_stat_ms) ? cpu1 - cpu0 : stat1 - stat0;
+    if (bytes0 && bytes1) result.push_bytes = *bytes1 - *bytes0;
+  } else {
+    result.not_updated = c;
+  }
+
+  {
+    std::lock_guard lock(shared.mu);
+    shared.stopping = true;
+    if (!shared.errors.empty()) {
+      for (const auto& e : shared.errors) std::fprintf(stderr, "  %s\n", e.c_str());
+    }
+  }
+  for (auto& client : clients) client->cancel();
+  std::unique_lock lock(shared.mu);
+  if (!shared.cv.wait_for(lock, 30s, [&] { return shared.done >= c; })) {
+    // A reactor must outlive its OnDone: leak the ones still running rather than free them.
+    std::fprintf(stderr, "  %zu streams did not end within 30 s of cancelling\n", c - shared.done);
+    for (auto& client : clients) (void)client.release();
+    for (auto& stub : stubs) (void)stub.release();
+  }
+}
+
+RunResult run(const std::string& kgw, const std::string& protocol, size_t n, size_t c, bool quick) {
+  RunResult result;
+  result.protocol = protocol;
+  result.clients = c;
+
+  std::string dir_template = (fs::temp_directory_path() / "xds_bench.XXXXXX").string();
+  if (!::mkdtemp(dir_template.data())) throw std::runtime_error("cannot create a temporary directory");
+  const fs::path dir = dir_template, manifests = dir / "manifests", config = dir / "kgw.toml", log = dir / "kgw.log";
+  write_cluster(manifests, n);
+  const auto ports = free_ports(2);
+  write_file(config, "[server]\nxds_address = \"127.0.0.1\"\nxds_port = " + std::to_string(ports[0]) +
+                         "\nadmin_address = \"127.0.0.1\"\nadmin_port = " + std::to_string(ports[1]) +
+                         "\n[server.log]\nlevel = \"warn\"\n[source]\nkind = \"dir\"\npaths = [\"" +
+                         manifests.string() + "\"]\n");
+
+  {
+    const auto spawned = Clock::now();
+    ServerProcess server(kgw, config, log);
+    bool ready = false;
+    while (!ready && server.running() && Clock::now() - spawned < 180s) {
+      auto reply = http_get(ports[1], "/readyz");
+      ready = reply && reply->first == 200;
+      if (!ready) std::this_thread::sleep_for(5ms);
+    }
+    if (!ready) {
+      std::fprintf(stderr, "%s C=%zu: kgw %s; its log ends:\n%s", protocol.c_str(), c,
+                   server.running() ? "was not ready within 180 s" : "exited before it was ready",
+                   tail(log, 20).c_str());
+      result.ok = false;
+      result.not_ready = result.not_updated = c;
+    } else {
+      result.startup_ms = ms_between(spawned, Clock::now());
+      std::this_thread::sleep_for(200ms);  // whatever follows the first publication settles
+      result.rss_before_kb = rss_kb(server.pid());
+
+      Shared shared;
+      shared.role = std::string(kRolePrefix) + "~" + kgw::bench::kGatewayNs + "~" + kgw::bench::kGatewayName;
+      const Clock::duration ready_timeout = quick ? Clock::duration(60s) : Clock::duration(600s);
+      if (protocol == "sotw")
+        run_clients<SotwClient>(result, shared, ports[0], server.pid(), ports[1], manifests, n, ready_timeout);
+      else
+        run_clients<DeltaClient>(result, shared, ports[0], server.pid(), ports[1], manifests, n, ready_timeout);
+      if (result.not_ready || result.not_updated) {
+        result.ok = false;
+        std::fprintf(stderr, "%s C=%zu: kgw's log ends:\n%s", protocol.c_str(), c, tail(log, 10).c_str());
+      }
+      if (!server.running()) {
+        result.ok = false;
+        std::fprintf(stderr, "%s C=%zu: kgw exited during the run; its log ends:\n%s", protocol.c_str(), c,
+                     tail(log, 20).c_str());
+      }
+    }
+  }  // SIGTERM and wait
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  return result;
+}
+
+// ---- the report ----
+
+std::vector<size_t> parse_sizes(const std::string& list) {
+  std::vector<size_t> out;
+  std::stringstream in(list);
+  for (std::string item; std::getline(in, item, ',');)
+    if (!item.empty()) out.push_back(std::stoul(item));
+  return out;
+}
+
+std::vector<std::string> parse_words(const std::string& list) {
+  std::vector<std::string> out;
+  std::stringstream in(list);
+  for (std::string item; std::getline(in, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+void print_run(const RunResult& r, size_t n) {
+  std::printf(
+      "%-5s C=%-5zu change->client p50 %.1f p99 %.1f max %.1f ms (after the first client: p99 %.1f ms) | push: "
+      "server CPU %.2f ms (ticks: %.0f ms), %.0f bytes | server RSS %.1f KB/client | start-up to ready %.0f ms | "
+      "all clients configured in %.0f ms | not configured %zu, not updated %zu\n",
+      r.protocol.c_str(), r.clients, r.p50_ms, r.p99_ms, r.max_ms, r.fanout_p99_ms, r.push_cpu_ms, r.push_cpu_stat_ms,
+      r.push_bytes, r.rss_per_client_kb, r.startup_ms, r.connect_ms, r.not_ready, r.not_updated);
+  std::printf(
+      "RESULT protocol=%s n=%zu clients=%zu p50_ms=%.2f p99_ms=%.2f max_ms=%.2f fanout_p99_ms=%.2f push_cpu_ms=%.3f "
+      "push_cpu_ticks_ms=%.0f push_bytes=%.0f rss_per_client_kb=%.2f rss_before_kb=%.0f rss_after_kb=%.0f "
+      "startup_ms=%.1f configured_ms=%.1f not_configured=%zu not_updated=%zu ok=%d\n",
+      r.protocol.c_str(), n, r.clients, r.p50_ms, r.p99_ms, r.max_ms, r.fanout_p99_ms, r.push_cpu_ms,
+      r.push_cpu_stat_ms, r.push_bytes, r.rss_per_client_kb, r.rss_before_kb, r.rss_after_kb, r.startup_ms,
+      r.connect_ms, r.not_ready, r.not_updated, r.ok ? 1 : 0);
+  std::fflush(stdout);
+}
+
+const char* verdict(bool met) { return met ? "met" : "NOT met"; }
+
+void print_targets(const std::vector<RunResult>& results, const std::vector<std::string>& protocols) {
+  std::printf("\ntargets:\n");
+  for (const auto& protocol : protocols) {
+    std::vector<const RunResult*> runs;
+    for (const auto& r : results)
+      if (r.protocol == protocol && r.ok) runs.push_back(&r);
+    if (runs.empty()) {
+      std::printf("  %s: no complete run\n", protocol.c_str());
+      continue;
+    }
+    const RunResult* largest = *std::max_element(
+        runs.begin(), runs.end(), [](const RunResult* a, const RunResult* b) { return a->clients < b->clients; });
+    if (largest->clients >= kTargetClients)
+      std::printf(
+          "  %-5s %zu clients all updated within %.0f ms p99: %s (p99 %.1f ms from the file change, %.0f ms of it the "
+          "source's debounce; %.1f ms after the first client)\n",
+          protocol.c_str(), largest->clients, kTargetP99Ms, verdict(largest->p99_ms <= kTargetP99Ms), largest->p99_ms,
+          kSourceDebounceMs, largest->fanout_p99_ms);
+    else
+      std::printf(
+          "  %-5s %zu clients updated within %.0f ms p99: not measured (largest run: %zu clients, p99 %.1f ms)\n",
+          protocol.c_str(), kTargetClients, kTargetP99Ms, largest->clients, largest->p99_ms);
+    std::printf("  %-5s under %.0f KB server memory per client: %s (%.1f KB/client at %zu clients)\n", protocol.c_str(),
+                kTargetKbPerClient, verdict(largest->rss_per_client_kb < kTargetKbPerClient),
+                largest->rss_per_client_kb, largest->clients);
+    bool cpu_met = true;
+    std::string cpus;
+    for (const auto* r : runs) {
+      cpu_met = cpu_met && r->push_cpu_ms <= kTargetPushCpuMs;
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%s%.2f ms at C=%zu", cpus.empty() ? "" : ", ", r->push_cpu_ms, r->clients);
+      cpus += buf;
+    }
+    std::printf("  %-5s one-route change at most %.0f ms of server CPU whatever C: %s (%s)\n", protocol.c_str(),
+                kTargetPushCpuMs, verdict(cpu_met), cpus.c_str());
+  }
+}
+
+int usage(int code) {
+  std::fprintf(code ? stderr : stdout,
+               "usage: xds_bench --kgw PATH [--n N] [--clients C[,C...]] [--protocols sotw,delta] [--quick]\n"
+               "  --n          routes in the synthetic cluster (default 10000)\n"
+               "  --clients    client counts, one run each (default 1,100,1000)\n"
+               "  --protocols  sotw, delta or both (default both)\n"
+               "  --quick      the smoke run: --n 200 --clients 1,10\n");
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string kgw;
+  std::optional<size_t> n;
+  std::optional<std::vector<size_t>> clients;
+  std::vector<std::string> protocols{"sotw", "delta"};
+  bool quick = false;
+  try {
+    for (int i = 1; i < argc; ++i) {
+      const std::string arg = argv[i];
+      auto value = [&]() -> std::string {
+        if (i + 1 >= argc) throw std::invalid_argument(arg + " needs a value");
+        return argv[++i];
+      };
+      if (arg == "--kgw")
+        kgw = value();
+      else if (arg == "--n")
+        n = std::stoul(value());
+      else if (arg == "--clients")
+        clients = parse_sizes(value());
+      else if (arg == "--protocols")
+        protocols = parse_words(value());
+      else if (arg == "--quick")
+        quick = true;
+      else if (arg == "--help" || arg == "-h")
+        return usage(0);
+      else
+        throw std::invalid_argument("unknown argument " + arg);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "xds_bench: %s\n", e.what());
+    return usage(2);
+  }
+  for (const auto& p : protocols)
+    if (p != "sotw" && p != "delta") {
+      std::fprintf(stderr, "xds_bench: unknown protocol %s\n", p.c_str());
+      return usage(2);
+    }
+  if (kgw.empty() || !fs::exists(kgw)) {
+    std::fprintf(stderr, "xds_bench: --kgw must name the kgw binary\n");
+    return usage(2);
+  }
+  const size_t routes = n.value_or(quick ? 200 : 10000);
+  const std::vector<size_t> counts =
+      clients.value_or(quick ? std::vector<size_t>{1, 10} : std::vector<size_t>{1, 100, 1000});
+  if (routes == 0 || counts.empty() || std::find(counts.begin(), counts.end(), 0) != counts.end()) return usage(2);
+
+  std::printf("xds_bench: N=%zu routes, %zu services; clients %s; one HTTPRoute file rewritten per run\n", routes,
+              kgw::bench::service_count(routes),
+              [&] {
+                std::string s;
+                for (size_t c : counts) s += (s.empty() ? "" : ",") + std::to_string(c);
+                return s;
+              }()
+                  .c_str());
+  std::fflush(stdout);
+  std::vector<RunResult> results;
+  bool ok = true;
+  for (const auto& protocol : protocols)
+    for (size_t c : counts) {
+      try {
+        results.push_back(run(kgw, protocol, routes, c, quick));
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s C=%zu: %s\n", protocol.c_str(), c, e.what());
+        RunResult failed;
+        failed.protocol = protocol;
+        failed.clients = c;
+        failed.ok = false;
+        results.push_back(failed);
+      }
+      print_run(results.back(), routes);
+      ok = ok && results.back().ok;
+    }
+  print_targets(results, protocols);
+  return ok ? 0 : 1;
+}
