@@ -26,6 +26,7 @@
 #include "model/value_reader.h"
 #include "sources/manifest_parser.h"
 #include "translator/endpoints.h"
+#include "translator/policy_attachment.h"
 #include "translator/route_precedence.h"
 #include "translator/status_builder.h"
 
@@ -684,7 +685,8 @@ envoy::config::listener::v3::Listener empty_listener(int32_t port) {
 // A filter chain with kgateway's HTTP connection manager, its routes from RDS `name`, running
 // `filters` before the router.
 void add_http_chain(const std::string& name, const std::vector<HttpFilter>& filters,
-                    envoy::config::listener::v3::FilterChain& chain) {
+                    envoy::config::listener::v3::FilterChain& chain,
+                    const std::function<void(HCM&)>& customize = nullptr) {
   chain.set_name(name);
   HCM hcm;
   hcm.set_stat_prefix("http");
@@ -699,6 +701,7 @@ void add_http_chain(const std::string& name, const std::vector<HttpFilter>& filt
   auto* router = hcm.add_http_filters();
   router->set_name("envoy.filters.http.router");
   router->mutable_typed_config()->PackFrom(envoy::extensions::filters::http::router::v3::Router());
+  if (customize) customize(hcm);
   auto* filter = chain.add_filters();
   filter->set_name("envoy.filters.network.http_connection_manager");
   filter->mutable_typed_config()->PackFrom(hcm);
@@ -1074,6 +1077,27 @@ sdk::Value policy_status_for_gateway(const sdk::ObjectRef& gateway, Conditions c
   return status;
 }
 
+// The host's filters of a chain with the staged filters policy kinds contribute: each name once
+// (the first contribution wins), in stage order, ahead of the host's own and the router.
+std::vector<HttpFilter> with_staged_filters(std::vector<sdk::StagedHttpFilter> staged, std::vector<HttpFilter> host) {
+  std::vector<sdk::StagedHttpFilter> unique;
+  std::set<std::string> names;
+  for (auto& f : staged)
+    if (names.insert(f.filter.name()).second) unique.push_back(std::move(f));
+  std::stable_sort(unique.begin(), unique.end(), [](const auto& a, const auto& b) { return a.stage < b.stage; });
+  std::vector<HttpFilter> out;
+  out.reserve(unique.size() + host.size());
+  for (auto& f : unique) out.push_back(std::move(f.filter));
+  for (auto& f : host)
+    if (!names.count(f.name())) out.push_back(std::move(f));
+  return out;
+}
+
+void append_unique(sdk::AttachedPolicies from, std::vector<sdk::AttachedPolicy>& to) {
+  for (const auto& p : from)
+    if (std::none_of(to.begin(), to.end(), [&](const sdk::AttachedPolicy& q) { return q.ir == p.ir; })) to.push_back(p);
+}
+
 }  // namespace
 
 Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
@@ -1135,6 +1159,26 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   sdk::Diagnostics gateway_diag;
   const model::Gateway gateway = model::parse_gateway(*gateway_object, gateway_diag);
   t.gateway = &gateway;
+  BackendContext policy_ctx(gateway_ref,
+                            [&t](const std::string& ns, const std::string& name) { return t.secret(ns, name); });
+  const PolicyIndex policies(input.objects, registry, policy_ctx, settings.global_policy_namespace);
+  // Policies of `kind` on a set of Gateway listeners (by sectionName), then, with `gateway`, those
+  // on the whole Gateway.
+  auto listener_policies = [&](const sdk::PolicyKind* kind, const std::vector<const model::Listener*>& ls,
+                               bool gateway = true) {
+    std::vector<sdk::AttachedPolicy> out;
+    for (const auto* l : ls)
+      if (!l->listener_set) append_unique(policies.listener(kind, gateway_ref, l->name), out);
+    if (gateway) append_unique(policies.gateway(kind, gateway_ref), out);
+    return out;
+  };
+  // Policies of `kind` on one route rule: rule-level first, then route-level.
+  auto route_policies = [&](const sdk::PolicyKind* kind, const RouteEntry& e) {
+    std::vector<sdk::AttachedPolicy> out;
+    if (const auto& name = e.route->rules[e.rule].name) append_unique(policies.rule(kind, e.route->ref, *name), out);
+    append_unique(policies.route(kind, e.route->ref), out);
+    return out;
+  };
 
   // ListenerSets that name this Gateway and that it allows in.
   std::vector<model::ListenerSet> listener_sets;
@@ -1244,6 +1288,28 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   std::set<int32_t> emitted_ports;  // ports that got an Envoy listener
   for (auto& ls : listeners)
     if (!ls.invalid) by_port[ls.listener->port].push_back(&ls);
+  // Route configuration name -> the Gateway listeners it serves.
+  std::map<std::string, std::vector<const model::Listener*>> rc_listeners;
+  // An HTTP filter chain with the filters its policies need, and their chain and HCM hooks.
+  auto build_http_chain = [&](const std::string& rc_name, envoy::config::listener::v3::FilterChain& chain) {
+    const auto& ls = rc_listeners[rc_name];
+    std::vector<sdk::StagedHttpFilter> staged;
+    for (const auto* kind : policies.kinds()) {
+      auto attached = listener_policies(kind, ls);
+      for (const auto& [host, entries] : vhosts[rc_name])
+        for (const auto& e : entries) append_unique(route_policies(kind, e), attached);
+      if (!attached.empty()) kind->http_filters(policy_ctx, attached, staged);
+    }
+    add_http_chain(rc_name, with_staged_filters(std::move(staged), http_filters(t, vhosts[rc_name])), chain,
+                   [&](HCM& hcm) {
+                     for (const auto* kind : policies.kinds())
+                       if (auto attached = listener_policies(kind, ls); !attached.empty())
+                         kind->apply_http_connection_manager(policy_ctx, attached, hcm);
+                   });
+    for (const auto* kind : policies.kinds())
+      if (auto attached = listener_policies(kind, ls); !attached.empty())
+        kind->apply_filter_chain(policy_ctx, attached, chain);
+  };
   for (const auto& [port, port_listeners] : by_port) {
     auto listener = empty_listener(port);
     bool has_plain_http = false;
@@ -1252,6 +1318,7 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
     std::vector<std::pair<std::string, const model::Listener*>> chains;  // route config name, listener
     for (ListenerState* ls : port_listeners) {
       const auto& l = *ls->listener;
+      if (l.protocol == "HTTP") rc_listeners[route_config_name(l)].push_back(&l);
       if (l.protocol == "HTTP" && !has_plain_http) {
         has_plain_http = true;
         chains.emplace_back(route_config_name(l), &l);
@@ -1262,7 +1329,8 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
         auto certificates = t.certificates(*ls->listener, ls->conditions, ls->not_programmed);
         if (certificates.empty()) continue;
         auto* chain = listener.add_filter_chains();
-        add_http_chain(route_config_name(l), http_filters(t, vhosts[route_config_name(l)]), *chain);
+        rc_listeners[route_config_name(l)] = {&l};
+        build_http_chain(route_config_name(l), *chain);
         if (l.hostname) {
           chain->mutable_filter_chain_match()->add_server_names(*l.hostname);
           needs_sni = true;
@@ -1273,7 +1341,7 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
     }
     if (has_plain_http) {
       const std::string name = "listener~" + std::to_string(port);
-      add_http_chain(name, http_filters(t, vhosts[name]), *listener.add_filter_chains());
+      build_http_chain(name, *listener.add_filter_chains());
     }
     for (const auto& a : l4_attachments[port]) {
       const bool terminate = a.listener->protocol == "TLS" && a.listener->tls_mode.value_or("Terminate") == "Terminate";
@@ -1331,6 +1399,9 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
       inspector->mutable_typed_config()->PackFrom(
           envoy::extensions::filters::listener::tls_inspector::v3::TlsInspector());
     }
+    for (const auto* kind : policies.kinds())
+      if (auto attached = policies.gateway(kind, gateway_ref); !attached.empty())
+        kind->apply_listener(policy_ctx, attached, listener);
     t.out.listeners.push_back(std::move(listener));
     for (const auto& [rc_name, l] : chains) {
       envoy::config::route::v3::RouteConfiguration rc;
@@ -1354,8 +1425,21 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
           build_match(e.route->rules[e.rule].matches[e.match], *r->mutable_match());
           if (settings.enable_route_source_metadata) add_route_source_metadata(e, source, *r);
           t.build_route(*e.route, e.route->rules[e.rule], port, https, *r, route_parents[e.route]);
+          for (const auto* kind : policies.kinds())
+            if (auto attached = route_policies(kind, e); !attached.empty()) kind->apply_route(policy_ctx, attached, *r);
         }
+        // The plain-HTTP listeners of a port share one route configuration: what targets one of
+        // them by sectionName applies to its virtual hosts.
+        if (!https)
+          for (const auto* kind : policies.kinds())
+            if (auto attached = listener_policies(kind, rc_listeners[rc_name], false); !attached.empty())
+              kind->apply_virtual_host(policy_ctx, attached, *vh);
       }
+      for (const auto* kind : policies.kinds())
+        if (auto attached =
+                listener_policies(kind, https ? rc_listeners[rc_name] : std::vector<const model::Listener*>{});
+            !attached.empty())
+          kind->apply_route_configuration(policy_ctx, attached, rc);
       t.out.routes.push_back(std::move(rc));
     }
   }
@@ -1377,6 +1461,33 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   for (const auto& key : t.direct_responses_used)
     t.out.statuses["policies"]["DirectResponse/" + key] =
         policy_status_for_gateway(gateway_ref, accepted_and_attached());
+
+  // Policies of the registered kinds that attach to this Gateway or to a route of it, with the
+  // Gateway as their ancestor.
+  if (!policies.empty()) {
+    std::set<std::string> routes_here;
+    for (const auto& [route, parents] : route_parents) routes_here.insert(route->ref.kind + "/" + key_of(route->ref));
+    for (const auto& p : policies.policies()) {
+      const bool here = std::any_of(p.targets.begin(), p.targets.end(), [&](const PolicyTarget& target) {
+        if (target.level == AttachmentLevel::Gateway || target.level == AttachmentLevel::Listener)
+          return target.object.kind == "Gateway" && target.object.ns == gateway_ref.ns &&
+                 target.object.name == gateway_ref.name;
+        return routes_here.count(target.object.kind + "/" + key_of(target.object)) > 0;
+      });
+      if (!here) continue;
+      Conditions conditions;
+      if (!p.ir) {
+        std::string message;
+        for (const auto& e : p.errors) message += (message.empty() ? "" : "; ") + e.message;
+        conditions.set_if_absent("Accepted", false, "Invalid", message);
+        conditions.set_if_absent("Attached", false, "Pending", "");
+      } else {
+        conditions = accepted_and_attached();
+      }
+      t.out.statuses["policies"][p.object->ref.kind + "/" + key_of(p.object->ref)] =
+          policy_status_for_gateway(gateway_ref, std::move(conditions));
+    }
+  }
 
   // Status.
   // By owner (ListenerSet, or nullopt for the Gateway).
