@@ -1,11 +1,15 @@
 // kgateway's policies (TrafficPolicy, ListenerPolicy, HTTPListenerPolicy, BackendConfigPolicy,
-// GatewayExtension) as HTTP and network filters. The policy kinds arrive with their own work;
-// today the plugin loads, rejects any configuration key, and registers nothing.
+// GatewayExtension) as HTTP and network filters, built on the SDK alone. TrafficPolicy comes first.
 #include <kgw/sdk/plugin.h>
+
+#include "traffic_policy.h"
 
 namespace {
 
-kgw::sdk::Status register_filters(kgw::sdk::RegistrationContext& ctx) { return kgw::sdk::check_keys(ctx.config(), {}); }
+kgw::sdk::Status register_filters(kgw::sdk::RegistrationContext& ctx) {
+  if (auto st = kgw::sdk::check_keys(ctx.config(), {}); !st) return st;
+  return ctx.registry().add_policy_kind(kgw::filters::make_traffic_policy_kind());
+}
 
 }  // namespace
 

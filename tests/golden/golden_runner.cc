@@ -25,6 +25,7 @@
 #include "builtin/builtin_extensions.h"
 #include "config/config.h"
 #include "plugins/extension_registry.h"
+#include "plugins/plugin_loader.h"
 #include "sources/load.h"
 #include "translator/golden_format.h"
 #include "translator/translator.h"
@@ -172,6 +173,27 @@ void add_test_backend_cluster(translator::Output& out) {
   out.clusters.insert(at, std::move(cluster));
 }
 
+// The built-in extensions and the project's plugins, loaded from their .so files as `kgw serve`
+// loads them; built once, since translation only reads the registry.
+struct Extensions {
+  plugins::PluginLoader loader;
+  plugins::ExtensionRegistry registry;
+  std::vector<std::string> errors;
+};
+
+const Extensions& extensions() {
+  static Extensions* ext = [] {
+    auto* e = new Extensions;
+    builtin::register_builtin_extensions(e->registry);
+    for (const char* path : {KGW_FILTERS_PLUGIN}) {
+      auto result = e->loader.load({path, "", sdk::Value::Map{}}, e->registry);
+      if (auto* refusal = std::get_if<plugins::Refusal>(&result)) e->errors.push_back(refusal->message);
+    }
+    return e;
+  }();
+  return *ext;
+}
+
 // Problems of the case itself (load, settings, expected output) and the differences; empty: pass.
 std::vector<std::string> run_case(const Case& c) {
   std::vector<std::string> lines;
@@ -188,10 +210,10 @@ std::vector<std::string> run_case(const Case& c) {
     sdk::ObjectRef gateway{"gateway.networking.k8s.io", "Gateway", c.gateway.substr(0, slash),
                            slash == std::string::npos ? "" : c.gateway.substr(slash + 1)};
 
-    plugins::ExtensionRegistry registry;
-    builtin::register_builtin_extensions(registry);
+    const Extensions& ext = extensions();
+    for (const auto& e : ext.errors) lines.push_back("plugin: " + e);
     translator::Output actual =
-        translator::translate_gateway(translator::Input{std::move(loaded.objects)}, gateway, settings, registry);
+        translator::translate_gateway(translator::Input{std::move(loaded.objects)}, gateway, settings, ext.registry);
     add_test_backend_cluster(actual);
     // Endpoints are kgw's addition to the format; the reference outputs have none to compare with.
     actual.endpoints.clear();

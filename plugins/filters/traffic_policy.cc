@@ -1,0 +1,404 @@
+#include "traffic_policy.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "envoy/config/listener/v3/listener.pb.h"
+#include "envoy/config/route/v3/route.pb.h"
+#include "envoy/extensions/filters/http/buffer/v3/buffer.pb.h"
+#include "envoy/extensions/filters/http/fault/v3/fault.pb.h"
+#include "envoy/extensions/filters/http/header_mutation/v3/header_mutation.pb.h"
+#include "google/protobuf/struct.pb.h"
+
+namespace kgw::filters {
+namespace {
+
+using sdk::Value;
+using RouteAction = envoy::config::route::v3::RouteAction;
+using HTTPFault = envoy::extensions::filters::http::fault::v3::HTTPFault;
+using BufferPerRoute = envoy::extensions::filters::http::buffer::v3::BufferPerRoute;
+using HeaderMutationPerRoute = envoy::extensions::filters::http::header_mutation::v3::HeaderMutationPerRoute;
+
+constexpr const char* kGroup = "gateway.kgateway.dev";
+constexpr const char* kKind = "TrafficPolicy";
+// Where kgateway records which policy supplied each feature of a merged result.
+constexpr const char* kMergeMetadata = "merge.TrafficPolicy.gateway.kgateway.dev";
+constexpr const char* kFaultFilter = "envoy.filters.http.fault";
+constexpr const char* kBufferFilter = "envoy.filters.http.buffer";
+constexpr const char* kHeaderMutationFilter = "envoy.extensions.filters.http.header_mutation";
+
+// A Go duration ("500ms", "1m30s", "1.5s") in milliseconds, or nullopt.
+std::optional<int64_t> parse_duration_ms(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  double total = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t start = i;
+    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+    if (start == i) return std::nullopt;
+    double n = std::stod(text.substr(start, i - start));
+    size_t unit_start = i;
+    while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
+    const std::string unit = text.substr(unit_start, i - unit_start);
+    if (unit == "h")
+      total += n * 3600000;
+    else if (unit == "m")
+      total += n * 60000;
+    else if (unit == "s")
+      total += n * 1000;
+    else if (unit == "ms")
+      total += n;
+    else if (unit == "us" || unit == "µs")
+      total += n / 1000;
+    else if (unit == "ns")
+      total += n / 1000000;
+    else
+      return std::nullopt;
+  }
+  return static_cast<int64_t>(std::llround(total));
+}
+
+void set_duration(int64_t ms, google::protobuf::Duration& out) {
+  out.set_seconds(ms / 1000);
+  out.set_nanos(static_cast<int32_t>((ms % 1000) * 1000000));
+}
+
+// A Kubernetes quantity ("65536", "64Ki", "1Mi", "1k") in bytes, or nullopt.
+std::optional<uint64_t> parse_quantity(const Value& v) {
+  if (auto i = v.as_int()) return *i >= 0 ? std::optional<uint64_t>(*i) : std::nullopt;
+  const std::string* s = v.as_string();
+  if (!s || s->empty()) return std::nullopt;
+  size_t end = 0;
+  while (end < s->size() && std::isdigit(static_cast<unsigned char>((*s)[end]))) ++end;
+  if (end == 0) return std::nullopt;
+  uint64_t n = std::stoull(s->substr(0, end));
+  const std::string suffix = s->substr(end);
+  static const std::vector<std::pair<std::string, uint64_t>> units = {
+      {"", 1},     {"Ki", 1ull << 10}, {"Mi", 1ull << 20}, {"Gi", 1ull << 30},  {"Ti", 1ull << 40},
+      {"k", 1000}, {"M", 1000000},     {"G", 1000000000},  {"T", 1000000000000}};
+  for (const auto& [u, m] : units)
+    if (u == suffix) return n * m;
+  return std::nullopt;
+}
+
+const Value* field(const Value* v, const char* key) { return v ? v->find(key) : nullptr; }
+std::optional<std::string> string_field(const Value* v, const char* key) {
+  const Value* f = field(v, key);
+  if (const std::string* s = f ? f->as_string() : nullptr) return *s;
+  return std::nullopt;
+}
+std::optional<int64_t> int_field(const Value* v, const char* key) {
+  const Value* f = field(v, key);
+  return f ? f->as_int() : std::nullopt;
+}
+
+struct Retry {
+  std::string retry_on;
+  int64_t attempts = 1;
+  std::optional<int64_t> per_try_timeout_ms;
+  std::vector<int64_t> status_codes;
+  int64_t backoff_ms = 25;
+};
+
+struct Timeouts {
+  std::optional<int64_t> request_ms, stream_idle_ms;
+};
+
+class TrafficPolicyIr final : public sdk::PluginIr {
+ public:
+  Value spec;
+  std::optional<Timeouts> timeouts;
+  std::optional<Retry> retry;
+  std::optional<envoy::type::matcher::v3::RegexMatchAndSubstitute> url_rewrite;
+  std::optional<HTTPFault> fault;
+  std::optional<BufferPerRoute> buffer;
+  std::optional<HeaderMutationPerRoute> header_mutation;
+
+  bool equals(const sdk::PluginIr& other) const noexcept override {
+    const auto* o = dynamic_cast<const TrafficPolicyIr*>(&other);
+    return o && o->spec == spec;
+  }
+};
+
+const TrafficPolicyIr& ir_of(const sdk::AttachedPolicy& p) { return *static_cast<const TrafficPolicyIr*>(p.ir); }
+
+void parse_timeouts(const Value& v, sdk::Diagnostics& diag, TrafficPolicyIr& ir) {
+  Timeouts t;
+  for (auto [key, out] : {std::pair{"request", &t.request_ms}, std::pair{"streamIdle", &t.stream_idle_ms}})
+    if (auto s = string_field(&v, key)) {
+      *out = parse_duration_ms(*s);
+      if (!*out) diag.error(std::string("spec.timeouts.") + key, "invalid duration: " + *s);
+    }
+  ir.timeouts = t;
+}
+
+void parse_retry(const Value& v, sdk::Diagnostics& diag, TrafficPolicyIr& ir) {
+  Retry r;
+  std::vector<std::string> on;
+  if (const Value* list = v.find("retryOn"); list && list->as_list())
+    for (const auto& item : *list->as_list())
+      if (const std::string* s = item.as_string()) on.push_back(*s);
+  if (const Value* list = v.find("statusCodes"); list && list->as_list()) {
+    for (const auto& item : *list->as_list())
+      if (auto code = item.as_int()) r.status_codes.push_back(*code);
+    if (!r.status_codes.empty()) on.push_back("retriable-status-codes");
+  }
+  std::sort(on.begin(), on.end());
+  on.erase(std::unique(on.begin(), on.end()), on.end());
+  for (const auto& s : on) r.retry_on += (r.retry_on.empty() ? "" : ",") + s;
+  if (auto a = int_field(&v, "attempts")) r.attempts = *a;
+  if (auto s = string_field(&v, "perTryTimeout")) {
+    r.per_try_timeout_ms = parse_duration_ms(*s);
+    if (!r.per_try_timeout_ms) diag.error("spec.retry.perTryTimeout", "invalid duration: " + *s);
+  }
+  if (auto s = string_field(&v, "backoffBaseInterval")) {
+    auto ms = parse_duration_ms(*s);
+    if (!ms) diag.error("spec.retry.backoffBaseInterval", "invalid duration: " + *s);
+    r.backoff_ms = ms.value_or(25);
+  }
+  ir.retry = r;
+}
+
+void parse_fault(const Value& v, sdk::Diagnostics& diag, TrafficPolicyIr& ir) {
+  HTTPFault fault;
+  if (const Value* abort = v.find("abort")) {
+    auto* a = fault.mutable_abort();
+    if (auto code = int_field(abort, "httpStatus")) a->set_http_status(static_cast<uint32_t>(*code));
+    if (auto code = int_field(abort, "grpcStatus")) a->set_grpc_status(static_cast<uint32_t>(*code));
+    a->mutable_percentage()->set_numerator(static_cast<uint32_t>(int_field(abort, "percentage").value_or(100)));
+  }
+  if (const Value* delay = v.find("delay")) {
+    auto* d = fault.mutable_delay();
+    if (auto s = string_field(delay, "fixedDelay")) {
+      auto ms = parse_duration_ms(*s);
+      if (!ms) diag.error("spec.faultInjection.delay.fixedDelay", "invalid duration: " + *s);
+      set_duration(ms.value_or(0), *d->mutable_fixed_delay());
+    }
+    d->mutable_percentage()->set_numerator(static_cast<uint32_t>(int_field(delay, "percentage").value_or(100)));
+  }
+  if (auto n = int_field(&v, "maxActiveFaults"))
+    fault.mutable_max_active_faults()->set_value(static_cast<uint32_t>(*n));
+  ir.fault = fault;
+}
+
+void parse_buffer(const Value& v, sdk::Diagnostics& diag, TrafficPolicyIr& ir) {
+  BufferPerRoute buffer;
+  if (v.find("disable")) {
+    buffer.set_disabled(true);
+  } else if (const Value* size = v.find("maxRequestSize")) {
+    auto bytes = parse_quantity(*size);
+    if (!bytes)
+      diag.error("spec.buffer.maxRequestSize", "invalid quantity");
+    else
+      buffer.mutable_buffer()->mutable_max_request_bytes()->set_value(static_cast<uint32_t>(*bytes));
+  }
+  ir.buffer = buffer;
+}
+
+void parse_header_modifiers(const Value& v, TrafficPolicyIr& ir) {
+  HeaderMutationPerRoute per_route;
+  auto* mutations = per_route.mutable_mutations();
+  using Mutation = envoy::config::common::mutation_rules::v3::HeaderMutation;
+  auto fill = [](const Value* m, google::protobuf::RepeatedPtrField<Mutation>& out) {
+    if (!m) return;
+    auto add = [&](const char* key, bool overwrite) {
+      const Value* list = m->find(key);
+      if (!list || !list->as_list()) return;
+      for (const auto& h : *list->as_list()) {
+        auto* option = out.Add()->mutable_append();
+        option->mutable_header()->set_key(string_field(&h, "name").value_or(""));
+        option->mutable_header()->set_value(string_field(&h, "value").value_or(""));
+        if (overwrite)
+          option->set_append_action(envoy::config::core::v3::HeaderValueOption::OVERWRITE_IF_EXISTS_OR_ADD);
+      }
+    };
+    add("add", false);
+    add("set", true);
+    if (const Value* list = m->find("remove"); list && list->as_list())
+      for (const auto& name : *list->as_list())
+        if (const std::string* s = name.as_string()) out.Add()->set_remove(*s);
+  };
+  fill(v.find("request"), *mutations->mutable_request_mutations());
+  fill(v.find("response"), *mutations->mutable_response_mutations());
+  ir.header_mutation = per_route;
+}
+
+void parse_url_rewrite(const Value& v, TrafficPolicyIr& ir) {
+  const Value* regex = v.find("pathRegex");
+  if (!regex) return;
+  envoy::type::matcher::v3::RegexMatchAndSubstitute r;
+  r.mutable_pattern()->set_regex(string_field(regex, "pattern").value_or(""));
+  r.set_substitution(string_field(regex, "substitution").value_or(""));
+  ir.url_rewrite = r;
+}
+
+// One feature of a TrafficPolicy: its name in the merge metadata and whether a policy sets it.
+struct Feature {
+  const char* name;
+  bool (*present)(const TrafficPolicyIr&);
+};
+const Feature kFeatures[] = {
+    {"buffer", [](const TrafficPolicyIr& ir) { return ir.buffer.has_value(); }},
+    {"faultInjection", [](const TrafficPolicyIr& ir) { return ir.fault.has_value(); }},
+    {"headerModifiers", [](const TrafficPolicyIr& ir) { return ir.header_mutation.has_value(); }},
+    {"retry", [](const TrafficPolicyIr& ir) { return ir.retry.has_value(); }},
+    {"timeouts", [](const TrafficPolicyIr& ir) { return ir.timeouts.has_value(); }},
+    {"urlRewrite", [](const TrafficPolicyIr& ir) { return ir.url_rewrite.has_value(); }},
+};
+
+// Shallow merge: each feature comes from the highest-precedence policy that sets it.
+struct Merged {
+  const TrafficPolicyIr* by_feature[std::size(kFeatures)] = {};
+  const sdk::ObjectRef* source[std::size(kFeatures)] = {};
+
+  explicit Merged(sdk::AttachedPolicies policies) {
+    for (const auto& p : policies)
+      for (size_t i = 0; i < std::size(kFeatures); ++i)
+        if (!by_feature[i] && kFeatures[i].present(ir_of(p))) {
+          by_feature[i] = &ir_of(p);
+          source[i] = &p.policy;
+        }
+  }
+  const TrafficPolicyIr* get(const char* name) const {
+    for (size_t i = 0; i < std::size(kFeatures); ++i)
+      if (std::string_view(kFeatures[i].name) == name) return by_feature[i];
+    return nullptr;
+  }
+
+  // Which policy supplied each feature, as kgateway records it.
+  void add_metadata(envoy::config::core::v3::Metadata& metadata) const {
+    google::protobuf::Struct st;
+    for (size_t i = 0; i < std::size(kFeatures); ++i) {
+      if (!by_feature[i]) continue;
+      const sdk::ObjectRef& ref = *source[i];
+      auto& list = *(*st.mutable_fields())[kFeatures[i].name].mutable_list_value();
+      list.add_values()->set_string_value(ref.group + "/" + ref.kind + "/" + ref.ns + "/" + ref.name);
+    }
+    if (st.fields().empty()) return;
+    (*metadata.mutable_filter_metadata())[kMergeMetadata] = std::move(st);
+  }
+
+  // Route settings, each only where the route (or a more specific policy) left it unset.
+  void apply_route_settings(envoy::config::route::v3::Route& route) const {
+    if (!route.has_route()) return;
+    RouteAction& action = *route.mutable_route();
+    if (const auto* ir = get("timeouts")) {
+      if (ir->timeouts->request_ms && !action.has_timeout())
+        set_duration(*ir->timeouts->request_ms, *action.mutable_timeout());
+      if (ir->timeouts->stream_idle_ms && !action.has_idle_timeout())
+        set_duration(*ir->timeouts->stream_idle_ms, *action.mutable_idle_timeout());
+    }
+    if (const auto* ir = get("retry"); ir && !action.has_retry_policy()) {
+      const Retry& r = *ir->retry;
+      auto* policy = action.mutable_retry_policy();
+      policy->set_retry_on(r.retry_on);
+      policy->mutable_num_retries()->set_value(static_cast<uint32_t>(r.attempts));
+      if (r.per_try_timeout_ms) set_duration(*r.per_try_timeout_ms, *policy->mutable_per_try_timeout());
+      for (int64_t code : r.status_codes) policy->add_retriable_status_codes(static_cast<uint32_t>(code));
+      set_duration(r.backoff_ms, *policy->mutable_retry_back_off()->mutable_base_interval());
+    }
+    if (const auto* ir = get("urlRewrite"); ir && !action.has_regex_rewrite() && action.prefix_rewrite().empty())
+      *action.mutable_regex_rewrite() = *ir->url_rewrite;
+  }
+
+  // Filter configurations for the level's typed_per_filter_config.
+  void apply_filter_configs(google::protobuf::Map<std::string, google::protobuf::Any>& configs) const {
+    auto put = [&](const char* name, const google::protobuf::Message& m) {
+      if (!configs.count(name)) configs[name].PackFrom(m);
+    };
+    if (const auto* ir = get("faultInjection")) put(kFaultFilter, *ir->fault);
+    if (const auto* ir = get("buffer")) put(kBufferFilter, *ir->buffer);
+    if (const auto* ir = get("headerModifiers")) put(kHeaderMutationFilter, *ir->header_mutation);
+  }
+};
+
+class TrafficPolicyKind final : public sdk::PolicyKind {
+ public:
+  sdk::GroupKind group_kind() const noexcept override { return {kGroup, kKind}; }
+
+  std::shared_ptr<const sdk::PluginIr> parse(const sdk::Object& policy, const sdk::HostApi&,
+                                             sdk::Diagnostics& diag) const noexcept override {
+    try {
+      auto ir = std::make_shared<TrafficPolicyIr>();
+      const Value* spec = policy.spec();
+      if (spec) ir->spec = *spec;
+      if (const Value* v = field(spec, "timeouts")) parse_timeouts(*v, diag, *ir);
+      if (const Value* v = field(spec, "retry")) parse_retry(*v, diag, *ir);
+      if (const Value* v = field(spec, "faultInjection")) parse_fault(*v, diag, *ir);
+      if (const Value* v = field(spec, "buffer")) parse_buffer(*v, diag, *ir);
+      if (const Value* v = field(spec, "headerModifiers")) parse_header_modifiers(*v, *ir);
+      if (const Value* v = field(spec, "urlRewrite")) parse_url_rewrite(*v, *ir);
+      if (diag.has_errors()) return nullptr;
+      return ir;
+    } catch (const std::exception& e) {
+      diag.error("spec", e.what());
+      return nullptr;
+    }
+  }
+
+  void http_filters(const sdk::TranslationContext&, sdk::AttachedPolicies policies,
+                    std::vector<sdk::StagedHttpFilter>& out) const noexcept override {
+    bool fault = false, buffer = false, headers = false;
+    for (const auto& p : policies) {
+      fault |= ir_of(p).fault.has_value();
+      buffer |= ir_of(p).buffer.has_value();
+      headers |= ir_of(p).header_mutation.has_value();
+    }
+    auto add = [&](sdk::WellKnownStage stage, const char* name, const google::protobuf::Message& config) {
+      auto& f = out.emplace_back();
+      f.stage.stage = stage;
+      f.filter.set_name(name);
+      f.filter.set_disabled(true);
+      f.filter.mutable_typed_config()->PackFrom(config);
+    };
+    if (fault) add(sdk::WellKnownStage::Fault, kFaultFilter, HTTPFault());
+    if (headers)
+      add(sdk::WellKnownStage::Accepted, kHeaderMutationFilter,
+          envoy::extensions::filters::http::header_mutation::v3::HeaderMutation());
+    if (buffer) {
+      // The per-route configuration sets the real limit.
+      envoy::extensions::filters::http::buffer::v3::Buffer config;
+      config.mutable_max_request_bytes()->set_value(4294967295u);
+      add(sdk::WellKnownStage::Accepted, kBufferFilter, config);
+    }
+  }
+
+  void apply_listener(const sdk::TranslationContext&, sdk::AttachedPolicies policies,
+                      envoy::config::listener::v3::Listener& listener) const noexcept override {
+    Merged(policies).add_metadata(*listener.mutable_metadata());
+  }
+
+  void apply_route_configuration(const sdk::TranslationContext&, sdk::AttachedPolicies policies,
+                                 envoy::config::route::v3::RouteConfiguration& rc) const noexcept override {
+    Merged merged(policies);
+    merged.add_metadata(*rc.mutable_metadata());
+    merged.apply_filter_configs(*rc.mutable_typed_per_filter_config());
+    for (auto& vh : *rc.mutable_virtual_hosts())
+      for (auto& route : *vh.mutable_routes()) merged.apply_route_settings(route);
+  }
+
+  void apply_virtual_host(const sdk::TranslationContext&, sdk::AttachedPolicies policies,
+                          envoy::config::route::v3::VirtualHost& vhost) const noexcept override {
+    Merged merged(policies);
+    merged.apply_filter_configs(*vhost.mutable_typed_per_filter_config());
+    for (auto& route : *vhost.mutable_routes()) merged.apply_route_settings(route);
+  }
+
+  void apply_route(const sdk::TranslationContext&, sdk::AttachedPolicies policies,
+                   envoy::config::route::v3::Route& route) const noexcept override {
+    Merged merged(policies);
+    merged.add_metadata(*route.mutable_metadata());
+    merged.apply_route_settings(route);
+    merged.apply_filter_configs(*route.mutable_typed_per_filter_config());
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<sdk::PolicyKind> make_traffic_policy_kind() { return std::make_unique<TrafficPolicyKind>(); }
+
+}  // namespace kgw::filters
