@@ -1,3 +1,4 @@
+#include <malloc.h>
 #include <signal.h>
 
 #include <cstdio>
@@ -64,6 +65,12 @@ int serve_command(int argc, char** argv, int first) {
     std::fprintf(stderr, "kgw serve: unexpected argument '%s'\n\n%s", args->positional[0].c_str(), kUsage);
     return kExitUsage;
   }
+
+  // gRPC's threads would each get a malloc arena that keeps what a burst of responses freed; two
+  // arenas and a low trim threshold give it back (server memory per connected proxy, measured
+  // with tests/bench/xds_bench: 1.9 MB -> 0.7 MB).
+  mallopt(M_ARENA_MAX, 2);
+  mallopt(M_TRIM_THRESHOLD, 128 * 1024);
 
   // Signals are taken synchronously by the main thread; block them before any thread starts so
   // every thread inherits the mask.

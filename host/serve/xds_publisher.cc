@@ -67,7 +67,7 @@ void XdsPublisher::publish(const GatewayOutputs& outputs, const std::set<sdk::Ob
     }
     bool known = false;
     const auto previous = cache_.get(key, &known);
-    auto snapshot = snapshot::build_snapshot(*it->second, known ? previous.get() : nullptr, taken);
+    auto snapshot = snapshot::build_snapshot(it->second, known ? previous.get() : nullptr, taken);
     for (const auto& type : snapshot::envoy_types()) {
       const auto* resources = snapshot->envoy.type(type);
       metrics_

@@ -46,18 +46,99 @@ void add_all(View& view, std::string_view type_url, const std::vector<Message>& 
   }
 }
 
+std::string versions_hash(const std::vector<ResourcePtr>& resources) {
+  std::string all;
+  for (const auto& resource : resources) {
+    all.append(resource->name).push_back('\0');
+    all.append(resource->version).push_back('\n');
+  }
+  return content_hash(all);
+}
+
 void seal(View& view) {
   for (auto& [url, type] : view.types) {
-    std::string all;
-    for (const auto& [name, resource] : type.resources) {
-      all.append(name).push_back('\0');
-      all.append(resource->version).push_back('\n');
-    }
-    type.version = content_hash(all);
+    std::vector<ResourcePtr> all;
+    all.reserve(type.resources.size());
+    for (const auto& [name, resource] : type.resources) all.push_back(resource);
+    type.all = std::make_shared<const ResourceSet>(std::move(all));
+    type.version = type.all->version();
   }
 }
 
 }  // namespace
+
+ResourceSet::ResourceSet(std::vector<ResourcePtr> sorted)
+    : resources_(std::move(sorted)), version_(versions_hash(resources_)) {}
+
+const Resource* ResourceSet::find(std::string_view name) const {
+  auto it = std::lower_bound(resources_.begin(), resources_.end(), name,
+                             [](const ResourcePtr& r, std::string_view n) { return r->name < n; });
+  return it != resources_.end() && (*it)->name == name ? it->get() : nullptr;
+}
+
+std::shared_ptr<const ResourceSet::Diff> ResourceSet::diff_from(const ResourceSetPtr& from) const {
+  std::lock_guard lock(mu_);
+  if (diff_ && diff_base_.lock() == from) return diff_;
+  auto diff = std::make_shared<Diff>();
+  const auto& before = from ? from->resources_ : empty_resource_set()->resources_;
+  size_t i = 0, j = 0;
+  while (i < resources_.size() || j < before.size()) {
+    if (j == before.size() || (i < resources_.size() && resources_[i]->name < before[j]->name)) {
+      diff->changed.push_back(resources_[i++]);
+    } else if (i == resources_.size() || before[j]->name < resources_[i]->name) {
+      diff->removed.push_back(before[j++]->name);
+    } else {
+      if (resources_[i]->version != before[j]->version) diff->changed.push_back(resources_[i]);
+      ++i, ++j;
+    }
+  }
+  diff_base_ = from;
+  diff_ = diff;
+  return diff;
+}
+
+const ResourceSetPtr& empty_resource_set() {
+  static const ResourceSetPtr empty = std::make_shared<const ResourceSet>(std::vector<ResourcePtr>{});
+  return empty;
+}
+
+NameSetPtr intern_names(std::vector<std::string> names) {
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  std::string joined;
+  for (const auto& n : names) joined.append(n).push_back('\0');
+  std::string hash = content_hash(joined);
+
+  static std::mutex mu;
+  static std::map<std::string, std::vector<std::weak_ptr<const NameSet>>> table;
+  std::lock_guard lock(mu);
+  auto& bucket = table[hash];
+  std::erase_if(bucket, [](const auto& w) { return w.expired(); });
+  for (const auto& w : bucket)
+    if (auto existing = w.lock(); existing && existing->names == names) return existing;
+  auto set = std::make_shared<const NameSet>(NameSet{std::move(names), std::move(hash)});
+  bucket.push_back(set);
+  // Forget the name sets nobody holds any more, now and then.
+  if (table.size() > 4096)
+    for (auto it = table.begin(); it != table.end();) {
+      std::erase_if(it->second, [](const auto& w) { return w.expired(); });
+      it = it->second.empty() ? table.erase(it) : std::next(it);
+    }
+  return set;
+}
+
+ResourceSetPtr TypeResources::select(const NameSetPtr& names) const {
+  if (!names || names->empty()) return empty_resource_set();
+  std::lock_guard lock(selections_mu_);
+  auto it = selections_.find(names.get());
+  if (it != selections_.end()) return it->second.second;
+  std::vector<ResourcePtr> chosen;
+  for (const auto& name : names->names)
+    if (auto found = resources.find(name); found != resources.end()) chosen.push_back(found->second);
+  auto set = chosen.size() == resources.size() ? all : std::make_shared<const ResourceSet>(std::move(chosen));
+  selections_.emplace(names.get(), std::make_pair(names, set));
+  return set;
+}
 
 size_t View::size() const {
   size_t n = 0;
@@ -88,70 +169,80 @@ ResourcePtr make_resource(std::string name, const google::protobuf::Message& mes
   return resource;
 }
 
-SnapshotPtr empty_snapshot() {
-  auto snapshot = std::make_shared<Snapshot>();
-  for (const auto& type : envoy_types()) {
-    snapshot->envoy.types[type];
-    snapshot->proxyless.types[type];
-  }
-  seal(snapshot->envoy);
-  seal(snapshot->proxyless);
-  return snapshot;
-}
-
-SnapshotPtr build_snapshot(const translator::Output& output, const Snapshot* previous,
-                           std::chrono::steady_clock::time_point origin) {
-  auto snapshot = std::make_shared<Snapshot>();
-  snapshot->origin = origin;
-  View& envoy = snapshot->envoy;
-  const View* before = previous ? &previous->envoy : nullptr;
-  auto named = [](const auto& m) { return m.name(); };
-  add_all(envoy, kClusterType, output.clusters, before, named);
-  add_all(envoy, kClusterType, output.extra_clusters, before, named);
-  add_all(envoy, kEndpointType, output.endpoints, before, [](const auto& m) { return m.cluster_name(); });
-  // Every EDS cluster has an assignment, empty if need be: a proxy keeps a cluster warming until
-  // its endpoints arrive.
+// Every EDS cluster has an assignment, empty if need be: a proxy keeps a cluster warming until its
+// endpoints arrive. The empty ones a translation lacks.
+std::vector<envoy::config::endpoint::v3::ClusterLoadAssignment> missing_assignments(const translator::Output& output) {
+  std::set<std::string, std::less<>> present;
+  for (const auto& cla : output.endpoints) present.insert(cla.cluster_name());
   std::vector<envoy::config::endpoint::v3::ClusterLoadAssignment> missing;
-  const TypeResources& assignments_so_far = envoy.types[std::string(kEndpointType)];
   for (const auto* clusters : {&output.clusters, &output.extra_clusters})
     for (const auto& cluster : *clusters) {
       if (cluster.type() != envoy::config::cluster::v3::Cluster::EDS) continue;
       const std::string& name = cluster.eds_cluster_config().service_name().empty()
                                     ? cluster.name()
                                     : cluster.eds_cluster_config().service_name();
-      if (!assignments_so_far.find(name)) missing.emplace_back().set_cluster_name(name);
+      if (present.insert(name).second) missing.emplace_back().set_cluster_name(name);
     }
-  add_all(envoy, kEndpointType, missing, before, [](const auto& m) { return m.cluster_name(); });
+  return missing;
+}
+
+SnapshotPtr empty_snapshot() {
+  auto snapshot = std::make_shared<Snapshot>();
+  for (const auto& type : envoy_types()) {
+    snapshot->envoy.types[type];
+    snapshot->proxyless_.types[type];
+  }
+  seal(snapshot->envoy);
+  seal(snapshot->proxyless_);
+  std::call_once(snapshot->proxyless_once_, [] {});
+  return snapshot;
+}
+
+SnapshotPtr build_snapshot(std::shared_ptr<const translator::Output> source, const Snapshot* previous,
+                           std::chrono::steady_clock::time_point origin) {
+  const translator::Output& output = *source;
+  auto snapshot = std::make_shared<Snapshot>();
+  snapshot->origin = origin;
+  snapshot->output_ = std::move(source);
+  View& envoy = snapshot->envoy;
+  const View* before = previous ? &previous->envoy : nullptr;
+  auto named = [](const auto& m) { return m.name(); };
+  auto cluster_name = [](const auto& m) { return m.cluster_name(); };
+  add_all(envoy, kClusterType, output.clusters, before, named);
+  add_all(envoy, kClusterType, output.extra_clusters, before, named);
+  add_all(envoy, kEndpointType, output.endpoints, before, cluster_name);
+  add_all(envoy, kEndpointType, missing_assignments(output), before, cluster_name);
   add_all(envoy, kListenerType, output.listeners, before, named);
   add_all(envoy, kRouteType, output.routes, before, named);
-
-  // The proxyless view shares clusters; listeners are API listeners, and route configurations and
-  // load assignments are rewritten only where gRPC needs another form.
-  View& proxyless = snapshot->proxyless;
-  proxyless.types[std::string(kClusterType)] = envoy.types[std::string(kClusterType)];
-  const View* proxyless_before = previous ? &previous->proxyless : nullptr;
-  TypeResources& assignments = proxyless.types[std::string(kEndpointType)];
-  const TypeResources* assignments_before = proxyless_before ? proxyless_before->type(kEndpointType) : nullptr;
-  const std::vector<envoy::config::endpoint::v3::ClusterLoadAssignment>* lists[] = {&output.endpoints, &missing};
-  for (const auto* list : lists)
-    for (const auto& cla : *list) {
-      auto rewritten = proxyless_load_assignment(cla);
-      assignments.resources[cla.cluster_name()] =
-          rewritten ? reuse(make_resource(cla.cluster_name(), *rewritten), assignments_before)
-                    : envoy.types[std::string(kEndpointType)].resources[cla.cluster_name()];
-    }
-  add_all(proxyless, kListenerType, api_listeners(output), proxyless_before, named);
-  TypeResources& routes = proxyless.types[std::string(kRouteType)];
-  const TypeResources* routes_before = proxyless_before ? proxyless_before->type(kRouteType) : nullptr;
-  std::set<std::string, std::less<>> cluster_names;
-  for (const auto& [name, resource] : envoy.types[std::string(kClusterType)].resources) cluster_names.insert(name);
-  for (const auto& route : output.routes) {
-    auto rewritten = proxyless_route_configuration(route, cluster_names);
-    routes.resources[route.name()] = rewritten ? reuse(make_resource(route.name(), *rewritten), routes_before)
-                                               : envoy.types[std::string(kRouteType)].resources[route.name()];
-  }
-  for (View* view : {&snapshot->envoy, &snapshot->proxyless}) seal(*view);
+  seal(envoy);
   return snapshot;
+}
+
+const View& Snapshot::proxyless() const {
+  std::call_once(proxyless_once_, [this] {
+    // Clusters are shared; listeners are API listeners, and route configurations and load
+    // assignments are rewritten only where gRPC needs another form.
+    const translator::Output& output = *output_;
+    View& view = proxyless_;
+    view.types[std::string(kClusterType)] = *envoy.type(kClusterType);
+    const TypeResources& envoy_assignments = *envoy.type(kEndpointType);
+    TypeResources& assignments = view.types[std::string(kEndpointType)];
+    assignments.resources = envoy_assignments.resources;
+    for (const auto& cla : output.endpoints)
+      if (auto rewritten = proxyless_load_assignment(cla))
+        assignments.resources[cla.cluster_name()] = make_resource(cla.cluster_name(), *rewritten);
+    add_all(view, kListenerType, api_listeners(output), nullptr, [](const auto& m) { return m.name(); });
+    const TypeResources& envoy_routes = *envoy.type(kRouteType);
+    TypeResources& routes = view.types[std::string(kRouteType)];
+    routes.resources = envoy_routes.resources;
+    std::set<std::string, std::less<>> cluster_names;
+    for (const auto& [name, resource] : envoy.type(kClusterType)->resources) cluster_names.insert(name);
+    for (const auto& route : output.routes)
+      if (auto rewritten = proxyless_route_configuration(route, cluster_names))
+        routes.resources[route.name()] = make_resource(route.name(), *rewritten);
+    seal(view);
+  });
+  return proxyless_;
 }
 
 }  // namespace kgw::snapshot

@@ -7,9 +7,11 @@
 // views are the same object.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,16 +40,75 @@ struct Resource {
 };
 using ResourcePtr = std::shared_ptr<const Resource>;
 
+// An immutable selection of one type's resources, sorted by name, with a hash of its names and
+// versions. Streams that hold the same resources share one, so a connected proxy costs the server
+// little memory whatever the size of its configuration.
+class ResourceSet {
+ public:
+  explicit ResourceSet(std::vector<ResourcePtr> sorted);
+  const std::vector<ResourcePtr>& resources() const { return resources_; }
+  const std::string& version() const { return version_; }
+  size_t size() const { return resources_.size(); }
+  const Resource* find(std::string_view name) const;
+
+  // What a client holding `from` lacks to hold this set: resources added or changed, and names
+  // gone. Computed once per pair and shared by every stream making the same step.
+  struct Diff {
+    std::vector<ResourcePtr> changed;
+    std::vector<std::string> removed;
+  };
+  std::shared_ptr<const Diff> diff_from(const std::shared_ptr<const ResourceSet>& from) const;
+
+ private:
+  std::vector<ResourcePtr> resources_;
+  std::string version_;
+  mutable std::mutex mu_;
+  mutable std::weak_ptr<const ResourceSet> diff_base_;
+  mutable std::shared_ptr<const Diff> diff_;
+};
+using ResourceSetPtr = std::shared_ptr<const ResourceSet>;
+const ResourceSetPtr& empty_resource_set();
+
+// A sorted set of resource names, interned: streams asking for the same names share one.
+struct NameSet {
+  std::vector<std::string> names;  // sorted, unique
+  std::string hash;
+  bool contains(std::string_view name) const { return std::binary_search(names.begin(), names.end(), name); }
+  bool empty() const { return names.empty(); }
+};
+using NameSetPtr = std::shared_ptr<const NameSet>;
+NameSetPtr intern_names(std::vector<std::string> names);
+
 // One resource type of a view, sorted by name.
 struct TypeResources {
   std::map<std::string, ResourcePtr, std::less<>> resources;
   // A hash of every name and version: equal when nothing of the type changed, so a stream skips
   // an unchanged type without looking at its resources.
   std::string version;
+  // Every resource, as one shared set (set when the snapshot is built).
+  ResourceSetPtr all = empty_resource_set();
+
   const Resource* find(std::string_view name) const {
     auto it = resources.find(name);
     return it == resources.end() ? nullptr : it->second.get();
   }
+  // The resources of `names` that exist, computed once per snapshot and name set.
+  ResourceSetPtr select(const NameSetPtr& names) const;
+
+  TypeResources() = default;
+  TypeResources(const TypeResources& other) : resources(other.resources), version(other.version), all(other.all) {}
+  TypeResources& operator=(const TypeResources& other) {
+    resources = other.resources;
+    version = other.version;
+    all = other.all;
+    std::lock_guard lock(selections_mu_);
+    selections_.clear();
+    return *this;
+  }
+
+ private:
+  mutable std::mutex selections_mu_;
+  mutable std::map<const NameSet*, std::pair<NameSetPtr, ResourceSetPtr>> selections_;
 };
 
 struct View {
@@ -59,21 +120,36 @@ struct View {
   size_t size() const;
 };
 
-struct Snapshot {
+class Snapshot {
+ public:
   View envoy;
-  View proxyless;
   // When the change that produced this snapshot was taken up; the server measures change-to-push.
   std::chrono::steady_clock::time_point origin{};
+
+  // The view for proxyless gRPC clients, built on first use: most Gateways never have one.
+  const View& proxyless() const;
+
+ private:
+  friend std::shared_ptr<const Snapshot> build_snapshot(std::shared_ptr<const translator::Output>, const Snapshot*,
+                                                        std::chrono::steady_clock::time_point);
+  friend std::shared_ptr<const Snapshot> empty_snapshot();
+  std::shared_ptr<const translator::Output> output_;  // what the proxyless view is built from
+  mutable std::once_flag proxyless_once_;
+  mutable View proxyless_;
 };
 using SnapshotPtr = std::shared_ptr<const Snapshot>;
 
 // An empty snapshot: what a node whose Gateway is unknown receives (a valid, empty configuration).
 SnapshotPtr empty_snapshot();
 
-// Builds the snapshot of a translation. `previous` (may be null) lets unchanged resources keep
-// their objects, so memory is shared across versions.
-SnapshotPtr build_snapshot(const translator::Output& output, const Snapshot* previous,
+// Builds the snapshot of a translation, which it keeps for the proxyless view. `previous` (may
+// be null) lets unchanged resources keep their objects, so memory is shared across versions.
+SnapshotPtr build_snapshot(std::shared_ptr<const translator::Output> output, const Snapshot* previous,
                            std::chrono::steady_clock::time_point origin = std::chrono::steady_clock::now());
+// The same from a copy of `output`.
+inline SnapshotPtr build_snapshot(const translator::Output& output, const Snapshot* previous) {
+  return build_snapshot(std::make_shared<const translator::Output>(output), previous);
+}
 
 // Serializes a message deterministically into the bytes of an Any, and wraps it as a Resource.
 ResourcePtr make_resource(std::string name, const google::protobuf::Message& message);

@@ -22,7 +22,9 @@ std::vector<std::string> Session::requested_types() const {
 
 size_t Session::held(std::string_view type_url) const {
   auto it = types_.find(type_url);
-  return it == types_.end() ? 0 : it->second.held.size();
+  if (it == types_.end()) return 0;
+  const TypeState& state = it->second;
+  return state.held_versions ? state.held_versions->size() : state.held ? state.held->size() : 0;
 }
 
 std::vector<std::string> Session::push_order() const {
@@ -34,7 +36,7 @@ std::vector<std::string> Session::push_order() const {
 
 std::vector<Response> Session::on_snapshot(snapshot::SnapshotPtr snapshot) {
   snapshot_ = std::move(snapshot);
-  view_ = snapshot_ ? (proxyless_ ? &snapshot_->proxyless : &snapshot_->envoy) : nullptr;
+  view_ = snapshot_ ? (proxyless_ ? &snapshot_->proxyless() : &snapshot_->envoy) : nullptr;
   std::vector<Response> out;
   auto push = [&](const std::string& type, Mode mode) {
     auto it = types_.find(type);
@@ -76,14 +78,17 @@ std::vector<Response> Session::on_request(const envoy::service::discovery::v3::D
 
   const bool first = !state.requested;
   state.requested = true;
-  std::set<std::string, std::less<>> names(request.resource_names().begin(), request.resource_names().end());
+  std::vector<std::string> names(request.resource_names().begin(), request.resource_names().end());
+  const bool star = std::erase(names, "*") > 0;
   if (wildcard_types_.contains(request.type_url())) {
-    if (names.erase("*"))
+    if (star)
       state.wildcard = true;
     else  // the legacy wildcard: a first request naming nothing, and later ones as long as they name nothing
       state.wildcard = names.empty() && (first || state.wildcard);
   }
-  state.names = std::move(names);
+  if (names.size() != state.names->names.size() ||
+      !std::equal(names.begin(), names.end(), state.names->names.begin()))  // requests usually repeat the names
+    state.names = snapshot::intern_names(std::move(names));
   state.synced_version.clear();
   std::vector<Response> out;
   if (auto response = respond(request.type_url(), state, Mode::kFull)) out.push_back(std::move(*response));
@@ -102,28 +107,43 @@ std::vector<Response> Session::on_request(const envoy::service::discovery::v3::D
   const bool first = !state.requested;
   state.requested = true;
   if (first) {
-    for (const auto& [name, version] : request.initial_resource_versions()) state.held[name] = {version, nullptr};
+    if (!request.initial_resource_versions().empty())
+      state.held_versions.emplace(request.initial_resource_versions().begin(),
+                                  request.initial_resource_versions().end());
     if (request.resource_names_subscribe().empty() && wildcard_types_.contains(request.type_url()))
       state.wildcard = true;
   }
-  for (const auto& name : request.resource_names_subscribe()) {
-    if (name == "*")
-      state.wildcard = true;
-    else
-      state.names.insert(name);
-  }
-  for (const auto& name : request.resource_names_unsubscribe()) {
-    if (name == "*") {
-      state.wildcard = false;
-      continue;
+  if (!request.resource_names_subscribe().empty() || !request.resource_names_unsubscribe().empty()) {
+    std::set<std::string, std::less<>> names(state.names->names.begin(), state.names->names.end());
+    for (const auto& name : request.resource_names_subscribe()) {
+      if (name == "*")
+        state.wildcard = true;
+      else
+        names.insert(name);
     }
-    state.names.erase(name);
-    state.missing_told.erase(name);
-    if (!state.wildcard) state.held.erase(name);
+    std::vector<std::string> dropped;
+    for (const auto& name : request.resource_names_unsubscribe()) {
+      if (name == "*") {
+        state.wildcard = false;
+        continue;
+      }
+      if (names.erase(name)) dropped.push_back(name);
+      state.missing_told.erase(name);
+    }
+    state.names = snapshot::intern_names(std::vector<std::string>(names.begin(), names.end()));
+    // What the client holds but no longer asks for is no longer tracked.
+    if (!state.wildcard && (!dropped.empty() || !request.resource_names_unsubscribe().empty())) {
+      std::map<std::string, std::string, std::less<>> versions;
+      if (state.held_versions)
+        versions = std::move(*state.held_versions);
+      else if (state.held)
+        for (const auto& r : state.held->resources()) versions.emplace(r->name, r->version);
+      std::erase_if(versions, [&](const auto& entry) { return !state.names->contains(entry.first); });
+      state.held_versions = std::move(versions);
+      state.held = nullptr;
+    }
   }
   state.synced_version.clear();
-  if (!state.wildcard)  // what the client holds but no longer asks for is no longer tracked
-    std::erase_if(state.held, [&](const auto& entry) { return !state.names.contains(entry.first); });
 
   std::vector<Response> out;
   if (auto response = respond(request.type_url(), state, Mode::kFull)) out.push_back(std::move(*response));
@@ -141,52 +161,45 @@ std::optional<Response> Session::respond(const std::string& type_url, TypeState&
   return response;
 }
 
+// What the client asks for of a type, as a set shared with the snapshot.
+static snapshot::ResourceSetPtr wanted(const snapshot::TypeResources* available, bool wildcard,
+                                       const snapshot::NameSetPtr& names) {
+  if (!available) return snapshot::empty_resource_set();
+  return wildcard ? available->all : available->select(names);
+}
+
 std::optional<Response> Session::respond_sotw(const std::string& type_url, TypeState& state, Mode mode) {
-  const snapshot::TypeResources* available = resources(type_url);
-  std::map<std::string, TypeState::Held, std::less<>> desired;
-  if (available) {
-    if (state.wildcard) {
-      for (const auto& [name, resource] : available->resources) desired[name] = {resource->version, resource};
-    } else {
-      for (const auto& name : state.names)
-        if (const auto it = available->resources.find(name); it != available->resources.end())
-          desired[name] = {it->second->version, it->second};
+  snapshot::ResourceSetPtr desired = wanted(resources(type_url), state.wildcard, state.names);
+  if (mode == Mode::kNoRemovals && state.held) {
+    // Keep what the client has until the users of the resources that go are updated.
+    std::vector<snapshot::ResourcePtr> kept;
+    for (const auto& r : state.held->resources())
+      if (!desired->find(r->name)) kept.push_back(r);
+    if (!kept.empty()) {
+      std::vector<snapshot::ResourcePtr> merged;
+      std::merge(desired->resources().begin(), desired->resources().end(), kept.begin(), kept.end(),
+                 std::back_inserter(merged), [](const auto& a, const auto& b) { return a->name < b->name; });
+      desired = std::make_shared<const snapshot::ResourceSet>(std::move(merged));
     }
   }
-  if (mode == Mode::kNoRemovals)
-    for (const auto& [name, held] : state.held)
-      if (held.resource) desired.emplace(name, held);
-
   // Wildcard-capable types (LDS, CDS) are whole states: a resource left out is deleted, so a
   // disappearance is news. For the others, leaving a resource out says nothing.
   const bool whole_state = wildcard_types_.contains(type_url);
-  auto same_version = [](const auto& a, const auto& b) {
-    return a.first == b.first && a.second.version == b.second.version;
-  };
-  bool same;
-  if (whole_state) {
-    same = desired.size() == state.held.size() &&
-           std::equal(desired.begin(), desired.end(), state.held.begin(), same_version);
-  } else {
-    same = std::all_of(desired.begin(), desired.end(), [&](const auto& entry) {
-      const auto it = state.held.find(entry.first);
-      return it != state.held.end() && it->second.version == entry.second.version;
+  bool same = state.held && desired->version() == state.held->version();
+  if (!same && !whole_state && state.held)
+    same = std::all_of(desired->resources().begin(), desired->resources().end(), [&](const auto& r) {
+      const snapshot::Resource* held = state.held->find(r->name);
+      return held && held->version == r->version;
     });
-  }
   if (same && state.responded) {
-    if (!whole_state) state.held = std::move(desired);  // forget what left, without a response
+    if (!whole_state) state.held = desired;  // forget what left, without a response
     return std::nullopt;
   }
 
   Response response;
   response.type_url = type_url;
-  std::string versions;
-  for (const auto& [name, held] : desired) {
-    versions.append(name).push_back('\0');
-    versions.append(held.version).push_back('\n');
-    response.resources.push_back(held.resource);
-  }
-  response.version = snapshot::content_hash(versions);
+  response.resources = desired->resources();
+  response.version = desired->version();
   response.nonce = next_nonce();
   state.held = std::move(desired);
   state.responded = true;
@@ -196,45 +209,51 @@ std::optional<Response> Session::respond_sotw(const std::string& type_url, TypeS
 
 std::optional<Response> Session::respond_delta(const std::string& type_url, TypeState& state, Mode mode) {
   const snapshot::TypeResources* available = resources(type_url);
+  snapshot::ResourceSetPtr desired = wanted(available, state.wildcard, state.names);
   Response response;
   response.delta = true;
   response.type_url = type_url;
-  auto offer = [&](const std::string& name, const snapshot::ResourcePtr& resource) {
-    auto& held = state.held[name];
-    if (held.version == resource->version) return;
-    held = {resource->version, resource};
-    state.missing_told.erase(name);
-    response.resources.push_back(resource);
-  };
-  if (available) {
-    if (state.wildcard) {
-      for (const auto& [name, resource] : available->resources) offer(name, resource);
-    } else {
-      for (const auto& name : state.names)
-        if (const auto it = available->resources.find(name); it != available->resources.end()) offer(name, it->second);
+  if (state.held_versions) {
+    for (const auto& r : desired->resources()) {
+      auto it = state.held_versions->find(r->name);
+      if (it == state.held_versions->end() || it->second != r->version) response.resources.push_back(r);
     }
+    for (const auto& [name, version] : *state.held_versions)
+      if (!desired->find(name)) response.removed.push_back(name);
+  } else {
+    const auto diff = desired->diff_from(state.held);
+    response.resources = diff->changed;
+    response.removed = diff->removed;
+  }
+  if (mode == Mode::kNoRemovals && !response.removed.empty()) {
+    // The client keeps what goes for now: it holds the new set plus those, at their old versions.
+    std::map<std::string, std::string, std::less<>> versions;
+    for (const auto& r : desired->resources()) versions.emplace(r->name, r->version);
+    if (state.held_versions) {
+      for (const auto& name : response.removed) versions.emplace(name, state.held_versions->at(name));
+    } else {
+      for (const auto& name : response.removed) versions.emplace(name, state.held->find(name)->version);
+    }
+    response.removed.clear();
+    state.held_versions = std::move(versions);
+    state.held = nullptr;
+  } else {
+    state.held = desired;
+    state.held_versions.reset();
   }
   if (mode == Mode::kFull) {
-    for (auto it = state.held.begin(); it != state.held.end();) {
-      if (available && available->resources.contains(it->first)) {
-        ++it;
+    // Names asked for that do not exist: said once, so the client need not wait for a timeout.
+    for (const auto& name : state.names->names) {
+      if (available && available->find(name)) {
+        state.missing_told.erase(name);
         continue;
       }
-      response.removed.push_back(it->first);
-      it = state.held.erase(it);
-    }
-    // Names asked for that do not exist: said once, so the client need not wait for a timeout.
-    for (const auto& name : state.names) {
-      const bool exists = available && available->resources.contains(name);
-      if (!exists && !state.missing_told.contains(name) &&
-          std::find(response.removed.begin(), response.removed.end(), name) == response.removed.end()) {
+      if (state.missing_told.insert(name).second &&
+          std::find(response.removed.begin(), response.removed.end(), name) == response.removed.end())
         response.removed.push_back(name);
-        state.missing_told.insert(name);
-      } else if (!exists) {
-        state.missing_told.insert(name);
-      }
     }
   }
+  for (const auto& r : response.resources) state.missing_told.erase(r->name);
   if (response.resources.empty() && response.removed.empty() && state.responded) return std::nullopt;
   response.nonce = next_nonce();
   state.responded = true;

@@ -65,17 +65,16 @@ class Session {
   size_t held(std::string_view type_url) const;
 
  private:
+  // What a stream knows of one type. Kept small: the resource and name sets are shared with the
+  // snapshot and with other streams in the same state.
   struct TypeState {
     bool requested = false;
     bool wildcard = false;
-    std::set<std::string, std::less<>> names;
-    // SotW: the last response's resources; delta: what the client holds. The resource is null
-    // for versions a reconnecting delta client declared.
-    struct Held {
-      std::string version;
-      snapshot::ResourcePtr resource;
-    };
-    std::map<std::string, Held, std::less<>> held;
+    snapshot::NameSetPtr names = snapshot::intern_names({});
+    // SotW: the last response's resources. Delta: what the client holds, when that is a set we
+    // sent; otherwise `held_versions` (a reconnecting client's versions, or a partial state).
+    snapshot::ResourceSetPtr held;
+    std::optional<std::map<std::string, std::string, std::less<>>> held_versions;
     bool responded = false;
     std::string nonce;                                // of the latest response of this type
     std::set<std::string, std::less<>> missing_told;  // delta: names said not to exist

@@ -52,9 +52,9 @@ TEST(SnapshotTest, ProxylessViewHasApiListenersPerHostname) {
   EXPECT_EQ(hcm.http_filters(0).name(), "envoy.filters.http.router");
 
   auto snapshot = build_snapshot(out, nullptr);
-  EXPECT_NE(snapshot->proxyless.type(kListenerType)->find("echo.example.com"), nullptr);
+  EXPECT_NE(snapshot->proxyless().type(kListenerType)->find("echo.example.com"), nullptr);
   EXPECT_EQ(snapshot->envoy.type(kListenerType)->find("echo.example.com"), nullptr) << "Envoy gets no API listener";
-  EXPECT_EQ(snapshot->proxyless.type(kClusterType)->resources.at("a"),
+  EXPECT_EQ(snapshot->proxyless().type(kClusterType)->resources.at("a"),
             snapshot->envoy.type(kClusterType)->resources.at("a"));
 }
 
@@ -72,13 +72,16 @@ TEST(SnapshotTest, HeaderMatchersTakeTheOlderFormForProxylessClients) {
   auto rewritten = proxyless_route_configuration(out.routes[0], {"a"});
   ASSERT_TRUE(rewritten);
   const auto& headers = rewritten->virtual_hosts(0).routes(0).match().headers();
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"  // the older form is what is tested
   EXPECT_EQ(headers[0].exact_match(), "b");
+#pragma GCC diagnostic pop
   EXPECT_TRUE(headers[1].has_string_match()) << "ignore_case has no older form";
   EXPECT_FALSE(proxyless_route_configuration(make_output({"a"}, {{"rc", "x", "a"}}).routes[0], {"a"}))
       << "nothing to rewrite: the Envoy resource is shared";
 
   auto snapshot = build_snapshot(out, nullptr);
-  EXPECT_NE(snapshot->proxyless.type(kRouteType)->find("rc")->version,
+  EXPECT_NE(snapshot->proxyless().type(kRouteType)->find("rc")->version,
             snapshot->envoy.type(kRouteType)->find("rc")->version);
 }
 
@@ -87,7 +90,7 @@ TEST(SnapshotTest, RoutesToMissingClustersFailFastForProxylessClients) {
   auto snapshot = build_snapshot(out, nullptr);
   envoy::config::route::v3::RouteConfiguration served;
   google::protobuf::Any any;
-  ASSERT_TRUE(any.ParseFromString(snapshot->proxyless.type(kRouteType)->find("rc")->any));
+  ASSERT_TRUE(any.ParseFromString(snapshot->proxyless().type(kRouteType)->find("rc")->any));
   ASSERT_TRUE(any.UnpackTo(&served));
   EXPECT_EQ(served.virtual_hosts(0).routes(0).direct_response().status(), 500u);
   ASSERT_TRUE(any.ParseFromString(snapshot->envoy.type(kRouteType)->find("rc")->any));
@@ -99,7 +102,7 @@ TEST(SnapshotTest, EveryEdsClusterHasAnAssignment) {
   translator::Output out = make_output({"a", "b"}, {});
   out.endpoints.pop_back();  // b's
   auto snapshot = build_snapshot(out, nullptr);
-  for (const View* view : {&snapshot->envoy, &snapshot->proxyless}) {
+  for (const View* view : {&snapshot->envoy, &snapshot->proxyless()}) {
     const Resource* b = view->type(kEndpointType)->find("b");
     ASSERT_NE(b, nullptr) << "a cluster without endpoints must not keep a proxy waiting";
     google::protobuf::Any any;
@@ -108,6 +111,31 @@ TEST(SnapshotTest, EveryEdsClusterHasAnAssignment) {
     EXPECT_EQ(cla.cluster_name(), "b");
     EXPECT_EQ(cla.endpoints_size(), 0);
   }
+}
+
+TEST(SnapshotTest, StreamsInTheSameStateShareSets) {
+  auto first = build_snapshot(make_output({"a", "b", "c"}, {}), nullptr);
+  const TypeResources& clusters = *first->envoy.type(kClusterType);
+  auto names = intern_names({"c", "a", "zz", "a"});
+  EXPECT_EQ(names, intern_names({"a", "c", "zz"})) << "the same names are one set, whatever their order";
+  EXPECT_EQ(names->names, (std::vector<std::string>{"a", "c", "zz"}));
+  auto selected = clusters.select(names);
+  EXPECT_EQ(selected, clusters.select(intern_names({"zz", "c", "a"}))) << "selected once per snapshot";
+  ASSERT_EQ(selected->size(), 2u);
+  EXPECT_NE(selected->find("a"), nullptr);
+  EXPECT_EQ(selected->find("b"), nullptr);
+  EXPECT_EQ(clusters.select(intern_names({"a", "b", "c"})), clusters.all);
+
+  translator::Output changed = make_output({"a", "c", "d"}, {});
+  changed.clusters[1].set_type(envoy::config::cluster::v3::Cluster::STRICT_DNS);  // c changes
+  auto second = build_snapshot(changed, first.get());
+  const auto& all = second->envoy.type(kClusterType)->all;
+  auto diff = all->diff_from(clusters.all);
+  std::vector<std::string> changed_names;
+  for (const auto& r : diff->changed) changed_names.push_back(r->name);
+  EXPECT_EQ(changed_names, (std::vector<std::string>{"c", "d"}));
+  EXPECT_EQ(diff->removed, (std::vector<std::string>{"b"}));
+  EXPECT_EQ(all->diff_from(clusters.all), diff) << "computed once for every stream making the same step";
 }
 
 TEST(WireTest, EncodedResponsesParseBack) {
