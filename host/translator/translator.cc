@@ -1077,6 +1077,27 @@ sdk::Value policy_status_for_gateway(const sdk::ObjectRef& gateway, Conditions c
   return status;
 }
 
+// What policy kinds see while they parse and apply: the Gateway, and Secrets as ReferenceGrants
+// permit them to the policy asking.
+class PolicyContext final : public sdk::TranslationContext, public sdk::HostApi {
+ public:
+  PolicyContext(const sdk::ObjectRef& gateway, const Translation& t) : gateway_(gateway), t_(t) {}
+  const sdk::ObjectRef& gateway() const noexcept override { return gateway_; }
+  const sdk::HostApi& host() const noexcept override { return *this; }
+  void log(sdk::LogLevel, std::string_view) const noexcept override {}
+  std::shared_ptr<const sdk::Secret> find_secret(const sdk::ObjectRef& from, std::string_view ns,
+                                                 std::string_view name) const noexcept override {
+    if (!t_.permitted({from.group, from.kind}, from.ns, {"", "Secret", std::string(ns), std::string(name)}))
+      return nullptr;
+    return t_.secret(std::string(ns), std::string(name));
+  }
+  void report_condition(const sdk::ObjectRef&, const sdk::ObjectRef*, const sdk::Condition&) const noexcept override {}
+
+ private:
+  const sdk::ObjectRef& gateway_;
+  const Translation& t_;
+};
+
 // The host's filters of a chain with the staged filters policy kinds contribute: each name once
 // (the first contribution wins), in stage order, ahead of the host's own and the router.
 std::vector<HttpFilter> with_staged_filters(std::vector<sdk::StagedHttpFilter> staged, std::vector<HttpFilter> host) {
@@ -1159,8 +1180,7 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   sdk::Diagnostics gateway_diag;
   const model::Gateway gateway = model::parse_gateway(*gateway_object, gateway_diag);
   t.gateway = &gateway;
-  BackendContext policy_ctx(gateway_ref,
-                            [&t](const std::string& ns, const std::string& name) { return t.secret(ns, name); });
+  const PolicyContext policy_ctx(gateway_ref, t);
   const PolicyIndex policies(input.objects, registry, policy_ctx, settings.global_policy_namespace);
   // Policies of `kind` on a set of Gateway listeners (by sectionName), then, with `gateway`, those
   // on the whole Gateway.

@@ -3,13 +3,22 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "envoy/config/listener/v3/listener.pb.h"
 #include "envoy/config/route/v3/route.pb.h"
+#include "envoy/extensions/compression/brotli/compressor/v3/brotli.pb.h"
+#include "envoy/extensions/compression/brotli/decompressor/v3/brotli.pb.h"
+#include "envoy/extensions/compression/gzip/compressor/v3/gzip.pb.h"
+#include "envoy/extensions/compression/gzip/decompressor/v3/gzip.pb.h"
+#include "envoy/extensions/compression/zstd/compressor/v3/zstd.pb.h"
+#include "envoy/extensions/compression/zstd/decompressor/v3/zstd.pb.h"
 #include "envoy/extensions/filters/http/buffer/v3/buffer.pb.h"
+#include "envoy/extensions/filters/http/compressor/v3/compressor.pb.h"
+#include "envoy/extensions/filters/http/decompressor/v3/decompressor.pb.h"
 #include "envoy/extensions/filters/http/fault/v3/fault.pb.h"
 #include "envoy/extensions/filters/http/header_mutation/v3/header_mutation.pb.h"
 #include "google/protobuf/struct.pb.h"
@@ -108,15 +117,31 @@ struct Timeouts {
   std::optional<int64_t> request_ms, stream_idle_ms;
 };
 
+// A feature carried by HTTP filters: the filters it needs on the chain (disabled there) and their
+// configuration for the level it applies at.
+struct FilterFeature {
+  std::vector<sdk::StagedHttpFilter> filters;
+  std::vector<std::pair<std::string, google::protobuf::Any>> configs;
+};
+
 class TrafficPolicyIr final : public sdk::PluginIr {
  public:
   Value spec;
   std::optional<Timeouts> timeouts;
   std::optional<Retry> retry;
   std::optional<envoy::type::matcher::v3::RegexMatchAndSubstitute> url_rewrite;
-  std::optional<HTTPFault> fault;
-  std::optional<BufferPerRoute> buffer;
-  std::optional<HeaderMutationPerRoute> header_mutation;
+  // By feature name, as the merge metadata names it.
+  std::map<std::string, FilterFeature> filter_features;
+
+  // Every feature this policy sets, by name.
+  std::vector<std::string> features() const {
+    std::vector<std::string> out;
+    if (timeouts) out.push_back("timeouts");
+    if (retry) out.push_back("retry");
+    if (url_rewrite) out.push_back("urlRewrite");
+    for (const auto& [name, f] : filter_features) out.push_back(name);
+    return out;
+  }
 
   bool equals(const sdk::PluginIr& other) const noexcept override {
     const auto* o = dynamic_cast<const TrafficPolicyIr*>(&other);
@@ -125,6 +150,35 @@ class TrafficPolicyIr final : public sdk::PluginIr {
 };
 
 const TrafficPolicyIr& ir_of(const sdk::AttachedPolicy& p) { return *static_cast<const TrafficPolicyIr*>(p.ir); }
+
+// A filter for the chain, disabled until a level's configuration enables it.
+sdk::StagedHttpFilter disabled_filter(sdk::WellKnownStage stage, const std::string& name,
+                                      const google::protobuf::Message& config) {
+  sdk::StagedHttpFilter f;
+  f.stage.stage = stage;
+  f.filter.set_name(name);
+  f.filter.set_disabled(true);
+  f.filter.mutable_typed_config()->PackFrom(config);
+  return f;
+}
+
+std::pair<std::string, google::protobuf::Any> config_for(const std::string& name,
+                                                         const google::protobuf::Message& config) {
+  std::pair<std::string, google::protobuf::Any> out{name, {}};
+  out.second.PackFrom(config);
+  return out;
+}
+
+// Enables a filter disabled on the chain, or (`disabled`) keeps it off where it may not even be.
+std::pair<std::string, google::protobuf::Any> filter_config(const std::string& name, bool disabled) {
+  envoy::config::route::v3::FilterConfig config;
+  config.mutable_config();
+  if (disabled) {
+    config.set_disabled(true);
+    config.set_is_optional(true);
+  }
+  return config_for(name, config);
+}
 
 void parse_timeouts(const Value& v, sdk::Diagnostics& diag, TrafficPolicyIr& ir) {
   Timeouts t;
@@ -182,7 +236,13 @@ void parse_fault(const Value& v, sdk::Diagnostics& diag, TrafficPolicyIr& ir) {
   }
   if (auto n = int_field(&v, "maxActiveFaults"))
     fault.mutable_max_active_faults()->set_value(static_cast<uint32_t>(*n));
-  ir.fault = fault;
+  auto& feature = ir.filter_features["faultInjection"];
+  if (v.find("disable")) {
+    feature.configs.push_back(filter_config(kFaultFilter, true));
+    return;
+  }
+  feature.filters.push_back(disabled_filter(sdk::WellKnownStage::Fault, kFaultFilter, HTTPFault()));
+  feature.configs.push_back(config_for(kFaultFilter, fault));
 }
 
 void parse_buffer(const Value& v, sdk::Diagnostics& diag, TrafficPolicyIr& ir) {
@@ -191,29 +251,61 @@ void parse_buffer(const Value& v, sdk::Diagnostics& diag, TrafficPolicyIr& ir) {
     buffer.set_disabled(true);
   } else if (const Value* size = v.find("maxRequestSize")) {
     auto bytes = parse_quantity(*size);
-    if (!bytes)
+    if (!bytes || *bytes > 4294967295u)
       diag.error("spec.buffer.maxRequestSize", "invalid quantity");
     else
       buffer.mutable_buffer()->mutable_max_request_bytes()->set_value(static_cast<uint32_t>(*bytes));
   }
-  ir.buffer = buffer;
+  auto& feature = ir.filter_features["buffer"];
+  // The per-route configuration sets the real limit.
+  envoy::extensions::filters::http::buffer::v3::Buffer config;
+  config.mutable_max_request_bytes()->set_value(4294967295u);
+  feature.filters.push_back(disabled_filter(sdk::WellKnownStage::Route, kBufferFilter, config));
+  feature.configs.push_back(config_for(kBufferFilter, buffer));
 }
 
-void parse_header_modifiers(const Value& v, TrafficPolicyIr& ir) {
+void parse_header_modifiers(const sdk::Object& policy, const Value& v, const sdk::HostApi& host, sdk::Diagnostics& diag,
+                            TrafficPolicyIr& ir) {
   HeaderMutationPerRoute per_route;
   auto* mutations = per_route.mutable_mutations();
   using Mutation = envoy::config::common::mutation_rules::v3::HeaderMutation;
-  auto fill = [](const Value* m, google::protobuf::RepeatedPtrField<Mutation>& out) {
+  auto fill = [&](const Value* m, const std::string& path, google::protobuf::RepeatedPtrField<Mutation>& out) {
     if (!m) return;
+    auto append = [&](const std::string& name, const std::string& value, bool overwrite) {
+      auto* option = out.Add()->mutable_append();
+      option->mutable_header()->set_key(name);
+      option->mutable_header()->set_value(value);
+      if (overwrite) option->set_append_action(envoy::config::core::v3::HeaderValueOption::OVERWRITE_IF_EXISTS_OR_ADD);
+    };
     auto add = [&](const char* key, bool overwrite) {
       const Value* list = m->find(key);
       if (!list || !list->as_list()) return;
+      size_t i = 0;
       for (const auto& h : *list->as_list()) {
-        auto* option = out.Add()->mutable_append();
-        option->mutable_header()->set_key(string_field(&h, "name").value_or(""));
-        option->mutable_header()->set_value(string_field(&h, "value").value_or(""));
-        if (overwrite)
-          option->set_append_action(envoy::config::core::v3::HeaderValueOption::OVERWRITE_IF_EXISTS_OR_ADD);
+        const std::string at = path + "." + key + "[" + std::to_string(i++) + "]";
+        const Value* ref = h.find("secretRef");
+        if (!ref) {
+          append(string_field(&h, "name").value_or(""), string_field(&h, "value").value_or(""), overwrite);
+          continue;
+        }
+        // Values from a Secret: one key as the named header, or every key as a header of its name.
+        const std::string ns = string_field(ref, "namespace").value_or(policy.ref.ns);
+        const std::string secret_name = string_field(ref, "name").value_or("");
+        auto secret = host.find_secret(policy.ref, ns, secret_name);
+        if (!secret) {
+          diag.error(at + ".secretRef", "secret " + ns + "/" + secret_name + " not found");
+          continue;
+        }
+        if (auto key_name = string_field(ref, "key")) {
+          auto it = secret->data.find(*key_name);
+          if (it == secret->data.end()) {
+            diag.error(at + ".secretRef.key", "key " + *key_name + " not found in secret " + ns + "/" + secret_name);
+            continue;
+          }
+          append(string_field(&h, "name").value_or(*key_name), it->second, overwrite);
+        } else {
+          for (const auto& [k, value] : secret->data) append(k, value, overwrite);
+        }
       }
     };
     add("add", false);
@@ -222,9 +314,94 @@ void parse_header_modifiers(const Value& v, TrafficPolicyIr& ir) {
       for (const auto& name : *list->as_list())
         if (const std::string* s = name.as_string()) out.Add()->set_remove(*s);
   };
-  fill(v.find("request"), *mutations->mutable_request_mutations());
-  fill(v.find("response"), *mutations->mutable_response_mutations());
-  ir.header_mutation = per_route;
+  fill(v.find("request"), "spec.headerModifiers.request", *mutations->mutable_request_mutations());
+  fill(v.find("response"), "spec.headerModifiers.response", *mutations->mutable_response_mutations());
+  auto& feature = ir.filter_features["headerModifiers"];
+  // kgateway puts the (empty) per-route type on the chain as well.
+  feature.filters.push_back(
+      disabled_filter(sdk::WellKnownStage::Route, kHeaderMutationFilter, HeaderMutationPerRoute()));
+  feature.configs.push_back(config_for(kHeaderMutationFilter, per_route));
+}
+
+// Compression libraries by CRD name: the filter name suffix and the library's Envoy names.
+struct Codec {
+  const char* crd;
+  const char* suffix;
+  const char* library;
+};
+const Codec kCodecs[] = {{"Gzip", "", "gzip"}, {"Brotli", ".brotli", "brotli"}, {"Zstd", ".zstd", "zstd"}};
+
+std::vector<const Codec*> codecs_of(const Value& v, const std::string& path, sdk::Diagnostics& diag) {
+  std::vector<const Codec*> out;
+  const Value* list = v.find("libraries");
+  if (!list || !list->as_list()) return {&kCodecs[0]};
+  for (const auto& item : *list->as_list()) {
+    const std::string* name = item.as_string();
+    const Codec* codec = nullptr;
+    for (const auto& c : kCodecs)
+      if (name && *name == c.crd) codec = &c;
+    if (codec)
+      out.push_back(codec);
+    else
+      diag.error(path + ".libraries", "unknown library " + (name ? *name : std::string("?")));
+  }
+  return out;
+}
+
+template <typename Library>
+void pack_library(const Codec& codec, bool compressor, Library& out) {
+  const std::string kind = compressor ? "compressor" : "decompressor";
+  out.set_name(std::string("envoy.compression.") + codec.library + "." + kind);
+  auto* any = out.mutable_typed_config();
+  const std::string lib = codec.library;
+  if (compressor) {
+    if (lib == "gzip") any->PackFrom(envoy::extensions::compression::gzip::compressor::v3::Gzip());
+    if (lib == "brotli") any->PackFrom(envoy::extensions::compression::brotli::compressor::v3::Brotli());
+    if (lib == "zstd") any->PackFrom(envoy::extensions::compression::zstd::compressor::v3::Zstd());
+  } else {
+    if (lib == "gzip") any->PackFrom(envoy::extensions::compression::gzip::decompressor::v3::Gzip());
+    if (lib == "brotli") any->PackFrom(envoy::extensions::compression::brotli::decompressor::v3::Brotli());
+    if (lib == "zstd") any->PackFrom(envoy::extensions::compression::zstd::decompressor::v3::Zstd());
+  }
+}
+
+void parse_compression(const Value& v, sdk::Diagnostics& diag, TrafficPolicyIr& ir) {
+  if (const Value* c = v.find("responseCompression")) {
+    auto& feature = ir.filter_features["compression"];
+    const bool disable = c->find("disable") != nullptr;
+    for (const Codec* codec : disable ? std::vector<const Codec*>{&kCodecs[0], &kCodecs[1], &kCodecs[2]}
+                                      : codecs_of(*c, "spec.compression.responseCompression", diag)) {
+      const std::string name = std::string("envoy.filters.http.compressor") + codec->suffix;
+      feature.configs.push_back(filter_config(name, disable));
+      if (disable) continue;
+      envoy::extensions::filters::http::compressor::v3::Compressor config;
+      pack_library(*codec, true, *config.mutable_compressor_library());
+      config.mutable_request_direction_config()
+          ->mutable_common_config()
+          ->mutable_enabled()
+          ->mutable_default_value()
+          ->set_value(false);
+      feature.filters.push_back(disabled_filter(sdk::WellKnownStage::Route, name, config));
+    }
+  }
+  if (const Value* d = v.find("requestDecompression")) {
+    auto& feature = ir.filter_features["decompression"];
+    const bool disable = d->find("disable") != nullptr;
+    for (const Codec* codec : disable ? std::vector<const Codec*>{&kCodecs[0], &kCodecs[1], &kCodecs[2]}
+                                      : codecs_of(*d, "spec.compression.requestDecompression", diag)) {
+      const std::string name = std::string("envoy.filters.http.decompressor") + codec->suffix;
+      feature.configs.push_back(filter_config(name, disable));
+      if (disable) continue;
+      envoy::extensions::filters::http::decompressor::v3::Decompressor config;
+      pack_library(*codec, false, *config.mutable_decompressor_library());
+      config.mutable_response_direction_config()
+          ->mutable_common_config()
+          ->mutable_enabled()
+          ->mutable_default_value()
+          ->set_value(false);
+      feature.filters.push_back(disabled_filter(sdk::WellKnownStage::Route, name, config));
+    }
+  }
 }
 
 void parse_url_rewrite(const Value& v, TrafficPolicyIr& ir) {
@@ -236,49 +413,32 @@ void parse_url_rewrite(const Value& v, TrafficPolicyIr& ir) {
   ir.url_rewrite = r;
 }
 
-// One feature of a TrafficPolicy: its name in the merge metadata and whether a policy sets it.
-struct Feature {
-  const char* name;
-  bool (*present)(const TrafficPolicyIr&);
-};
-const Feature kFeatures[] = {
-    {"buffer", [](const TrafficPolicyIr& ir) { return ir.buffer.has_value(); }},
-    {"faultInjection", [](const TrafficPolicyIr& ir) { return ir.fault.has_value(); }},
-    {"headerModifiers", [](const TrafficPolicyIr& ir) { return ir.header_mutation.has_value(); }},
-    {"retry", [](const TrafficPolicyIr& ir) { return ir.retry.has_value(); }},
-    {"timeouts", [](const TrafficPolicyIr& ir) { return ir.timeouts.has_value(); }},
-    {"urlRewrite", [](const TrafficPolicyIr& ir) { return ir.url_rewrite.has_value(); }},
-};
-
 // Shallow merge: each feature comes from the highest-precedence policy that sets it.
 struct Merged {
-  const TrafficPolicyIr* by_feature[std::size(kFeatures)] = {};
-  const sdk::ObjectRef* source[std::size(kFeatures)] = {};
+  struct Source {
+    const TrafficPolicyIr* ir;
+    const sdk::ObjectRef* policy;
+  };
+  std::map<std::string, Source> by_feature;
 
   explicit Merged(sdk::AttachedPolicies policies) {
     for (const auto& p : policies)
-      for (size_t i = 0; i < std::size(kFeatures); ++i)
-        if (!by_feature[i] && kFeatures[i].present(ir_of(p))) {
-          by_feature[i] = &ir_of(p);
-          source[i] = &p.policy;
-        }
+      for (const auto& name : ir_of(p).features()) by_feature.emplace(name, Source{&ir_of(p), &p.policy});
   }
-  const TrafficPolicyIr* get(const char* name) const {
-    for (size_t i = 0; i < std::size(kFeatures); ++i)
-      if (std::string_view(kFeatures[i].name) == name) return by_feature[i];
-    return nullptr;
+  const TrafficPolicyIr* get(const std::string& name) const {
+    auto it = by_feature.find(name);
+    return it == by_feature.end() ? nullptr : it->second.ir;
   }
 
   // Which policy supplied each feature, as kgateway records it.
   void add_metadata(envoy::config::core::v3::Metadata& metadata) const {
+    if (by_feature.empty()) return;
     google::protobuf::Struct st;
-    for (size_t i = 0; i < std::size(kFeatures); ++i) {
-      if (!by_feature[i]) continue;
-      const sdk::ObjectRef& ref = *source[i];
-      auto& list = *(*st.mutable_fields())[kFeatures[i].name].mutable_list_value();
+    for (const auto& [name, source] : by_feature) {
+      const sdk::ObjectRef& ref = *source.policy;
+      auto& list = *(*st.mutable_fields())[name].mutable_list_value();
       list.add_values()->set_string_value(ref.group + "/" + ref.kind + "/" + ref.ns + "/" + ref.name);
     }
-    if (st.fields().empty()) return;
     (*metadata.mutable_filter_metadata())[kMergeMetadata] = std::move(st);
   }
 
@@ -307,12 +467,12 @@ struct Merged {
 
   // Filter configurations for the level's typed_per_filter_config.
   void apply_filter_configs(google::protobuf::Map<std::string, google::protobuf::Any>& configs) const {
-    auto put = [&](const char* name, const google::protobuf::Message& m) {
-      if (!configs.count(name)) configs[name].PackFrom(m);
-    };
-    if (const auto* ir = get("faultInjection")) put(kFaultFilter, *ir->fault);
-    if (const auto* ir = get("buffer")) put(kBufferFilter, *ir->buffer);
-    if (const auto* ir = get("headerModifiers")) put(kHeaderMutationFilter, *ir->header_mutation);
+    for (const auto& [name, source] : by_feature) {
+      auto it = source.ir->filter_features.find(name);
+      if (it == source.ir->filter_features.end()) continue;
+      for (const auto& [filter, config] : it->second.configs)
+        if (!configs.count(filter)) configs[filter] = config;
+    }
   }
 };
 
@@ -320,7 +480,7 @@ class TrafficPolicyKind final : public sdk::PolicyKind {
  public:
   sdk::GroupKind group_kind() const noexcept override { return {kGroup, kKind}; }
 
-  std::shared_ptr<const sdk::PluginIr> parse(const sdk::Object& policy, const sdk::HostApi&,
+  std::shared_ptr<const sdk::PluginIr> parse(const sdk::Object& policy, const sdk::HostApi& host,
                                              sdk::Diagnostics& diag) const noexcept override {
     try {
       auto ir = std::make_shared<TrafficPolicyIr>();
@@ -330,7 +490,8 @@ class TrafficPolicyKind final : public sdk::PolicyKind {
       if (const Value* v = field(spec, "retry")) parse_retry(*v, diag, *ir);
       if (const Value* v = field(spec, "faultInjection")) parse_fault(*v, diag, *ir);
       if (const Value* v = field(spec, "buffer")) parse_buffer(*v, diag, *ir);
-      if (const Value* v = field(spec, "headerModifiers")) parse_header_modifiers(*v, *ir);
+      if (const Value* v = field(spec, "headerModifiers")) parse_header_modifiers(policy, *v, host, diag, *ir);
+      if (const Value* v = field(spec, "compression")) parse_compression(*v, diag, *ir);
       if (const Value* v = field(spec, "urlRewrite")) parse_url_rewrite(*v, *ir);
       if (diag.has_errors()) return nullptr;
       return ir;
@@ -342,29 +503,9 @@ class TrafficPolicyKind final : public sdk::PolicyKind {
 
   void http_filters(const sdk::TranslationContext&, sdk::AttachedPolicies policies,
                     std::vector<sdk::StagedHttpFilter>& out) const noexcept override {
-    bool fault = false, buffer = false, headers = false;
-    for (const auto& p : policies) {
-      fault |= ir_of(p).fault.has_value();
-      buffer |= ir_of(p).buffer.has_value();
-      headers |= ir_of(p).header_mutation.has_value();
-    }
-    auto add = [&](sdk::WellKnownStage stage, const char* name, const google::protobuf::Message& config) {
-      auto& f = out.emplace_back();
-      f.stage.stage = stage;
-      f.filter.set_name(name);
-      f.filter.set_disabled(true);
-      f.filter.mutable_typed_config()->PackFrom(config);
-    };
-    if (fault) add(sdk::WellKnownStage::Fault, kFaultFilter, HTTPFault());
-    if (headers)
-      add(sdk::WellKnownStage::Accepted, kHeaderMutationFilter,
-          envoy::extensions::filters::http::header_mutation::v3::HeaderMutation());
-    if (buffer) {
-      // The per-route configuration sets the real limit.
-      envoy::extensions::filters::http::buffer::v3::Buffer config;
-      config.mutable_max_request_bytes()->set_value(4294967295u);
-      add(sdk::WellKnownStage::Accepted, kBufferFilter, config);
-    }
+    for (const auto& p : policies)
+      for (const auto& [name, feature] : ir_of(p).filter_features)
+        out.insert(out.end(), feature.filters.begin(), feature.filters.end());
   }
 
   void apply_listener(const sdk::TranslationContext&, sdk::AttachedPolicies policies,
@@ -384,6 +525,7 @@ class TrafficPolicyKind final : public sdk::PolicyKind {
   void apply_virtual_host(const sdk::TranslationContext&, sdk::AttachedPolicies policies,
                           envoy::config::route::v3::VirtualHost& vhost) const noexcept override {
     Merged merged(policies);
+    merged.add_metadata(*vhost.mutable_metadata());
     merged.apply_filter_configs(*vhost.mutable_typed_per_filter_config());
     for (auto& route : *vhost.mutable_routes()) merged.apply_route_settings(route);
   }
