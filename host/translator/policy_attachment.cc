@@ -98,6 +98,7 @@ PolicyIndex::PolicyIndex(const std::vector<sdk::Object>& objects, const plugins:
   for (const auto& p : policies_) {
     if (!p.ir) continue;
     if (std::find(kinds_.begin(), kinds_.end(), p.kind) == kinds_.end()) kinds_.push_back(p.kind);
+    by_ref_.emplace(p.object->ref, sdk::AttachedPolicy{p.object->ref, p.ir.get()});
     for (const auto& t : p.targets) {
       auto& list = attached_[{p.kind, t.level, key_of(t.object, t.section)}];
       // One entry per policy even when several of its targets name the same object.
@@ -138,6 +139,11 @@ sdk::AttachedPolicies PolicyIndex::route(const sdk::PolicyKind* kind, const sdk:
 sdk::AttachedPolicies PolicyIndex::rule(const sdk::PolicyKind* kind, const sdk::ObjectRef& route,
                                         const std::string& rule) const {
   return find({kind, AttachmentLevel::Rule, key_of(route, rule)});
+}
+
+const sdk::AttachedPolicy* PolicyIndex::find_policy(const sdk::ObjectRef& ref) const {
+  auto it = by_ref_.find(ref);
+  return it == by_ref_.end() ? nullptr : &it->second;
 }
 
 std::vector<sdk::AttachedPolicy> by_precedence(std::initializer_list<sdk::AttachedPolicies> lists) {

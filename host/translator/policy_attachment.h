@@ -56,6 +56,8 @@ class PolicyIndex {
                                  const std::string& listener) const;
   sdk::AttachedPolicies route(const sdk::PolicyKind* kind, const sdk::ObjectRef& route) const;
   sdk::AttachedPolicies rule(const sdk::PolicyKind* kind, const sdk::ObjectRef& route, const std::string& rule) const;
+  // A valid policy by reference (a route rule's ExtensionRef filter names one), or nullptr.
+  const sdk::AttachedPolicy* find_policy(const sdk::ObjectRef& ref) const;
 
  private:
   using Key = std::tuple<const sdk::PolicyKind*, AttachmentLevel, std::string>;
@@ -64,6 +66,7 @@ class PolicyIndex {
   std::vector<ParsedPolicy> policies_;
   std::vector<const sdk::PolicyKind*> kinds_;
   std::map<Key, std::vector<sdk::AttachedPolicy>> attached_;
+  std::map<sdk::ObjectRef, sdk::AttachedPolicy> by_ref_;
 };
 
 // `lists` concatenated, in the order given: the caller passes the more specific levels first.

@@ -1192,9 +1192,14 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
     if (gateway) append_unique(policies.gateway(kind, gateway_ref), out);
     return out;
   };
-  // Policies of `kind` on one route rule: rule-level first, then route-level.
+  // Policies of `kind` on one route rule: those its ExtensionRef filters name, then rule-level,
+  // then route-level.
   auto route_policies = [&](const sdk::PolicyKind* kind, const RouteEntry& e) {
     std::vector<sdk::AttachedPolicy> out;
+    const sdk::GroupKind gk = kind->group_kind();
+    for (const auto& f : e.route->rules[e.rule].filters)
+      if (f.extension_ref && f.extension_ref->group == gk.group && f.extension_ref->kind == gk.kind)
+        if (const auto* p = policies.find_policy(*f.extension_ref)) append_unique(sdk::AttachedPolicies(p, 1), out);
     if (const auto& name = e.route->rules[e.rule].name) append_unique(policies.rule(kind, e.route->ref, *name), out);
     append_unique(policies.route(kind, e.route->ref), out);
     return out;
@@ -1486,14 +1491,21 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   // Gateway as their ancestor.
   if (!policies.empty()) {
     std::set<std::string> routes_here;
-    for (const auto& [route, parents] : route_parents) routes_here.insert(route->ref.kind + "/" + key_of(route->ref));
+    std::set<sdk::ObjectRef> referenced;  // by a rule's ExtensionRef filter
+    for (const auto& [route, parents] : route_parents) {
+      routes_here.insert(route->ref.kind + "/" + key_of(route->ref));
+      for (const auto& rule : route->rules)
+        for (const auto& f : rule.filters)
+          if (f.extension_ref) referenced.insert(*f.extension_ref);
+    }
     for (const auto& p : policies.policies()) {
-      const bool here = std::any_of(p.targets.begin(), p.targets.end(), [&](const PolicyTarget& target) {
-        if (target.level == AttachmentLevel::Gateway || target.level == AttachmentLevel::Listener)
-          return target.object.kind == "Gateway" && target.object.ns == gateway_ref.ns &&
-                 target.object.name == gateway_ref.name;
-        return routes_here.count(target.object.kind + "/" + key_of(target.object)) > 0;
-      });
+      const bool here = referenced.count(p.object->ref) ||
+                        std::any_of(p.targets.begin(), p.targets.end(), [&](const PolicyTarget& target) {
+                          if (target.level == AttachmentLevel::Gateway || target.level == AttachmentLevel::Listener)
+                            return target.object.kind == "Gateway" && target.object.ns == gateway_ref.ns &&
+                                   target.object.name == gateway_ref.name;
+                          return routes_here.count(target.object.kind + "/" + key_of(target.object)) > 0;
+                        });
       if (!here) continue;
       Conditions conditions;
       if (!p.ir) {

@@ -21,6 +21,7 @@
 #include "envoy/extensions/filters/http/decompressor/v3/decompressor.pb.h"
 #include "envoy/extensions/filters/http/fault/v3/fault.pb.h"
 #include "envoy/extensions/filters/http/header_mutation/v3/header_mutation.pb.h"
+#include "envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.pb.h"
 #include "google/protobuf/struct.pb.h"
 
 namespace kgw::filters {
@@ -39,6 +40,7 @@ constexpr const char* kMergeMetadata = "merge.TrafficPolicy.gateway.kgateway.dev
 constexpr const char* kFaultFilter = "envoy.filters.http.fault";
 constexpr const char* kBufferFilter = "envoy.filters.http.buffer";
 constexpr const char* kHeaderMutationFilter = "envoy.extensions.filters.http.header_mutation";
+constexpr const char* kLocalRateLimitFilter = "ratelimit/local";
 
 // A Go duration ("500ms", "1m30s", "1.5s") in milliseconds, or nullopt.
 std::optional<int64_t> parse_duration_ms(const std::string& text) {
@@ -404,6 +406,33 @@ void parse_compression(const Value& v, sdk::Diagnostics& diag, TrafficPolicyIr& 
   }
 }
 
+void parse_local_rate_limit(const Value& v, sdk::Diagnostics& diag, TrafficPolicyIr& ir) {
+  using LocalRateLimit = envoy::extensions::filters::http::local_ratelimit::v3::LocalRateLimit;
+  LocalRateLimit config;
+  config.set_stat_prefix("http_local_rate_limiter");
+  if (const Value* bucket = v.find("tokenBucket")) {
+    auto* tb = config.mutable_token_bucket();
+    tb->set_max_tokens(static_cast<uint32_t>(int_field(bucket, "maxTokens").value_or(0)));
+    tb->mutable_tokens_per_fill()->set_value(static_cast<uint32_t>(int_field(bucket, "tokensPerFill").value_or(1)));
+    if (auto s = string_field(bucket, "fillInterval")) {
+      auto ms = parse_duration_ms(*s);
+      if (!ms) diag.error("spec.rateLimit.local.tokenBucket.fillInterval", "invalid duration: " + *s);
+      set_duration(ms.value_or(0), *tb->mutable_fill_interval());
+    }
+  }
+  auto percent = [&](const char* key, const char* runtime_key, envoy::config::core::v3::RuntimeFractionalPercent& out) {
+    out.set_runtime_key(runtime_key);
+    out.mutable_default_value()->set_numerator(static_cast<uint32_t>(int_field(&v, key).value_or(100)));
+  };
+  percent("percentEnabled", "local_rate_limit_enabled", *config.mutable_filter_enabled());
+  percent("percentEnforced", "local_rate_limit_enforced", *config.mutable_filter_enforced());
+  auto& feature = ir.filter_features["rateLimit.local"];
+  LocalRateLimit chain_config;
+  chain_config.set_stat_prefix("http_local_rate_limiter");
+  feature.filters.push_back(disabled_filter(sdk::WellKnownStage::RateLimit, kLocalRateLimitFilter, chain_config));
+  feature.configs.push_back(config_for(kLocalRateLimitFilter, config));
+}
+
 void parse_url_rewrite(const Value& v, TrafficPolicyIr& ir) {
   const Value* regex = v.find("pathRegex");
   if (!regex) return;
@@ -492,6 +521,7 @@ class TrafficPolicyKind final : public sdk::PolicyKind {
       if (const Value* v = field(spec, "buffer")) parse_buffer(*v, diag, *ir);
       if (const Value* v = field(spec, "headerModifiers")) parse_header_modifiers(policy, *v, host, diag, *ir);
       if (const Value* v = field(spec, "compression")) parse_compression(*v, diag, *ir);
+      if (const Value* v = field(field(spec, "rateLimit"), "local")) parse_local_rate_limit(*v, diag, *ir);
       if (const Value* v = field(spec, "urlRewrite")) parse_url_rewrite(*v, *ir);
       if (diag.has_errors()) return nullptr;
       return ir;

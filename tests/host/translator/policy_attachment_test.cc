@@ -265,5 +265,49 @@ spec:
   EXPECT_EQ(*find_condition(broken, "Attached")->find("reason")->as_string(), "Pending");
 }
 
+TEST(TranslateGatewayPolicies, AnExtensionRefFilterAttachesAPolicyToItsRuleFirst) {
+  Input input;
+  input.objects = objects_from(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  gatewayClassName: kgateway
+  listeners:
+  - {name: http, protocol: HTTP, port: 80}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - filters:
+    - type: ExtensionRef
+      extensionRef: {group: example.com, kind: TestPolicy, name: by-filter}
+    backendRefs: [{name: svc, port: 80}]
+---
+apiVersion: example.com/v1
+kind: TestPolicy
+metadata: {name: by-target}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: r}]
+---
+apiVersion: example.com/v1
+kind: TestPolicy
+metadata: {name: by-filter}
+spec: {}
+)");
+  plugins::ExtensionRegistry registry;
+  ASSERT_TRUE(registry.add_policy_kind(std::make_unique<RecordingKind>()));
+  Output out = translate_gateway(input, kGateway, config::TranslationSettings{}, registry);
+  ASSERT_EQ(out.routes.size(), 1u);
+  const auto& route = out.routes[0].virtual_hosts(0).routes(0);
+  EXPECT_EQ(
+      std::vector<std::string>(route.request_headers_to_remove().begin(), route.request_headers_to_remove().end()),
+      (std::vector<std::string>{"by-filter", "by-target"}));
+  EXPECT_EQ(out.statuses.at("policies").count("TestPolicy/default/by-filter"), 1u);
+}
+
 }  // namespace
 }  // namespace kgw::translator
