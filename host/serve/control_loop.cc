@@ -1,8 +1,10 @@
 #include "serve/control_loop.h"
 
+#include <algorithm>
 #include <exception>
 #include <set>
 #include <system_error>
+#include <tuple>
 
 #include "logging/logging.h"
 #include "serve/gateway_selection.h"
@@ -118,6 +120,7 @@ void ControlLoop::process(sources::SourceUpdate update) {
   std::set<sdk::ObjectRef> changed;  // Gateways translated again or dropped
   size_t translated = 0, dropped = 0;
   std::optional<translator::Input> input;  // built once, only when some Gateway needs it
+  double input_ms = 0, publish_ms = 0;
   for (const auto& gateway : affected.gateways) {
     const store::StoredObject* stored = store_.find(gateway);
     if (!stored || !is_managed(*stored->object, store_)) {
@@ -128,7 +131,10 @@ void ControlLoop::process(sources::SourceUpdate update) {
       continue;
     }
     if (!input) {
-      input = translator::Input{store_.all_objects(), {}};
+      const auto input_started = std::chrono::steady_clock::now();
+      refresh_input(changes);
+      input = translator::Input{std::move(input_objects_), {}};
+      input_ms += ms_since(input_started);
       input->find_secret = [this](std::string_view ns, std::string_view name) { return store_.find_secret(ns, name); };
     }
     try {
@@ -141,8 +147,14 @@ void ControlLoop::process(sources::SourceUpdate update) {
                  e.what());
     }
   }
+  if (input)
+    input_objects_ = std::move(input->objects);  // lent, now back
+  else if (!changes.empty())
+    input_valid_ = false;  // not kept up to date this time
   if (!changed.empty() || full) {
+    const auto publish_started = std::chrono::steady_clock::now();
     if (options_.on_publish) options_.on_publish(*outputs, changed, started);
+    publish_ms = ms_since(publish_started);
     outputs_.store(std::move(outputs));
   }
   if (full)
@@ -150,9 +162,11 @@ void ControlLoop::process(sources::SourceUpdate update) {
   else if (!changed.empty() || !error_files.empty() || proxy_dirty())
     write_status_changes(*before, changed, error_files);
 
-  log->debug("{} object(s) and {} Secret(s) changed; {} Gateway(s) affected{}, {} translated, {} dropped in {:.1f} ms",
-             changes.objects.size(), changes.secrets.size(), affected.gateways.size(), affected.all ? " (all)" : "",
-             translated, dropped, ms_since(started));
+  log->debug(
+      "{} object(s) and {} Secret(s) changed; {} Gateway(s) affected{}, {} translated, {} dropped in {:.1f} ms "
+      "(input {:.1f} ms, snapshots {:.1f} ms)",
+      changes.objects.size(), changes.secrets.size(), affected.gateways.size(), affected.all ? " (all)" : "",
+      translated, dropped, ms_since(started), input_ms, publish_ms);
   if (full) {
     log->info("ready: {} Gateway(s) translated from {} object(s) in {:.1f} ms", translated, store_.size(),
               ms_since(started));
@@ -189,6 +203,33 @@ std::set<std::string> ControlLoop::update_errors(const FileErrors& source_errors
     }
   }
   return files;
+}
+
+void ControlLoop::refresh_input(const store::ChangeSet& changes) {
+  auto position = [this](const sdk::Object& object) {
+    return std::lower_bound(input_objects_.begin(), input_objects_.end(), object, [](const auto& a, const auto& b) {
+      return std::tie(a.creation_timestamp, a.ref) < std::tie(b.creation_timestamp, b.ref);
+    });
+  };
+  if (input_valid_) {
+    // Objects changed in place keep their place in load order; anything else rebuilds the list.
+    for (const auto& change : changes.objects) {
+      if (!change.before || !change.after || change.before->creation_timestamp != change.after->creation_timestamp) {
+        input_valid_ = false;
+        break;
+      }
+      auto it = position(*change.before);
+      if (it == input_objects_.end() || it->ref != change.ref) {
+        input_valid_ = false;
+        break;
+      }
+      *it = *change.after;
+    }
+  }
+  if (!input_valid_) {
+    input_objects_ = store_.all_objects();
+    input_valid_ = true;
+  }
 }
 
 void ControlLoop::set_proxy_condition(const sdk::ObjectRef& gateway, std::optional<sdk::Value> condition) {

@@ -112,6 +112,12 @@ class ControlLoop {
   mutable std::mutex errors_mu_;
   FileErrors errors_;
 
+  // The store's objects in load order, kept up to date change by change and lent to each
+  // translation, so a change does not copy every object.
+  std::vector<sdk::Object> input_objects_;
+  bool input_valid_ = false;
+  void refresh_input(const store::ChangeSet& changes);
+
   // Proxy conditions per Gateway, and the Gateways whose status file needs them written.
   mutable std::mutex proxy_mu_;
   std::map<sdk::ObjectRef, sdk::Value> proxy_conditions_;

@@ -13,19 +13,6 @@ namespace {
 
 constexpr std::string_view kTypePrefix = "type.googleapis.com/";
 
-// Protobuf's default serialization may order map entries differently between runs; the
-// deterministic form makes equal messages give equal bytes, so versions are content hashes.
-std::string serialize_deterministic(const google::protobuf::Message& message) {
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream stream(&bytes);
-    google::protobuf::io::CodedOutputStream out(&stream);
-    out.SetSerializationDeterministic(true);
-    message.SerializeToCodedStream(&out);
-  }
-  return bytes;
-}
-
 // Reuses the previous snapshot's object when the bytes did not change.
 ResourcePtr reuse(ResourcePtr fresh, const TypeResources* previous) {
   if (!previous) return fresh;
@@ -147,25 +134,52 @@ size_t View::size() const {
 }
 
 std::string content_hash(std::string_view bytes) {
-  uint64_t hash = 14695981039346656037ull;
-  for (unsigned char c : bytes) {
-    hash ^= c;
-    hash *= 1099511628211ull;
+  // 64-bit, eight bytes a step (FNV-1a took a byte a step, a tenth of a snapshot build). The
+  // words are read little-endian whatever the machine, so versions are the same everywhere.
+  uint64_t hash = 14695981039346656037ull ^ (bytes.size() * 0x9e3779b97f4a7c15ull);
+  size_t i = 0;
+  auto mix = [&hash](uint64_t word) {
+    hash = (hash ^ word) * 0xbf58476d1ce4e5b9ull;
+    hash ^= hash >> 31;
+  };
+  for (; i + 8 <= bytes.size(); i += 8) {
+    uint64_t word = 0;
+    for (int b = 7; b >= 0; --b) word = (word << 8) | static_cast<unsigned char>(bytes[i + b]);
+    mix(word);
   }
+  uint64_t tail = 0;
+  for (size_t b = bytes.size(); b > i; --b) tail = (tail << 8) | static_cast<unsigned char>(bytes[b - 1]);
+  mix(tail);
+  hash = (hash ^ (hash >> 29)) * 0x94d049bb133111ebull;
+  hash ^= hash >> 32;
   static const char* const kDigits = "0123456789abcdef";
   std::string out(16, '0');
-  for (int i = 15; i >= 0; --i, hash >>= 4) out[i] = kDigits[hash & 0xf];
+  for (int d = 15; d >= 0; --d, hash >>= 4) out[d] = kDigits[hash & 0xf];
   return out;
 }
 
 ResourcePtr make_resource(std::string name, const google::protobuf::Message& message) {
-  google::protobuf::Any any;
-  any.set_type_url(std::string(kTypePrefix) + message.GetDescriptor()->full_name());
-  any.set_value(serialize_deterministic(message));
+  // Deterministic serialization, so equal messages give equal bytes (map entries could otherwise
+  // come out in any order) and versions are content hashes. The Any's bytes written directly: type_url (field 1), then
+  // value (field 2) serialized in place.
+  const std::string type_url = std::string(kTypePrefix) + message.GetDescriptor()->full_name();
+  const size_t size = message.ByteSizeLong();
   auto resource = std::make_shared<Resource>();
   resource->name = std::move(name);
-  resource->any = serialize_deterministic(any);
-  resource->version = content_hash(resource->any);
+  std::string& any = resource->any;
+  any.reserve(type_url.size() + size + 12);
+  {
+    google::protobuf::io::StringOutputStream stream(&any);
+    google::protobuf::io::CodedOutputStream out(&stream);
+    out.SetSerializationDeterministic(true);
+    out.WriteTag(10);
+    out.WriteVarint64(type_url.size());
+    out.WriteString(type_url);
+    out.WriteTag(18);
+    out.WriteVarint64(size);
+    message.SerializeWithCachedSizes(&out);
+  }
+  resource->version = content_hash(any);
   return resource;
 }
 
