@@ -175,6 +175,8 @@ namespace {
 
 class StreamReactor : public grpc::ServerGenericBidiReactor {
  public:
+  static constexpr size_t kMaxQueued = 256;
+
   StreamReactor(XdsServer::Impl& server, MethodSpec spec, grpc::GenericCallbackServerContext* ctx)
       : server_(server), spec_(std::move(spec)), peer_(ctx->peer()) {
     {
@@ -302,6 +304,14 @@ class StreamReactor : public grpc::ServerGenericBidiReactor {
 
   void enqueue(std::vector<Response> responses, const snapshot::Snapshot* origin) {
     if (finished_ || closing_) return;
+    // A client that stops reading would hold ever more responses; it is cut off instead, and gets
+    // the whole current state when it reconnects.
+    if (queue_.size() + responses.size() > kMaxQueued) {
+      logging::get("xds")->warn("node '{}' of Gateway {} does not keep up ({} responses waiting); closing its stream",
+                                node_id_, key_.empty() ? "(none)" : key_, queue_.size());
+      close(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "too many responses waiting for the client to read"));
+      return;
+    }
     for (auto& response : responses) {
       grpc::ByteBuffer buffer = to_byte_buffer(encode(response));
       server_.bytes_sent->inc(static_cast<double>(buffer.Length()));
