@@ -1091,11 +1091,30 @@ class PolicyContext final : public sdk::TranslationContext, public sdk::HostApi 
       return nullptr;
     return t_.secret(std::string(ns), std::string(name));
   }
-  void report_condition(const sdk::ObjectRef&, const sdk::ObjectRef*, const sdk::Condition&) const noexcept override {}
+  // Kept for the policy's status on this Gateway (the only ancestor reported today).
+  void report_condition(const sdk::ObjectRef& object, const sdk::ObjectRef*,
+                        const sdk::Condition& condition) const noexcept override {
+    try {
+      reported_[object].push_back(condition);
+    } catch (...) {
+    }
+  }
+  // What kinds reported about `policy`, a True condition of a type ahead of a False one of it.
+  std::vector<sdk::Condition> reported(const sdk::ObjectRef& policy) const {
+    auto it = reported_.find(policy);
+    if (it == reported_.end()) return {};
+    std::vector<sdk::Condition> out = it->second;
+    std::stable_sort(out.begin(), out.end(), [](const sdk::Condition& a, const sdk::Condition& b) {
+      return a.type != b.type ? a.type < b.type
+                              : (a.status == sdk::Condition::Status::True) > (b.status == sdk::Condition::Status::True);
+    });
+    return out;
+  }
 
  private:
   const sdk::ObjectRef& gateway_;
   const Translation& t_;
+  mutable std::map<sdk::ObjectRef, std::vector<sdk::Condition>> reported_;
 };
 
 // The host's filters of a chain with the staged filters policy kinds contribute: each name once
@@ -1514,7 +1533,10 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
         conditions.set_if_absent("Accepted", false, "Invalid", message);
         conditions.set_if_absent("Attached", false, "Pending", "");
       } else {
-        conditions = accepted_and_attached();
+        conditions.set_if_absent("Accepted", true, "Valid", "Policy accepted");
+        for (const auto& c : policy_ctx.reported(p.object->ref))
+          conditions.set_if_absent(c.type, c.status == sdk::Condition::Status::True, c.reason, c.message);
+        conditions.set_if_absent("Attached", true, "Attached", "Attached to all targets");
       }
       t.out.statuses["policies"][p.object->ref.kind + "/" + key_of(p.object->ref)] =
           policy_status_for_gateway(gateway_ref, std::move(conditions));

@@ -2,11 +2,16 @@
 
 #include <functional>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "envoy/config/listener/v3/listener.pb.h"
 #include "envoy/config/route/v3/route.pb.h"
+#include "envoy/extensions/filters/http/health_check/v3/health_check.pb.h"
+#include "envoy/extensions/filters/listener/proxy_protocol/v3/proxy_protocol.pb.h"
+#include "envoy/extensions/http/early_header_mutation/header_mutation/v3/header_mutation.pb.h"
 #include "envoy/extensions/http/header_formatters/preserve_case/v3/preserve_case.pb.h"
 #include "envoy/extensions/http/original_ip_detection/xff/v3/xff.pb.h"
 #include "envoy/extensions/request_id/uuid/v3/uuid.pb.h"
@@ -18,10 +23,13 @@ namespace {
 
 using HCM = sdk::HttpConnectionManager;
 
-// One HTTP connection manager setting, named as kgateway's merge metadata names it.
+// One setting, named as kgateway's merge metadata names it: on the HTTP connection manager, on
+// the listener, or an HTTP filter the chain needs.
 struct Setting {
   std::string name;
   std::function<void(HCM&)> apply;
+  std::function<void(envoy::config::listener::v3::Listener&)> apply_listener;
+  std::optional<sdk::StagedHttpFilter> filter;
 };
 
 class ListenerPolicyIr final : public sdk::PluginIr {
@@ -41,7 +49,7 @@ void set_ms(int64_t ms, google::protobuf::Duration& out) { set_duration(ms, out)
 void parse_http_settings(const Value& s, const std::string& path, const std::string& prefix, sdk::Diagnostics& diag,
                          std::vector<Setting>& out) {
   auto add = [&](const std::string& name, std::function<void(HCM&)> apply) {
-    out.push_back({prefix + name, std::move(apply)});
+    out.push_back({prefix + name, std::move(apply), nullptr, std::nullopt});
   };
   auto duration = [&](const char* key) -> std::optional<int64_t> {
     auto text = string_field(&s, key);
@@ -143,6 +151,66 @@ void parse_http_settings(const Value& s, const std::string& path, const std::str
     add("uuidRequestIdConfig",
         [config](HCM& h) { h.mutable_request_id_extension()->mutable_typed_config()->PackFrom(config); });
   }
+  if (const Value* hc = s.find("healthCheck")) {
+    envoy::extensions::filters::http::health_check::v3::HealthCheck config;
+    config.mutable_pass_through_mode()->set_value(false);
+    auto* header = config.add_headers();
+    header->set_name(":path");
+    header->mutable_string_match()->set_exact(string_field(hc, "path").value_or(""));
+    sdk::StagedHttpFilter f;
+    f.stage.stage = sdk::WellKnownStage::Fault;
+    f.stage.relative = sdk::FilterStage::Relative::Before;
+    f.filter.set_name("envoy.filters.http.health_check");
+    f.filter.mutable_typed_config()->PackFrom(config);
+    out.push_back({prefix + "healthCheckPolicy", [](HCM&) {}, nullptr, std::move(f)});
+  }
+  if (const Value* fcc = s.find("forwardClientCertDetails")) {
+    static const std::map<std::string, HCM::ForwardClientCertDetails> modes = {
+        {"Sanitize", HCM::SANITIZE},
+        {"ForwardOnly", HCM::FORWARD_ONLY},
+        {"AppendForward", HCM::APPEND_FORWARD},
+        {"SanitizeSet", HCM::SANITIZE_SET},
+        {"AlwaysForwardOnly", HCM::ALWAYS_FORWARD_ONLY}};
+    const std::string mode_name = string_field(fcc, "mode").value_or("SanitizeSet");
+    auto mode = modes.find(mode_name);
+    if (mode == modes.end()) diag.error(path + ".forwardClientCertDetails.mode", "unknown mode " + mode_name);
+    add("forwardClientCertDetails.mode",
+        [m = mode == modes.end() ? HCM::SANITIZE_SET : mode->second](HCM& h) { h.set_forward_client_cert_details(m); });
+    if (const Value* d = fcc->find("details")) {
+      HCM::SetCurrentClientCertDetails details;
+      if (auto v = bool_field(d, "subject")) details.mutable_subject()->set_value(*v);
+      if (auto v = bool_field(d, "cert")) details.set_cert(*v);
+      if (auto v = bool_field(d, "chain")) details.set_chain(*v);
+      if (auto v = bool_field(d, "dns")) details.set_dns(*v);
+      if (auto v = bool_field(d, "uri")) details.set_uri(*v);
+      add("forwardClientCertDetails.details",
+          [details](HCM& h) { *h.mutable_set_current_client_cert_details() = details; });
+    }
+  }
+  if (const Value* m = s.find("earlyRequestHeaderModifier")) {
+    envoy::extensions::http::early_header_mutation::header_mutation::v3::HeaderMutation config;
+    auto append = [&](const char* key, bool overwrite) {
+      const Value* list = m->find(key);
+      if (!list || !list->as_list()) return;
+      for (const auto& h : *list->as_list()) {
+        auto* option = config.add_mutations()->mutable_append();
+        option->mutable_header()->set_key(string_field(&h, "name").value_or(""));
+        option->mutable_header()->set_value(string_field(&h, "value").value_or(""));
+        if (overwrite)
+          option->set_append_action(envoy::config::core::v3::HeaderValueOption::OVERWRITE_IF_EXISTS_OR_ADD);
+      }
+    };
+    append("add", false);
+    append("set", true);
+    if (const Value* list = m->find("remove"); list && list->as_list())
+      for (const auto& name : *list->as_list())
+        if (const std::string* text = name.as_string()) config.add_mutations()->set_remove(*text);
+    add("earlyHeaderMutationExtensions", [config](HCM& h) {
+      auto* ext = h.add_early_header_mutation_extensions();
+      ext->set_name("envoy.http.early_header_mutation.header_mutation");
+      ext->mutable_typed_config()->PackFrom(config);
+    });
+  }
   if (const Value* h2 = s.find("http2ProtocolOptions")) {
     envoy::config::core::v3::Http2ProtocolOptions options;
     auto size = [&](const char* key, google::protobuf::UInt32Value& out) {
@@ -165,6 +233,32 @@ void parse_http_settings(const Value& s, const std::string& path, const std::str
   }
 }
 
+// ListenerPolicy's listener-wide settings (`default`).
+void parse_listener_settings(const sdk::Object& policy, const Value* d, std::vector<Setting>& out) {
+  if (!d) return;
+  if (d->find("proxyProtocol")) {
+    envoy::extensions::filters::listener::proxy_protocol::v3::ProxyProtocol config;
+    config.set_stat_prefix(policy.ref.ns + "_" + policy.ref.name);
+    out.push_back({"default.proxyProtocol", nullptr,
+                   [config](envoy::config::listener::v3::Listener& l) {
+                     // The proxy protocol header comes first on the connection.
+                     auto* filters = l.mutable_listener_filters();
+                     filters->Add();
+                     for (int i = filters->size() - 1; i > 0; --i) filters->SwapElements(i, i - 1);
+                     auto& f = (*filters)[0];
+                     f.set_name("envoy.filters.listener.proxy_protocol");
+                     f.mutable_typed_config()->PackFrom(config);
+                   },
+                   std::nullopt});
+  }
+  if (auto v = int_field(d, "perConnectionBufferLimitBytes"))
+    out.push_back({"default.perConnectionBufferLimitBytes", nullptr,
+                   [v = *v](envoy::config::listener::v3::Listener& l) {
+                     l.mutable_per_connection_buffer_limit_bytes()->set_value(static_cast<uint32_t>(v));
+                   },
+                   std::nullopt});
+}
+
 // ListenerPolicy and HTTPListenerPolicy differ in where the HTTP settings sit and how the merge
 // metadata names them.
 class ListenerPolicyKind final : public sdk::PolicyKind {
@@ -183,6 +277,7 @@ class ListenerPolicyKind final : public sdk::PolicyKind {
       if (settings)
         parse_http_settings(*settings, nested_ ? "spec.default.httpSettings" : "spec",
                             nested_ ? "default.httpSettings." : "", diag, ir->settings);
+      if (nested_) parse_listener_settings(policy, field(spec, "default"), ir->settings);
       if (diag.has_errors()) return nullptr;
       return ir;
     } catch (const std::exception& e) {
@@ -191,19 +286,29 @@ class ListenerPolicyKind final : public sdk::PolicyKind {
     }
   }
 
-  void apply_http_connection_manager(const sdk::TranslationContext&, sdk::AttachedPolicies policies,
-                                     HCM& hcm) const noexcept override {
-    for (const auto& [name, source] : merged(policies)) source.second->apply(hcm);
+  void http_filters(const sdk::TranslationContext&, sdk::AttachedPolicies policies,
+                    std::vector<sdk::StagedHttpFilter>& out) const noexcept override {
+    for (const auto& [name, source] : merged(policies))
+      if (source.second->filter) out.push_back(*source.second->filter);
   }
 
-  void apply_listener(const sdk::TranslationContext&, sdk::AttachedPolicies policies,
+  void apply_http_connection_manager(const sdk::TranslationContext&, sdk::AttachedPolicies policies,
+                                     HCM& hcm) const noexcept override {
+    for (const auto& [name, source] : merged(policies))
+      if (source.second->apply) source.second->apply(hcm);
+  }
+
+  void apply_listener(const sdk::TranslationContext& ctx, sdk::AttachedPolicies policies,
                       envoy::config::listener::v3::Listener& listener) const noexcept override {
-    add_metadata(policies, *listener.mutable_metadata());
+    for (const auto& [name, source] : merged(policies))
+      if (source.second->apply_listener) source.second->apply_listener(listener);
+    add_metadata(policies, listener);
+    report_attachment(ctx, policies);
   }
 
   void apply_route_configuration(const sdk::TranslationContext&, sdk::AttachedPolicies policies,
                                  envoy::config::route::v3::RouteConfiguration& rc) const noexcept override {
-    add_metadata(policies, *rc.mutable_metadata());
+    add_metadata(policies, rc);
   }
 
  private:
@@ -217,9 +322,36 @@ class ListenerPolicyKind final : public sdk::PolicyKind {
     return out;
   }
 
-  void add_metadata(sdk::AttachedPolicies policies, envoy::config::core::v3::Metadata& metadata) const {
+  // Attached when a policy supplied everything alone, Merged when others supplied some too,
+  // Overridden when higher-priority policies supplied all it has.
+  static void report_attachment(const sdk::TranslationContext& ctx, sdk::AttachedPolicies policies) {
+    if (policies.size() < 2) return;
+    auto settings = merged(policies);
+    std::set<const sdk::ObjectRef*> contributors;
+    for (const auto& [name, source] : settings) contributors.insert(source.first);
+    for (const auto& p : policies) {
+      sdk::Condition c;
+      c.type = "Attached";
+      if (!contributors.count(&p.policy)) {
+        c.status = sdk::Condition::Status::False;
+        c.reason = "Overridden";
+        c.message = "Overridden due to conflict with higher priority policy in target(s)";
+      } else if (contributors.size() > 1) {
+        c.status = sdk::Condition::Status::True;
+        c.reason = "Merged";
+        c.message = "Merged with other policies in target(s) and attached";
+      } else {
+        continue;
+      }
+      ctx.host().report_condition(p.policy, &ctx.gateway(), c);
+    }
+  }
+
+  template <typename Owner>
+  void add_metadata(sdk::AttachedPolicies policies, Owner& owner) const {
     auto settings = merged(policies);
     if (settings.empty()) return;
+    envoy::config::core::v3::Metadata& metadata = *owner.mutable_metadata();
     google::protobuf::Struct st;
     for (const auto& [name, source] : settings) {
       const sdk::ObjectRef& ref = *source.first;

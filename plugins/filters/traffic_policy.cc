@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -396,8 +397,10 @@ struct Merged {
   }
 
   // Which policy supplied each feature, as kgateway records it.
-  void add_metadata(envoy::config::core::v3::Metadata& metadata) const {
+  template <typename Owner>
+  void add_metadata(Owner& owner) const {
     if (by_feature.empty()) return;
+    envoy::config::core::v3::Metadata& metadata = *owner.mutable_metadata();
     google::protobuf::Struct st;
     for (const auto& [name, source] : by_feature) {
       const sdk::ObjectRef& ref = *source.policy;
@@ -405,6 +408,30 @@ struct Merged {
       list.add_values()->set_string_value(ref.group + "/" + ref.kind + "/" + ref.ns + "/" + ref.name);
     }
     (*metadata.mutable_filter_metadata())[kMergeMetadata] = std::move(st);
+  }
+
+  // Attached when a policy supplied everything alone, Merged when others supplied some too,
+  // Overridden when higher-priority policies supplied all it has.
+  void report_attachment(const sdk::TranslationContext& ctx, sdk::AttachedPolicies policies) const {
+    if (policies.size() < 2) return;
+    std::set<const sdk::ObjectRef*> contributors;
+    for (const auto& [name, source] : by_feature) contributors.insert(source.policy);
+    for (const auto& p : policies) {
+      sdk::Condition c;
+      c.type = "Attached";
+      if (!contributors.count(&p.policy)) {
+        c.status = sdk::Condition::Status::False;
+        c.reason = "Overridden";
+        c.message = "Overridden due to conflict with higher priority policy in target(s)";
+      } else if (contributors.size() > 1) {
+        c.status = sdk::Condition::Status::True;
+        c.reason = "Merged";
+        c.message = "Merged with other policies in target(s) and attached";
+      } else {
+        continue;
+      }
+      ctx.host().report_condition(p.policy, &ctx.gateway(), c);
+    }
   }
 
   // Route settings, each only where the route (or a more specific policy) left it unset.
@@ -476,30 +503,33 @@ class TrafficPolicyKind final : public sdk::PolicyKind {
 
   void apply_listener(const sdk::TranslationContext&, sdk::AttachedPolicies policies,
                       envoy::config::listener::v3::Listener& listener) const noexcept override {
-    Merged(policies).add_metadata(*listener.mutable_metadata());
+    Merged(policies).add_metadata(listener);
   }
 
-  void apply_route_configuration(const sdk::TranslationContext&, sdk::AttachedPolicies policies,
+  void apply_route_configuration(const sdk::TranslationContext& ctx, sdk::AttachedPolicies policies,
                                  envoy::config::route::v3::RouteConfiguration& rc) const noexcept override {
     Merged merged(policies);
-    merged.add_metadata(*rc.mutable_metadata());
+    merged.add_metadata(rc);
+    merged.report_attachment(ctx, policies);
     merged.apply_filter_configs(*rc.mutable_typed_per_filter_config());
     for (auto& vh : *rc.mutable_virtual_hosts())
       for (auto& route : *vh.mutable_routes()) merged.apply_route_settings(route);
   }
 
-  void apply_virtual_host(const sdk::TranslationContext&, sdk::AttachedPolicies policies,
+  void apply_virtual_host(const sdk::TranslationContext& ctx, sdk::AttachedPolicies policies,
                           envoy::config::route::v3::VirtualHost& vhost) const noexcept override {
     Merged merged(policies);
-    merged.add_metadata(*vhost.mutable_metadata());
+    merged.add_metadata(vhost);
+    merged.report_attachment(ctx, policies);
     merged.apply_filter_configs(*vhost.mutable_typed_per_filter_config());
     for (auto& route : *vhost.mutable_routes()) merged.apply_route_settings(route);
   }
 
-  void apply_route(const sdk::TranslationContext&, sdk::AttachedPolicies policies,
+  void apply_route(const sdk::TranslationContext& ctx, sdk::AttachedPolicies policies,
                    envoy::config::route::v3::Route& route) const noexcept override {
     Merged merged(policies);
-    merged.add_metadata(*route.mutable_metadata());
+    merged.add_metadata(route);
+    merged.report_attachment(ctx, policies);
     merged.apply_route_settings(route);
     merged.apply_filter_configs(*route.mutable_typed_per_filter_config());
   }

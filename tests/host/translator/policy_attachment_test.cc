@@ -61,9 +61,14 @@ class RecordingKind final : public sdk::PolicyKind {
                    envoy::config::route::v3::Route& route) const noexcept override {
     for (const auto& p : policies) route.add_request_headers_to_remove(p.policy.name);
   }
-  void apply_route_configuration(const sdk::TranslationContext&, sdk::AttachedPolicies policies,
+  void apply_route_configuration(const sdk::TranslationContext& ctx, sdk::AttachedPolicies policies,
                                  envoy::config::route::v3::RouteConfiguration& rc) const noexcept override {
-    for (const auto& p : policies) rc.add_request_headers_to_remove(p.policy.name);
+    for (const auto& p : policies) {
+      rc.add_request_headers_to_remove(p.policy.name);
+      if (p.policy.name == "overridden")
+        ctx.host().report_condition(p.policy, &ctx.gateway(),
+                                    {"Attached", sdk::Condition::Status::False, "Overridden", "lost"});
+    }
   }
 };
 
@@ -307,6 +312,28 @@ spec: {}
       std::vector<std::string>(route.request_headers_to_remove().begin(), route.request_headers_to_remove().end()),
       (std::vector<std::string>{"by-filter", "by-target"}));
   EXPECT_EQ(out.statuses.at("policies").count("TestPolicy/default/by-filter"), 1u);
+}
+
+TEST(TranslateGatewayPolicies, AConditionAKindReportsShowsOnThePolicyStatus) {
+  Input input;
+  input.objects = objects_from(std::string(kGatewayAndRoute) + R"(
+---
+apiVersion: example.com/v1
+kind: TestPolicy
+metadata: {name: overridden}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw}]
+)");
+  plugins::ExtensionRegistry registry;
+  ASSERT_TRUE(registry.add_policy_kind(std::make_unique<RecordingKind>()));
+  Output out = translate_gateway(input, kGateway, config::TranslationSettings{}, registry);
+  const auto& status = out.statuses.at("policies").at("TestPolicy/default/overridden");
+  EXPECT_EQ(*find_condition(status, "Accepted")->find("reason")->as_string(), "Valid");
+  const auto* attached = find_condition(status, "Attached");
+  ASSERT_TRUE(attached);
+  EXPECT_EQ(*attached->find("status")->as_string(), "False");
+  EXPECT_EQ(*attached->find("reason")->as_string(), "Overridden");
+  EXPECT_EQ(*attached->find("message")->as_string(), "lost");
 }
 
 }  // namespace
