@@ -6,6 +6,7 @@ namespace kgw::translator {
 namespace {
 
 constexpr const char* kGatewayGroup = "gateway.networking.k8s.io";
+constexpr const char* kKgatewayGroup = "gateway.kgateway.dev";
 
 std::string string_at(const sdk::Value& v, const char* key) {
   const sdk::Value* f = v.find(key);
@@ -15,6 +16,8 @@ std::string string_at(const sdk::Value& v, const char* key) {
 
 // The level a target of `group`/`kind` attaches at, or nullopt for kinds this index ignores.
 std::optional<AttachmentLevel> level_of(const std::string& group, const std::string& kind, bool has_section) {
+  if ((group.empty() && kind == "Service") || (group == kKgatewayGroup && kind == "Backend"))
+    return AttachmentLevel::Backend;
   if (group != kGatewayGroup) return std::nullopt;
   if (kind == "Gateway") return has_section ? AttachmentLevel::Listener : AttachmentLevel::Gateway;
   if (kind == "HTTPRoute" || kind == "GRPCRoute") return has_section ? AttachmentLevel::Rule : AttachmentLevel::Route;
@@ -139,6 +142,10 @@ sdk::AttachedPolicies PolicyIndex::route(const sdk::PolicyKind* kind, const sdk:
 sdk::AttachedPolicies PolicyIndex::rule(const sdk::PolicyKind* kind, const sdk::ObjectRef& route,
                                         const std::string& rule) const {
   return find({kind, AttachmentLevel::Rule, key_of(route, rule)});
+}
+
+sdk::AttachedPolicies PolicyIndex::backend(const sdk::PolicyKind* kind, const sdk::ObjectRef& backend) const {
+  return find({kind, AttachmentLevel::Backend, key_of(backend, std::nullopt)});
 }
 
 const sdk::AttachedPolicy* PolicyIndex::find_policy(const sdk::ObjectRef& ref) const {

@@ -19,12 +19,13 @@
 
 namespace kgw::translator {
 
-// Where one target of a policy points. More specific levels take precedence.
-enum class AttachmentLevel : int { Gateway = 0, Listener = 1, Route = 2, Rule = 3 };
+// Where one target of a policy points. More specific levels take precedence; Backend (a Service
+// or a kgateway Backend, whose clusters the policy configures) stands apart.
+enum class AttachmentLevel : int { Gateway = 0, Listener = 1, Route = 2, Rule = 3, Backend = 4 };
 
 struct PolicyTarget {
   AttachmentLevel level = AttachmentLevel::Gateway;
-  sdk::ObjectRef object;               // the Gateway, HTTPRoute or GRPCRoute
+  sdk::ObjectRef object;               // the Gateway, HTTPRoute, GRPCRoute, Service or Backend
   std::optional<std::string> section;  // the listener or rule name (sectionName)
 };
 
@@ -56,6 +57,8 @@ class PolicyIndex {
                                  const std::string& listener) const;
   sdk::AttachedPolicies route(const sdk::PolicyKind* kind, const sdk::ObjectRef& route) const;
   sdk::AttachedPolicies rule(const sdk::PolicyKind* kind, const sdk::ObjectRef& route, const std::string& rule) const;
+  // The valid policies of `kind` on a Service or kgateway Backend (its clusters).
+  sdk::AttachedPolicies backend(const sdk::PolicyKind* kind, const sdk::ObjectRef& backend) const;
   // A valid policy by reference (a route rule's ExtensionRef filter names one), or nullptr.
   const sdk::AttachedPolicy* find_policy(const sdk::ObjectRef& ref) const;
 

@@ -1061,6 +1061,26 @@ Conditions accepted_and_attached() {
   return conditions;
 }
 
+// A policy's status with the same conditions on each ancestor.
+sdk::Value policy_status_for(const std::vector<sdk::ObjectRef>& ancestors, const Conditions& conditions) {
+  sdk::Value::List list;
+  for (const auto& a : ancestors) {
+    sdk::Value ancestor = sdk::Value::Map{};
+    sdk::Value ref = sdk::Value::Map{};
+    ref.set("group", a.group);
+    ref.set("kind", a.kind);
+    ref.set("name", a.name);
+    ref.set("namespace", a.ns);
+    ancestor.set("ancestorRef", std::move(ref));
+    ancestor.set("conditions", conditions.to_value());
+    ancestor.set("controllerName", "kgateway.dev/kgateway");
+    list.push_back(std::move(ancestor));
+  }
+  sdk::Value status = sdk::Value::Map{};
+  status.set("ancestors", std::move(list));
+  return status;
+}
+
 // A policy's status with the Gateway as its one ancestor.
 sdk::Value policy_status_for_gateway(const sdk::ObjectRef& gateway, Conditions conditions) {
   sdk::Value ancestor = sdk::Value::Map{};
@@ -1498,6 +1518,23 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   for (const auto& [key, service] : t.services)
     for (auto& cla : build_endpoints(service, slices_by_service[key])) t.out.endpoints.push_back(std::move(cla));
   translate_backends(t);
+  // Cluster-level policies, before BackendTLSPolicy, which takes precedence over what they set.
+  if (!policies.kinds().empty()) {
+    std::map<std::string, sdk::ObjectRef> cluster_sources;
+    for (const auto& [key, service] : t.services)
+      for (const auto& port : service.ports)
+        cluster_sources["kube_" + service.ref.ns + "_" + service.ref.name + "_" + std::to_string(port.port)] =
+            sdk::ObjectRef{"", "Service", service.ref.ns, service.ref.name};
+    for (const auto& [key, object] : t.backends)
+      cluster_sources["backend_" + object->ref.ns + "_" + object->ref.name + "_0"] = object->ref;
+    for (auto& cluster : t.out.clusters) {
+      auto source = cluster_sources.find(cluster.name());
+      if (source == cluster_sources.end()) continue;
+      for (const auto* kind : policies.kinds())
+        if (auto attached = policies.backend(kind, source->second); !attached.empty())
+          kind->apply_cluster(policy_ctx, attached, cluster);
+    }
+  }
   if (t.needs_gcp_authn_cluster) t.out.extra_clusters.push_back(gcp_authn_cluster());
   apply_backend_tls_policies(t);
   std::sort(t.out.clusters.begin(), t.out.clusters.end(),
@@ -1518,14 +1555,25 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
           if (f.extension_ref) referenced.insert(*f.extension_ref);
     }
     for (const auto& p : policies.policies()) {
+      // Policies on Services and Backends have those as ancestors, when they are in scope.
+      std::vector<sdk::ObjectRef> backend_ancestors;
+      for (const auto& target : p.targets) {
+        if (target.level != AttachmentLevel::Backend) continue;
+        const bool known = target.object.kind == "Service" ? t.services.count(key_of(target.object)) > 0
+                                                           : t.backends.count(key_of(target.object)) > 0;
+        if (known &&
+            std::find(backend_ancestors.begin(), backend_ancestors.end(), target.object) == backend_ancestors.end())
+          backend_ancestors.push_back(target.object);
+      }
       const bool here = referenced.count(p.object->ref) ||
                         std::any_of(p.targets.begin(), p.targets.end(), [&](const PolicyTarget& target) {
+                          if (target.level == AttachmentLevel::Backend) return false;
                           if (target.level == AttachmentLevel::Gateway || target.level == AttachmentLevel::Listener)
                             return target.object.kind == "Gateway" && target.object.ns == gateway_ref.ns &&
                                    target.object.name == gateway_ref.name;
                           return routes_here.count(target.object.kind + "/" + key_of(target.object)) > 0;
                         });
-      if (!here) continue;
+      if (!here && backend_ancestors.empty()) continue;
       Conditions conditions;
       if (!p.ir) {
         std::string message;
@@ -1538,8 +1586,10 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
           conditions.set_if_absent(c.type, c.status == sdk::Condition::Status::True, c.reason, c.message);
         conditions.set_if_absent("Attached", true, "Attached", "Attached to all targets");
       }
+      std::vector<sdk::ObjectRef> ancestors = std::move(backend_ancestors);
+      if (here) ancestors.insert(ancestors.begin(), gateway_ref);
       t.out.statuses["policies"][p.object->ref.kind + "/" + key_of(p.object->ref)] =
-          policy_status_for_gateway(gateway_ref, std::move(conditions));
+          policy_status_for(ancestors, conditions);
     }
   }
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/config/route/v3/route.pb.h"
 #include "envoy/extensions/filters/http/router/v3/router.pb.h"
 #include "google/protobuf/wrappers.pb.h"
@@ -60,6 +61,10 @@ class RecordingKind final : public sdk::PolicyKind {
   void apply_route(const sdk::TranslationContext&, sdk::AttachedPolicies policies,
                    envoy::config::route::v3::Route& route) const noexcept override {
     for (const auto& p : policies) route.add_request_headers_to_remove(p.policy.name);
+  }
+  void apply_cluster(const sdk::TranslationContext&, sdk::AttachedPolicies policies,
+                     envoy::config::cluster::v3::Cluster& cluster) const noexcept override {
+    for (const auto& p : policies) cluster.set_alt_stat_name(cluster.alt_stat_name() + p.policy.name + ";");
   }
   void apply_route_configuration(const sdk::TranslationContext& ctx, sdk::AttachedPolicies policies,
                                  envoy::config::route::v3::RouteConfiguration& rc) const noexcept override {
@@ -135,6 +140,7 @@ spec:
   - {group: gateway.networking.k8s.io, kind: HTTPRoute, name: r}
   - {group: gateway.networking.k8s.io, kind: HTTPRoute, name: r, sectionName: first}
   - {group: "", kind: Service, name: svc}
+  - {group: "", kind: ConfigMap, name: cm}
 )");
   plugins::ExtensionRegistry registry;
   ASSERT_TRUE(registry.add_policy_kind(std::make_unique<RecordingKind>()));
@@ -148,8 +154,10 @@ spec:
   // Same level: the one created first comes first, whatever the names.
   EXPECT_EQ(names(index.route(kind, kRoute)), (std::vector<std::string>{"newer", "older-in-name-only"}));
   EXPECT_EQ(names(index.rule(kind, kRoute, "first")), std::vector<std::string>{"older-in-name-only"});
+  EXPECT_EQ(names(index.backend(kind, {"", "Service", "default", "svc"})),
+            std::vector<std::string>{"older-in-name-only"});
   // A target kind that does not attach here resolves to nothing.
-  EXPECT_EQ(index.policies()[1].targets.size(), 4u);
+  EXPECT_EQ(index.policies()[1].targets.size(), 5u);
 }
 
 TEST(PolicyIndex, TargetSelectorsMatchLabelsInTheirNamespaceOrEverywhereFromTheGlobalOne) {
@@ -334,6 +342,30 @@ spec:
   EXPECT_EQ(*attached->find("status")->as_string(), "False");
   EXPECT_EQ(*attached->find("reason")->as_string(), "Overridden");
   EXPECT_EQ(*attached->find("message")->as_string(), "lost");
+}
+
+TEST(TranslateGatewayPolicies, PoliciesOnAServiceConfigureItsClustersWithTheServiceAsAncestor) {
+  Input input;
+  input.objects = objects_from(std::string(kGatewayAndRoute) + R"(
+---
+apiVersion: example.com/v1
+kind: TestPolicy
+metadata: {name: on-service}
+spec:
+  targetRefs: [{group: "", kind: Service, name: svc}, {group: "", kind: Service, name: absent}]
+)");
+  plugins::ExtensionRegistry registry;
+  ASSERT_TRUE(registry.add_policy_kind(std::make_unique<RecordingKind>()));
+  Output out = translate_gateway(input, kGateway, config::TranslationSettings{}, registry);
+  const envoy::config::cluster::v3::Cluster* cluster = nullptr;
+  for (const auto& c : out.clusters)
+    if (c.name() == "kube_default_svc_80") cluster = &c;
+  ASSERT_TRUE(cluster);
+  EXPECT_EQ(cluster->alt_stat_name(), "on-service;");
+  const auto& ancestors = *out.statuses.at("policies").at("TestPolicy/default/on-service").find("ancestors")->as_list();
+  ASSERT_EQ(ancestors.size(), 1u);
+  EXPECT_EQ(*ancestors[0].find("ancestorRef")->find("kind")->as_string(), "Service");
+  EXPECT_EQ(*ancestors[0].find("ancestorRef")->find("name")->as_string(), "svc");
 }
 
 }  // namespace

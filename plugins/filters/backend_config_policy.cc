@@ -1,0 +1,181 @@
+#include "backend_config_policy.h"
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "envoy/config/cluster/v3/cluster.pb.h"
+#include "envoy/extensions/clusters/dns/v3/dns_cluster.pb.h"
+#include "envoy/extensions/transport_sockets/tls/v3/tls.pb.h"
+#include "envoy/extensions/upstreams/http/v3/http_protocol_options.pb.h"
+#include "value_helpers.h"
+
+namespace kgw::filters {
+namespace {
+
+using Cluster = envoy::config::cluster::v3::Cluster;
+using HttpProtocolOptions = envoy::extensions::upstreams::http::v3::HttpProtocolOptions;
+constexpr const char* kHttpOptions = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+
+// One cluster setting, named by its field so the highest-precedence policy's wins.
+struct Setting {
+  std::string name;
+  std::function<void(Cluster&)> apply;
+};
+
+class BackendConfigPolicyIr final : public sdk::PluginIr {
+ public:
+  Value spec;
+  std::vector<Setting> settings;
+
+  bool equals(const sdk::PluginIr& other) const noexcept override {
+    const auto* o = dynamic_cast<const BackendConfigPolicyIr*>(&other);
+    return o && o->spec == spec;
+  }
+};
+
+// The cluster's upstream HTTP options, read and written back around `edit`.
+void edit_http_options(Cluster& c, const std::function<void(HttpProtocolOptions&)>& edit) {
+  auto& options = (*c.mutable_typed_extension_protocol_options())[kHttpOptions];
+  HttpProtocolOptions http;
+  if (!options.type_url().empty()) options.UnpackTo(&http);
+  edit(http);
+  options.PackFrom(http);
+}
+
+bool is_http2(const Cluster& c) {
+  auto it = c.typed_extension_protocol_options().find(kHttpOptions);
+  if (it == c.typed_extension_protocol_options().end()) return false;
+  HttpProtocolOptions http;
+  return it->second.UnpackTo(&http) && http.explicit_http_config().has_http2_protocol_options();
+}
+
+void parse_settings(const Value& spec, sdk::Diagnostics& diag, std::vector<Setting>& out) {
+  auto duration = [&](const Value* v, const char* key, const std::string& path) -> std::optional<int64_t> {
+    auto text = string_field(v, key);
+    if (!text) return std::nullopt;
+    auto ms = parse_duration_ms(*text);
+    if (!ms) diag.error(path + "." + key, "invalid duration: " + *text);
+    return ms;
+  };
+  if (auto ms = duration(&spec, "connectTimeout", "spec"))
+    out.push_back({"connectTimeout", [ms = *ms](Cluster& c) { set_duration(ms, *c.mutable_connect_timeout()); }});
+  if (auto v = int_field(&spec, "perConnectionBufferLimitBytes"))
+    out.push_back({"perConnectionBufferLimitBytes", [v = *v](Cluster& c) {
+                     c.mutable_per_connection_buffer_limit_bytes()->set_value(static_cast<uint32_t>(v));
+                   }});
+  if (const Value* cb = spec.find("circuitBreakers")) {
+    envoy::config::cluster::v3::CircuitBreakers::Thresholds t;
+    if (auto v = int_field(cb, "maxConnections")) t.mutable_max_connections()->set_value(static_cast<uint32_t>(*v));
+    if (auto v = int_field(cb, "maxPendingRequests"))
+      t.mutable_max_pending_requests()->set_value(static_cast<uint32_t>(*v));
+    if (auto v = int_field(cb, "maxRequests")) t.mutable_max_requests()->set_value(static_cast<uint32_t>(*v));
+    if (auto v = int_field(cb, "maxRetries")) t.mutable_max_retries()->set_value(static_cast<uint32_t>(*v));
+    if (bool_field(cb, "trackRemaining") == true) t.set_track_remaining(true);
+    out.push_back({"circuitBreakers", [t](Cluster& c) { *c.mutable_circuit_breakers()->add_thresholds() = t; }});
+  }
+  if (const Value* common = spec.find("commonHttpProtocolOptions")) {
+    envoy::config::core::v3::HttpProtocolOptions o;
+    const std::string path = "spec.commonHttpProtocolOptions";
+    if (auto ms = duration(common, "idleTimeout", path)) set_duration(*ms, *o.mutable_idle_timeout());
+    if (auto v = int_field(common, "maxHeadersCount"))
+      o.mutable_max_headers_count()->set_value(static_cast<uint32_t>(*v));
+    if (auto ms = duration(common, "maxStreamDuration", path)) set_duration(*ms, *o.mutable_max_stream_duration());
+    if (auto v = int_field(common, "maxRequestsPerConnection"))
+      o.mutable_max_requests_per_connection()->set_value(static_cast<uint32_t>(*v));
+    out.push_back({"commonHttpProtocolOptions", [o](Cluster& c) {
+                     const bool h2 = is_http2(c);
+                     edit_http_options(c, [&](HttpProtocolOptions& http) {
+                       *http.mutable_common_http_protocol_options() = o;
+                       if (!h2) http.mutable_explicit_http_config()->mutable_http_protocol_options();
+                     });
+                   }});
+  }
+  if (const Value* h2 = spec.find("http2ProtocolOptions")) {
+    envoy::config::core::v3::Http2ProtocolOptions o;
+    auto size = [&](const char* key, google::protobuf::UInt32Value& to) {
+      const Value* v = h2->find(key);
+      if (!v) return;
+      auto bytes = parse_quantity(*v);
+      if (!bytes || *bytes > 4294967295u)
+        diag.error(std::string("spec.http2ProtocolOptions.") + key, "invalid quantity");
+      else
+        to.set_value(static_cast<uint32_t>(*bytes));
+    };
+    size("initialStreamWindowSize", *o.mutable_initial_stream_window_size());
+    size("initialConnectionWindowSize", *o.mutable_initial_connection_window_size());
+    if (auto v = int_field(h2, "maxConcurrentStreams"))
+      o.mutable_max_concurrent_streams()->set_value(static_cast<uint32_t>(*v));
+    if (auto v = bool_field(h2, "overrideStreamErrorOnInvalidHttpMessage"))
+      o.mutable_override_stream_error_on_invalid_http_message()->set_value(*v);
+    // Only clusters that already speak HTTP/2 to their backend take these.
+    out.push_back({"http2ProtocolOptions", [o](Cluster& c) {
+                     if (!is_http2(c)) return;
+                     edit_http_options(c, [&](HttpProtocolOptions& http) {
+                       http.mutable_explicit_http_config()->mutable_http2_protocol_options()->MergeFrom(o);
+                     });
+                   }});
+  }
+  if (const Value* dns = spec.find("dns")) {
+    auto refresh = duration(dns, "refreshRate", "spec.dns");
+    auto jitter = duration(dns, "jitter", "spec.dns");
+    auto ttl = bool_field(dns, "respectTTL");
+    out.push_back({"dns", [=](Cluster& c) {
+                     if (c.cluster_type().name() != "envoy.clusters.dns") return;
+                     envoy::extensions::clusters::dns::v3::DnsCluster config;
+                     if (!c.cluster_type().typed_config().UnpackTo(&config)) return;
+                     if (refresh) set_duration(*refresh, *config.mutable_dns_refresh_rate());
+                     if (jitter) set_duration(*jitter, *config.mutable_dns_jitter());
+                     if (ttl) config.set_respect_dns_ttl(*ttl);
+                     c.mutable_cluster_type()->mutable_typed_config()->PackFrom(config);
+                   }});
+  }
+  if (const Value* tls = spec.find("tls"); tls && bool_field(tls, "insecureSkipVerify") == true) {
+    envoy::extensions::transport_sockets::tls::v3::UpstreamTlsContext context;
+    context.mutable_common_tls_context()->mutable_validation_context();
+    if (auto sni = string_field(tls, "sni")) context.set_sni(*sni);
+    out.push_back({"tls", [context](Cluster& c) {
+                     auto* socket = c.mutable_transport_socket();
+                     socket->set_name("envoy.transport_sockets.tls");
+                     socket->mutable_typed_config()->PackFrom(context);
+                   }});
+  }
+}
+
+class BackendConfigPolicyKind final : public sdk::PolicyKind {
+ public:
+  sdk::GroupKind group_kind() const noexcept override { return {"gateway.kgateway.dev", "BackendConfigPolicy"}; }
+
+  std::shared_ptr<const sdk::PluginIr> parse(const sdk::Object& policy, const sdk::HostApi&,
+                                             sdk::Diagnostics& diag) const noexcept override {
+    try {
+      auto ir = std::make_shared<BackendConfigPolicyIr>();
+      if (const Value* spec = policy.spec()) {
+        ir->spec = *spec;
+        parse_settings(*spec, diag, ir->settings);
+      }
+      if (diag.has_errors()) return nullptr;
+      return ir;
+    } catch (const std::exception& e) {
+      diag.error("spec", e.what());
+      return nullptr;
+    }
+  }
+
+  void apply_cluster(const sdk::TranslationContext&, sdk::AttachedPolicies policies,
+                     envoy::config::cluster::v3::Cluster& cluster) const noexcept override {
+    std::map<std::string, const Setting*> merged;
+    for (const auto& p : policies)
+      for (const auto& s : static_cast<const BackendConfigPolicyIr*>(p.ir)->settings) merged.emplace(s.name, &s);
+    for (const auto& [name, s] : merged) s->apply(cluster);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<sdk::PolicyKind> make_backend_config_policy_kind() {
+  return std::make_unique<BackendConfigPolicyKind>();
+}
+
+}  // namespace kgw::filters
