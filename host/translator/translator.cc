@@ -1546,34 +1546,49 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   // Policies of the registered kinds that attach to this Gateway or to a route of it, with the
   // Gateway as their ancestor.
   if (!policies.empty()) {
-    std::set<std::string> routes_here;
+    // Route key -> the parents (this Gateway, or a ListenerSet of it) it attaches to.
+    std::map<std::string, std::vector<sdk::ObjectRef>> routes_here;
     std::set<sdk::ObjectRef> referenced;  // by a rule's ExtensionRef filter
     for (const auto& [route, parents] : route_parents) {
-      routes_here.insert(route->ref.kind + "/" + key_of(route->ref));
+      auto& parent_refs = routes_here[route->ref.kind + "/" + key_of(route->ref)];
+      for (const auto& [parent, conditions] : parents) {
+        sdk::ObjectRef ref{parent->group, parent->kind, parent->ns.value_or(route->ref.ns), parent->name};
+        if (ref.kind == "Gateway") ref = gateway_ref;
+        if (std::find(parent_refs.begin(), parent_refs.end(), ref) == parent_refs.end()) parent_refs.push_back(ref);
+      }
       for (const auto& rule : route->rules)
         for (const auto& f : rule.filters)
           if (f.extension_ref) referenced.insert(*f.extension_ref);
     }
     for (const auto& p : policies.policies()) {
-      // Policies on Services and Backends have those as ancestors, when they are in scope.
-      std::vector<sdk::ObjectRef> backend_ancestors;
+      // The Gateway for what targets it or its listeners; a route's parents (the Gateway or its
+      // ListenerSets) for what targets the route; Services and Backends in scope for themselves.
+      std::vector<sdk::ObjectRef> ancestors;
+      auto add = [&](const sdk::ObjectRef& a) {
+        if (std::find(ancestors.begin(), ancestors.end(), a) == ancestors.end()) ancestors.push_back(a);
+      };
+      if (referenced.count(p.object->ref)) add(gateway_ref);
       for (const auto& target : p.targets) {
-        if (target.level != AttachmentLevel::Backend) continue;
-        const bool known = target.object.kind == "Service" ? t.services.count(key_of(target.object)) > 0
-                                                           : t.backends.count(key_of(target.object)) > 0;
-        if (known &&
-            std::find(backend_ancestors.begin(), backend_ancestors.end(), target.object) == backend_ancestors.end())
-          backend_ancestors.push_back(target.object);
+        switch (target.level) {
+          case AttachmentLevel::Gateway:
+          case AttachmentLevel::Listener:
+            if (target.object.kind == "Gateway" && target.object.ns == gateway_ref.ns &&
+                target.object.name == gateway_ref.name)
+              add(gateway_ref);
+            break;
+          case AttachmentLevel::Route:
+          case AttachmentLevel::Rule:
+            if (auto it = routes_here.find(target.object.kind + "/" + key_of(target.object)); it != routes_here.end())
+              for (const auto& parent : it->second) add(parent);
+            break;
+          case AttachmentLevel::Backend:
+            if (target.object.kind == "Service" ? t.services.count(key_of(target.object)) > 0
+                                                : t.backends.count(key_of(target.object)) > 0)
+              add(target.object);
+            break;
+        }
       }
-      const bool here = referenced.count(p.object->ref) ||
-                        std::any_of(p.targets.begin(), p.targets.end(), [&](const PolicyTarget& target) {
-                          if (target.level == AttachmentLevel::Backend) return false;
-                          if (target.level == AttachmentLevel::Gateway || target.level == AttachmentLevel::Listener)
-                            return target.object.kind == "Gateway" && target.object.ns == gateway_ref.ns &&
-                                   target.object.name == gateway_ref.name;
-                          return routes_here.count(target.object.kind + "/" + key_of(target.object)) > 0;
-                        });
-      if (!here && backend_ancestors.empty()) continue;
+      if (ancestors.empty()) continue;
       Conditions conditions;
       if (!p.ir) {
         std::string message;
@@ -1586,8 +1601,6 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
           conditions.set_if_absent(c.type, c.status == sdk::Condition::Status::True, c.reason, c.message);
         conditions.set_if_absent("Attached", true, "Attached", "Attached to all targets");
       }
-      std::vector<sdk::ObjectRef> ancestors = std::move(backend_ancestors);
-      if (here) ancestors.insert(ancestors.begin(), gateway_ref);
       t.out.statuses["policies"][p.object->ref.kind + "/" + key_of(p.object->ref)] =
           policy_status_for(ancestors, conditions);
     }

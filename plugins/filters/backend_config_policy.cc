@@ -7,6 +7,8 @@
 
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/extensions/clusters/dns/v3/dns_cluster.pb.h"
+#include "envoy/extensions/transport_sockets/proxy_protocol/v3/upstream_proxy_protocol.pb.h"
+#include "envoy/extensions/transport_sockets/raw_buffer/v3/raw_buffer.pb.h"
 #include "envoy/extensions/transport_sockets/tls/v3/tls.pb.h"
 #include "envoy/extensions/upstreams/http/v3/http_protocol_options.pb.h"
 #include "value_helpers.h"
@@ -129,6 +131,26 @@ void parse_settings(const Value& spec, sdk::Diagnostics& diag, std::vector<Setti
                      if (jitter) set_duration(*jitter, *config.mutable_dns_jitter());
                      if (ttl) config.set_respect_dns_ttl(*ttl);
                      c.mutable_cluster_type()->mutable_typed_config()->PackFrom(config);
+                   }});
+  }
+  if (const Value* pp = spec.find("upstreamProxyProtocol")) {
+    envoy::extensions::transport_sockets::proxy_protocol::v3::ProxyProtocolUpstreamTransport transport;
+    const std::string version = string_field(pp, "version").value_or("V1");
+    transport.mutable_config()->set_version(version == "V2" ? envoy::config::core::v3::ProxyProtocolConfig::V2
+                                                            : envoy::config::core::v3::ProxyProtocolConfig::V1);
+    // Wraps the transport the cluster has by then: settings apply in name order, so after "tls".
+    out.push_back({"upstreamProxyProtocol", [transport](Cluster& c) mutable {
+                     auto* inner = transport.mutable_transport_socket();
+                     if (c.has_transport_socket()) {
+                       *inner = c.transport_socket();
+                     } else {
+                       inner->set_name("envoy.transport_sockets.raw_buffer");
+                       inner->mutable_typed_config()->PackFrom(
+                           envoy::extensions::transport_sockets::raw_buffer::v3::RawBuffer());
+                     }
+                     auto* socket = c.mutable_transport_socket();
+                     socket->set_name("envoy.transport_sockets.upstream_proxy_protocol");
+                     socket->mutable_typed_config()->PackFrom(transport);
                    }});
   }
   if (const Value* tls = spec.find("tls"); tls && bool_field(tls, "insecureSkipVerify") == true) {

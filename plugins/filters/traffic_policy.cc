@@ -69,6 +69,7 @@ class TrafficPolicyIr final : public sdk::PluginIr {
   std::optional<Timeouts> timeouts;
   std::optional<Retry> retry;
   std::optional<envoy::type::matcher::v3::RegexMatchAndSubstitute> url_rewrite;
+  std::optional<std::string> stat_prefix;
   // By feature name, as the merge metadata names it.
   std::map<std::string, FilterFeature> filter_features;
 
@@ -78,6 +79,7 @@ class TrafficPolicyIr final : public sdk::PluginIr {
     if (timeouts) out.push_back("timeouts");
     if (retry) out.push_back("retry");
     if (url_rewrite) out.push_back("urlRewrite");
+    if (stat_prefix) out.push_back("statPrefix");
     for (const auto& [name, f] : filter_features) out.push_back(name);
     return out;
   }
@@ -453,6 +455,7 @@ struct Merged {
       for (int64_t code : r.status_codes) policy->add_retriable_status_codes(static_cast<uint32_t>(code));
       set_duration(r.backoff_ms, *policy->mutable_retry_back_off()->mutable_base_interval());
     }
+    if (const auto* ir = get("statPrefix"); ir && route.stat_prefix().empty()) route.set_stat_prefix(*ir->stat_prefix);
     if (const auto* ir = get("urlRewrite"); ir && !action.has_regex_rewrite() && action.prefix_rewrite().empty())
       *action.mutable_regex_rewrite() = *ir->url_rewrite;
   }
@@ -486,6 +489,13 @@ class TrafficPolicyKind final : public sdk::PolicyKind {
       if (const Value* v = field(spec, "compression")) parse_compression(*v, diag, *ir);
       if (const Value* v = field(field(spec, "rateLimit"), "local")) parse_local_rate_limit(*v, diag, *ir);
       if (const Value* v = field(spec, "urlRewrite")) parse_url_rewrite(*v, *ir);
+      if (auto v = string_field(spec, "statPrefix")) {
+        // Templates name the route and rule, which route hooks do not see yet.
+        if (v->find("{{") != std::string::npos)
+          diag.warning("spec.statPrefix", "templated stat prefixes are not supported yet; ignored");
+        else
+          ir->stat_prefix = *v;
+      }
       if (diag.has_errors()) return nullptr;
       return ir;
     } catch (const std::exception& e) {
