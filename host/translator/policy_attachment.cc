@@ -18,8 +18,11 @@ std::string string_at(const sdk::Value& v, const char* key) {
 std::optional<AttachmentLevel> level_of(const std::string& group, const std::string& kind, bool has_section) {
   if ((group.empty() && kind == "Service") || (group == kKgatewayGroup && kind == "Backend"))
     return AttachmentLevel::Backend;
+  const bool listener_set = (group == kGatewayGroup && kind == "ListenerSet") ||
+                            (group == "gateway.networking.x-k8s.io" && kind == "XListenerSet");
+  // A ListenerSet stands where its Gateway would: its listeners by sectionName, or all of them.
+  if (kind == "Gateway" || listener_set) return has_section ? AttachmentLevel::Listener : AttachmentLevel::Gateway;
   if (group != kGatewayGroup) return std::nullopt;
-  if (kind == "Gateway") return has_section ? AttachmentLevel::Listener : AttachmentLevel::Gateway;
   if (kind == "HTTPRoute" || kind == "GRPCRoute") return has_section ? AttachmentLevel::Rule : AttachmentLevel::Route;
   return std::nullopt;
 }

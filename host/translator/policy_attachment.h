@@ -50,8 +50,8 @@ class PolicyIndex {
   // The kinds that have at least one valid policy, in registry order.
   const std::vector<const sdk::PolicyKind*>& kinds() const { return kinds_; }
 
-  // The valid policies of `kind` attached to a Gateway, to one of its listeners, to a route, or to
-  // a route's rule: the oldest first (kgateway's order within one level), ties by name.
+  // The valid policies of `kind` attached to a Gateway or ListenerSet, to one of its listeners, to
+  // a route, or to a route's rule: the oldest first (kgateway's order within one level), ties by name.
   sdk::AttachedPolicies gateway(const sdk::PolicyKind* kind, const sdk::ObjectRef& gateway) const;
   sdk::AttachedPolicies listener(const sdk::PolicyKind* kind, const sdk::ObjectRef& gateway,
                                  const std::string& listener) const;

@@ -1221,13 +1221,15 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   t.gateway = &gateway;
   const PolicyContext policy_ctx(gateway_ref, t);
   const PolicyIndex policies(input.objects, registry, policy_ctx, settings.global_policy_namespace);
-  // Policies of `kind` on a set of Gateway listeners (by sectionName), then, with `gateway`, those
-  // on the whole Gateway.
+  // Policies of `kind` on a set of listeners (by sectionName), then on their ListenerSets, then,
+  // with `gateway`, those on the whole Gateway.
   auto listener_policies = [&](const sdk::PolicyKind* kind, const std::vector<const model::Listener*>& ls,
                                bool gateway = true) {
     std::vector<sdk::AttachedPolicy> out;
     for (const auto* l : ls)
-      if (!l->listener_set) append_unique(policies.listener(kind, gateway_ref, l->name), out);
+      append_unique(policies.listener(kind, l->listener_set.value_or(gateway_ref), l->name), out);
+    for (const auto* l : ls)
+      if (l->listener_set) append_unique(policies.gateway(kind, *l->listener_set), out);
     if (gateway) append_unique(policies.gateway(kind, gateway_ref), out);
     return out;
   };
@@ -1573,8 +1575,16 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
           case AttachmentLevel::Gateway:
           case AttachmentLevel::Listener:
             if (target.object.kind == "Gateway" && target.object.ns == gateway_ref.ns &&
-                target.object.name == gateway_ref.name)
+                target.object.name == gateway_ref.name) {
               add(gateway_ref);
+              // What the whole Gateway gets, its ListenerSets inherit.
+              if (target.level == AttachmentLevel::Gateway)
+                for (const auto& set : listener_sets) add(set.ref);
+            }
+            for (const auto& set : listener_sets)
+              if (set.ref.kind == target.object.kind && set.ref.ns == target.object.ns &&
+                  set.ref.name == target.object.name)
+                add(set.ref);
             break;
           case AttachmentLevel::Route:
           case AttachmentLevel::Rule:

@@ -141,6 +141,8 @@ spec:
   - {group: gateway.networking.k8s.io, kind: HTTPRoute, name: r, sectionName: first}
   - {group: "", kind: Service, name: svc}
   - {group: "", kind: ConfigMap, name: cm}
+  - {group: gateway.networking.k8s.io, kind: ListenerSet, name: set}
+  - {group: gateway.networking.k8s.io, kind: ListenerSet, name: set, sectionName: extra}
 )");
   plugins::ExtensionRegistry registry;
   ASSERT_TRUE(registry.add_policy_kind(std::make_unique<RecordingKind>()));
@@ -156,8 +158,12 @@ spec:
   EXPECT_EQ(names(index.rule(kind, kRoute, "first")), std::vector<std::string>{"older-in-name-only"});
   EXPECT_EQ(names(index.backend(kind, {"", "Service", "default", "svc"})),
             std::vector<std::string>{"older-in-name-only"});
+  // A ListenerSet stands where a Gateway would.
+  const sdk::ObjectRef set{"gateway.networking.k8s.io", "ListenerSet", "default", "set"};
+  EXPECT_EQ(names(index.gateway(kind, set)), std::vector<std::string>{"older-in-name-only"});
+  EXPECT_EQ(names(index.listener(kind, set, "extra")), std::vector<std::string>{"older-in-name-only"});
   // A target kind that does not attach here resolves to nothing.
-  EXPECT_EQ(index.policies()[1].targets.size(), 5u);
+  EXPECT_EQ(index.policies()[1].targets.size(), 7u);
 }
 
 TEST(PolicyIndex, TargetSelectorsMatchLabelsInTheirNamespaceOrEverywhereFromTheGlobalOne) {
