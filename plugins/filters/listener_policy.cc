@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "envoy/config/accesslog/v3/accesslog.pb.h"
 #include "envoy/config/listener/v3/listener.pb.h"
 #include "envoy/config/route/v3/route.pb.h"
 #include "envoy/extensions/filters/http/health_check/v3/health_check.pb.h"
@@ -44,6 +45,77 @@ class ListenerPolicyIr final : public sdk::PluginIr {
 };
 
 void set_ms(int64_t ms, google::protobuf::Duration& out) { set_duration(ms, out); }
+
+void to_struct_value(const Value& v, google::protobuf::Value& out) {
+  if (const std::string* s = v.as_string())
+    out.set_string_value(*s);
+  else if (auto b = v.as_bool())
+    out.set_bool_value(*b);
+  else if (auto d = v.as_double())
+    out.set_number_value(*d);
+  else if (const Value::List* l = v.as_list())
+    for (const auto& item : *l) to_struct_value(item, *out.mutable_list_value()->add_values());
+  else if (const Value::Map* m = v.as_map())
+    for (const auto& [k, item] : *m) to_struct_value(item, (*out.mutable_struct_value()->mutable_fields())[k]);
+  else
+    out.set_null_value(google::protobuf::NULL_VALUE);
+}
+
+// A body format: text or JSON, with an optional content type.
+envoy::config::core::v3::SubstitutionFormatString body_format(const Value& v) {
+  envoy::config::core::v3::SubstitutionFormatString out;
+  if (auto text = string_field(&v, "text")) out.mutable_text_format_source()->set_inline_string(*text);
+  if (const Value* json = v.find("json"); json && json->as_map())
+    for (const auto& [k, item] : *json->as_map())
+      to_struct_value(item, (*out.mutable_json_format()->mutable_fields())[k]);
+  if (auto type = string_field(&v, "contentType")) out.set_content_type(*type);
+  return out;
+}
+
+// localReplies: a default body format and mappers matching by status code or response flags.
+std::optional<envoy::extensions::filters::network::http_connection_manager::v3::LocalReplyConfig> local_reply_config(
+    const Value& v, const std::string& path, sdk::Diagnostics& diag) {
+  envoy::extensions::filters::network::http_connection_manager::v3::LocalReplyConfig out;
+  if (const Value* f = v.find("defaultBodyFormat")) *out.mutable_body_format() = body_format(*f);
+  const Value* mappers = v.find("mappers");
+  size_t i = 0;
+  for (const auto& m : mappers && mappers->as_list() ? *mappers->as_list() : Value::List{}) {
+    const std::string at = path + ".mappers[" + std::to_string(i++) + "]";
+    auto* mapper = out.add_mappers();
+    const Value* filter = m.find("filter");
+    if (const Value* sc = field(filter, "statusCodeFilter")) {
+      auto* cmp = mapper->mutable_filter()->mutable_status_code_filter()->mutable_comparison();
+      const std::string op = string_field(sc, "op").value_or("EQ");
+      using Cmp = envoy::config::accesslog::v3::ComparisonFilter;
+      cmp->set_op(op == "GE" ? Cmp::GE : op == "LE" ? Cmp::LE : Cmp::EQ);
+      cmp->mutable_value()->set_default_value(static_cast<uint32_t>(int_field(sc, "value").value_or(0)));
+    } else if (const Value* rf = field(filter, "responseFlagFilter")) {
+      auto* flags = mapper->mutable_filter()->mutable_response_flag_filter();
+      if (const Value* list = rf->find("flags"); list && list->as_list())
+        for (const auto& flag : *list->as_list())
+          if (const std::string* text = flag.as_string()) flags->add_flags(*text);
+    } else {
+      diag.error(at + ".filter", "only statusCodeFilter and responseFlagFilter are supported");
+    }
+    if (auto code = int_field(&m, "statusCode")) mapper->mutable_status_code()->set_value(static_cast<uint32_t>(*code));
+    if (auto body = string_field(&m, "body")) mapper->mutable_body()->set_inline_string(*body);
+    if (const Value* f = m.find("bodyFormatOverride")) *mapper->mutable_body_format_override() = body_format(*f);
+    if (const Value* headers = m.find("headers"))
+      for (const auto& [key, overwrite] : {std::pair{"add", false}, std::pair{"set", true}}) {
+        const Value* list = headers->find(key);
+        if (!list || !list->as_list()) continue;
+        for (const auto& h : *list->as_list()) {
+          auto* option = mapper->add_headers_to_add();
+          option->mutable_header()->set_key(string_field(&h, "name").value_or(""));
+          option->mutable_header()->set_value(string_field(&h, "value").value_or(""));
+          if (overwrite)
+            option->set_append_action(envoy::config::core::v3::HeaderValueOption::OVERWRITE_IF_EXISTS_OR_ADD);
+        }
+      }
+  }
+  if (diag.has_errors()) return std::nullopt;
+  return out;
+}
 
 // Parses the HTTP settings `s` (at `path`) into settings named `prefix` + kgateway's name.
 void parse_http_settings(const Value& s, const std::string& path, const std::string& prefix, sdk::Diagnostics& diag,
@@ -211,6 +283,9 @@ void parse_http_settings(const Value& s, const std::string& path, const std::str
       ext->mutable_typed_config()->PackFrom(config);
     });
   }
+  if (const Value* lr = s.find("localReplies"))
+    if (auto config = local_reply_config(*lr, path + ".localReplies", diag))
+      add("localReplyConfig", [c = *config](HCM& h) { *h.mutable_local_reply_config() = c; });
   if (const Value* h2 = s.find("http2ProtocolOptions")) {
     envoy::config::core::v3::Http2ProtocolOptions options;
     auto size = [&](const char* key, google::protobuf::UInt32Value& out) {
