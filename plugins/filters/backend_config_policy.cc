@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "envoy/config/cluster/v3/cluster.pb.h"
+#include "envoy/config/core/v3/health_check.pb.h"
 #include "envoy/extensions/clusters/dns/v3/dns_cluster.pb.h"
 #include "envoy/extensions/transport_sockets/proxy_protocol/v3/upstream_proxy_protocol.pb.h"
 #include "envoy/extensions/transport_sockets/raw_buffer/v3/raw_buffer.pb.h"
@@ -131,6 +132,31 @@ void parse_settings(const Value& spec, sdk::Diagnostics& diag, std::vector<Setti
                      if (jitter) set_duration(*jitter, *config.mutable_dns_jitter());
                      if (ttl) config.set_respect_dns_ttl(*ttl);
                      c.mutable_cluster_type()->mutable_typed_config()->PackFrom(config);
+                   }});
+  }
+  if (const Value* hc = spec.find("healthCheck")) {
+    envoy::config::core::v3::HealthCheck check;
+    const std::string path = "spec.healthCheck";
+    if (auto ms = duration(hc, "timeout", path)) set_duration(*ms, *check.mutable_timeout());
+    if (auto ms = duration(hc, "interval", path)) set_duration(*ms, *check.mutable_interval());
+    if (auto v = int_field(hc, "unhealthyThreshold"))
+      check.mutable_unhealthy_threshold()->set_value(static_cast<uint32_t>(*v));
+    if (auto v = int_field(hc, "healthyThreshold"))
+      check.mutable_healthy_threshold()->set_value(static_cast<uint32_t>(*v));
+    const Value* http = hc->find("http");
+    if (http) {
+      auto* h = check.mutable_http_health_check();
+      if (auto v = string_field(http, "host")) h->set_host(*v);
+      if (auto v = string_field(http, "path")) h->set_path(*v);
+    }
+    const bool host_set = http && string_field(http, "host");
+    out.push_back({"healthCheck", [check, host_set](Cluster& c) {
+                     *c.add_health_checks() = check;
+                     // An endpoint's health check hostname would override the host asked for.
+                     if (!host_set) return;
+                     for (auto& locality : *c.mutable_load_assignment()->mutable_endpoints())
+                       for (auto& e : *locality.mutable_lb_endpoints())
+                         if (e.has_endpoint()) e.mutable_endpoint()->mutable_health_check_config()->clear_hostname();
                    }});
   }
   if (const Value* pp = spec.find("upstreamProxyProtocol")) {

@@ -70,6 +70,7 @@ class TrafficPolicyIr final : public sdk::PluginIr {
   std::optional<Retry> retry;
   std::optional<envoy::type::matcher::v3::RegexMatchAndSubstitute> url_rewrite;
   std::optional<std::string> stat_prefix;
+  std::optional<envoy::config::route::v3::InternalRedirectPolicy> internal_redirect;
   // By feature name, as the merge metadata names it.
   std::map<std::string, FilterFeature> filter_features;
 
@@ -80,6 +81,7 @@ class TrafficPolicyIr final : public sdk::PluginIr {
     if (retry) out.push_back("retry");
     if (url_rewrite) out.push_back("urlRewrite");
     if (stat_prefix) out.push_back("statPrefix");
+    if (internal_redirect) out.push_back("internalRedirect");
     for (const auto& [name, f] : filter_features) out.push_back(name);
     return out;
   }
@@ -455,6 +457,8 @@ struct Merged {
       for (int64_t code : r.status_codes) policy->add_retriable_status_codes(static_cast<uint32_t>(code));
       set_duration(r.backoff_ms, *policy->mutable_retry_back_off()->mutable_base_interval());
     }
+    if (const auto* ir = get("internalRedirect"); ir && !action.has_internal_redirect_policy())
+      *action.mutable_internal_redirect_policy() = *ir->internal_redirect;
     if (const auto* ir = get("statPrefix"); ir && route.stat_prefix().empty()) route.set_stat_prefix(*ir->stat_prefix);
     if (const auto* ir = get("urlRewrite"); ir && !action.has_regex_rewrite() && action.prefix_rewrite().empty())
       *action.mutable_regex_rewrite() = *ir->url_rewrite;
@@ -489,6 +493,16 @@ class TrafficPolicyKind final : public sdk::PolicyKind {
       if (const Value* v = field(spec, "compression")) parse_compression(*v, diag, *ir);
       if (const Value* v = field(field(spec, "rateLimit"), "local")) parse_local_rate_limit(*v, diag, *ir);
       if (const Value* v = field(spec, "urlRewrite")) parse_url_rewrite(*v, *ir);
+      if (const Value* v = field(spec, "internalRedirect")) {
+        envoy::config::route::v3::InternalRedirectPolicy policy;
+        if (auto n = int_field(v, "maxRedirects"))
+          policy.mutable_max_internal_redirects()->set_value(static_cast<uint32_t>(*n));
+        if (const Value* codes = v->find("redirectResponseCodes"); codes && codes->as_list())
+          for (const auto& code : *codes->as_list())
+            if (auto c = code.as_int()) policy.add_redirect_response_codes(static_cast<uint32_t>(*c));
+        if (auto b = bool_field(v, "allowCrossSchemeRedirect")) policy.set_allow_cross_scheme_redirect(*b);
+        ir->internal_redirect = policy;
+      }
       if (auto v = string_field(spec, "statPrefix")) {
         // Templates name the route and rule, which route hooks do not see yet.
         if (v->find("{{") != std::string::npos)
