@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
 
 #include "admin/admin_server.h"
 #include "admin/serve_routes.h"
@@ -133,9 +134,12 @@ int serve_command(int argc, char** argv, int first) {
   // A proxy's NACK shows on its Gateway's status until the proxy accepts that type again.
   serve::ProxyRejections rejections;
   serve::ControlLoop* loop_for_reports = nullptr;  // set once the loop exists, before it starts
-  xds_options.on_report = [&rejections, &loop_for_reports](const xds::ProxyReport& report) {
+  std::mutex reports_mu;                           // reports from several gRPC threads reach the status in their order
+  xds_options.on_report = [&rejections, &loop_for_reports, &reports_mu](const xds::ProxyReport& report) {
     auto gateway = serve::gateway_of_key(report.gateway_key);
-    if (gateway && loop_for_reports) loop_for_reports->set_proxy_condition(*gateway, rejections.report(report));
+    if (!gateway || !loop_for_reports) return;
+    std::lock_guard lock(reports_mu);
+    loop_for_reports->set_proxy_condition(*gateway, rejections.report(report));
   };
 
   serve::ControlLoopOptions loop_options;

@@ -5,6 +5,7 @@
 #include <set>
 #include <system_error>
 #include <tuple>
+#include <utility>
 
 #include "logging/logging.h"
 #include "serve/gateway_selection.h"
@@ -104,6 +105,8 @@ void ControlLoop::process(sources::SourceUpdate update) {
   const auto started = std::chrono::steady_clock::now();
   const bool full = !ready_.load();
   const auto source_errors = std::move(update.errors);
+  // The lent object list is valid again only once it is back and up to date (exceptions).
+  const bool input_was_valid = std::exchange(input_valid_, false);
   const store::ChangeSet changes = store_.apply(std::move(update));
   const std::set<std::string> error_files = update_errors(source_errors, changes);
 
@@ -132,7 +135,7 @@ void ControlLoop::process(sources::SourceUpdate update) {
     }
     if (!input) {
       const auto input_started = std::chrono::steady_clock::now();
-      refresh_input(changes);
+      refresh_input(changes, input_was_valid);
       input = translator::Input{std::move(input_objects_), {}};
       input_ms += ms_since(input_started);
       input->find_secret = [this](std::string_view ns, std::string_view name) { return store_.find_secret(ns, name); };
@@ -147,10 +150,12 @@ void ControlLoop::process(sources::SourceUpdate update) {
                  e.what());
     }
   }
-  if (input)
-    input_objects_ = std::move(input->objects);  // lent, now back
-  else if (!changes.empty())
-    input_valid_ = false;  // not kept up to date this time
+  if (input) {
+    input_objects_ = std::move(input->objects);  // lent, now back and up to date
+    input_valid_ = true;
+  } else {
+    input_valid_ = input_was_valid && changes.objects.empty();  // not kept up to date otherwise
+  }
   if (!changed.empty() || full) {
     const auto publish_started = std::chrono::steady_clock::now();
     if (options_.on_publish) options_.on_publish(*outputs, changed, started);
@@ -205,31 +210,28 @@ std::set<std::string> ControlLoop::update_errors(const FileErrors& source_errors
   return files;
 }
 
-void ControlLoop::refresh_input(const store::ChangeSet& changes) {
+void ControlLoop::refresh_input(const store::ChangeSet& changes, bool incremental) {
   auto position = [this](const sdk::Object& object) {
     return std::lower_bound(input_objects_.begin(), input_objects_.end(), object, [](const auto& a, const auto& b) {
       return std::tie(a.creation_timestamp, a.ref) < std::tie(b.creation_timestamp, b.ref);
     });
   };
-  if (input_valid_) {
+  if (incremental) {
     // Objects changed in place keep their place in load order; anything else rebuilds the list.
     for (const auto& change : changes.objects) {
       if (!change.before || !change.after || change.before->creation_timestamp != change.after->creation_timestamp) {
-        input_valid_ = false;
+        incremental = false;
         break;
       }
       auto it = position(*change.before);
       if (it == input_objects_.end() || it->ref != change.ref) {
-        input_valid_ = false;
+        incremental = false;
         break;
       }
       *it = *change.after;
     }
   }
-  if (!input_valid_) {
-    input_objects_ = store_.all_objects();
-    input_valid_ = true;
-  }
+  if (!incremental) input_objects_ = store_.all_objects();
 }
 
 void ControlLoop::set_proxy_condition(const sdk::ObjectRef& gateway, std::optional<sdk::Value> condition) {

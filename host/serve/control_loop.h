@@ -116,7 +116,7 @@ class ControlLoop {
   // translation, so a change does not copy every object.
   std::vector<sdk::Object> input_objects_;
   bool input_valid_ = false;
-  void refresh_input(const store::ChangeSet& changes);
+  void refresh_input(const store::ChangeSet& changes, bool incremental);
 
   // Proxy conditions per Gateway, and the Gateways whose status file needs them written.
   mutable std::mutex proxy_mu_;

@@ -22,18 +22,19 @@ std::optional<sdk::ObjectRef> gateway_of_key(const std::string& key) {
 std::optional<sdk::Value> ProxyRejections::report(const xds::ProxyReport& report) {
   std::lock_guard lock(mu_);
   auto& by_type = rejections_[report.gateway_key];
+  const std::string key = report.type_url + '\n' + report.node_id;  // one node's recovery is its own
   if (report.rejection)
-    by_type[report.type_url] = report;
+    by_type[key] = report;
   else
-    by_type.erase(report.type_url);
+    by_type.erase(key);
   if (by_type.empty()) {
     rejections_.erase(report.gateway_key);
     return std::nullopt;
   }
   std::string message;
-  for (const auto& [type, r] : by_type) {
+  for (const auto& [key, r] : by_type) {
     if (!message.empty()) message += "; ";
-    message += "node " + r.node_id + " rejected " + type.substr(type.rfind('.') + 1) + ": " + *r.rejection;
+    message += "node " + r.node_id + " rejected " + short_name(r.type_url) + ": " + *r.rejection;
   }
   sdk::Value condition;
   condition.set("type", "ProxiesAccepted");

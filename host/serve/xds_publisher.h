@@ -22,7 +22,8 @@ std::optional<sdk::ObjectRef> gateway_of_key(const std::string& key);
 
 // Per Gateway, what its proxies last rejected, as the condition ControlLoop::set_proxy_condition
 // adds to the Gateway's status: type ProxiesAccepted, status False, reason Rejected, the node, the
-// resource type and the proxy's own message. Thread-safe.
+// resource type and the proxy's own message, per node until that node accepts the type again.
+// Thread-safe.
 class ProxyRejections {
  public:
   // The Gateway's condition after the report (nullopt: none any more).
@@ -30,7 +31,8 @@ class ProxyRejections {
 
  private:
   std::mutex mu_;
-  std::map<std::string, std::map<std::string, xds::ProxyReport>> rejections_;  // gateway -> type -> report
+  // gateway -> "type\nnode" -> report
+  std::map<std::string, std::map<std::string, xds::ProxyReport>> rejections_;
 };
 
 class XdsPublisher {

@@ -1,6 +1,7 @@
 #include "xds/session.h"
 
 #include <algorithm>
+#include <charconv>
 
 namespace kgw::xds {
 
@@ -99,10 +100,20 @@ std::vector<Response> Session::on_request(const envoy::service::discovery::v3::D
                                           std::optional<Nack>& nack) {
   nack.reset();
   TypeState& state = types_[request.type_url()];
-  // Only a request echoing the latest nonce acknowledges; subscription changes apply regardless.
-  if (!request.response_nonce().empty() && request.response_nonce() == state.nonce)
-    nack = check_nack(state, request.type_url(), request.response_nonce(),
-                      request.has_error_detail() ? &request.error_detail() : nullptr);
+  // A request echoing the nonce of a response not answered yet acknowledges it (one change can
+  // bring two responses of a type: additions, then removals); subscription changes apply
+  // regardless.
+  if (!request.response_nonce().empty()) {
+    uint64_t nonce = 0;
+    const auto& text = request.response_nonce();
+    const bool numeric = std::from_chars(text.data(), text.data() + text.size(), nonce).ec == std::errc();
+    if (numeric && state.unanswered.erase(nonce)) {
+      // The client answers in order: what came before is answered too.
+      state.unanswered.erase(state.unanswered.begin(), state.unanswered.lower_bound(nonce));
+      nack = check_nack(state, request.type_url(), request.response_nonce(),
+                        request.has_error_detail() ? &request.error_detail() : nullptr);
+    }
+  }
 
   const bool first = !state.requested;
   state.requested = true;
@@ -258,6 +269,7 @@ std::optional<Response> Session::respond_delta(const std::string& type_url, Type
   response.nonce = next_nonce();
   state.responded = true;
   state.nonce = response.nonce;
+  state.unanswered.insert(nonce_counter_);
   return response;
 }
 

@@ -77,6 +77,7 @@ class Session {
     std::optional<std::map<std::string, std::string, std::less<>>> held_versions;
     bool responded = false;
     std::string nonce;                                // of the latest response of this type
+    std::set<uint64_t> unanswered;                    // delta: nonces of responses not ACKed or NACKed yet
     std::set<std::string, std::less<>> missing_told;  // delta: names said not to exist
     std::string last_nack;
     // The type's snapshot version when the client was last brought up to date with it; while it

@@ -236,7 +236,7 @@ class StreamReactor : public grpc::ServerGenericBidiReactor {
   // From the publishing thread, through the link.
   void push_snapshot(const snapshot::SnapshotPtr& snapshot) {
     std::lock_guard lock(mu_);
-    if (!session_ || finished_) return;
+    if (!session_ || finished_ || spec_.fetch) return;  // a Fetch answers once, with what is current
     enqueue(session_->on_snapshot(snapshot), snapshot.get());
   }
 
@@ -250,6 +250,10 @@ class StreamReactor : public grpc::ServerGenericBidiReactor {
       if (!parse(in_, request)) return close_invalid("the request is not a DiscoveryRequest");
       if (!spec_.fixed_type.empty()) request.set_type_url(spec_.fixed_type);
       if (request.type_url().empty()) return close_invalid("the request has no type_url");
+      if (spec_.fetch) {  // a Fetch is always answered with the current resources
+        request.clear_response_nonce();
+        request.clear_error_detail();
+      }
       if (!session_) identify(request.node());
       count_type(request.type_url());
       responses = session_->on_request(request, nack);
@@ -274,7 +278,7 @@ class StreamReactor : public grpc::ServerGenericBidiReactor {
                                   node_id_, key_.empty() ? "(none)" : key_, short_type(nack->type_url), nack->message);
     }
     enqueue(std::move(responses), nullptr);
-    return true;
+    return !closing_ && !finished_;  // enqueue closes a stream that does not keep up
   }
 
   void identify(const envoy::config::core::v3::Node& node) {
@@ -354,7 +358,7 @@ class StreamReactor : public grpc::ServerGenericBidiReactor {
     closing_ = true;
     if (!writing_)
       finish(std::move(status));
-    else
+    else if (!close_status_)
       close_status_ = std::move(status);
   }
 

@@ -234,6 +234,46 @@ TEST_F(XdsServerTest, DeltaRemovalsAndReconnectWithInitialVersions) {
   EXPECT_EQ(Strings(resync.removed_resources().begin(), resync.removed_resources().end()), (Strings{"b"}));
 }
 
+TEST_F(XdsServerTest, DeltaNackOfTheFirstOfTwoResponses) {
+  publish(make_output({"a", "b"}, {}));
+  auto ctx = context();
+  auto stream = stub_->DeltaAggregatedResources(ctx.get());
+  DeltaDiscoveryRequest subscribe;
+  *subscribe.mutable_node() = node(kRole);
+  subscribe.set_type_url(kCds);
+  ASSERT_TRUE(stream->Write(subscribe));
+  auto first = read<decltype(stream), DeltaDiscoveryResponse>(stream);
+  DeltaDiscoveryRequest ack;
+  ack.set_type_url(kCds);
+  ack.set_response_nonce(first.nonce());
+  ASSERT_TRUE(stream->Write(ack));
+
+  // c comes and b goes: additions first, removals after, two responses of the type.
+  publish(make_output({"a", "c"}, {}));
+  auto additions = read<decltype(stream), DeltaDiscoveryResponse>(stream);
+  auto removals = read<decltype(stream), DeltaDiscoveryResponse>(stream);
+  EXPECT_EQ(names_of(additions), (Strings{"c"}));
+  EXPECT_EQ(Strings(removals.removed_resources().begin(), removals.removed_resources().end()), (Strings{"b"}));
+  // The proxy rejects the additions: a NACK though a later response went out since.
+  DeltaDiscoveryRequest nack;
+  nack.set_type_url(kCds);
+  nack.set_response_nonce(additions.nonce());
+  nack.mutable_error_detail()->set_message("cluster c: bad");
+  ASSERT_TRUE(stream->Write(nack));
+  ack.set_response_nonce(removals.nonce());
+  ASSERT_TRUE(stream->Write(ack));
+  // A subscription change makes the server answer, so the two requests above were taken.
+  DeltaDiscoveryRequest more;
+  more.set_type_url(kEds);
+  more.add_resource_names_subscribe("a");
+  ASSERT_TRUE(stream->Write(more));
+  auto eds = read<decltype(stream), DeltaDiscoveryResponse>(stream);
+  EXPECT_EQ(eds.type_url(), kEds);
+  auto nacks = server_->nacks();
+  ASSERT_TRUE(nacks["default/gw"].contains(kCds));
+  EXPECT_EQ(nacks["default/gw"][kCds].message, "cluster c: bad");
+}
+
 TEST_F(XdsServerTest, DeltaNamedSubscriptionsAndNonExistingNames) {
   publish(make_output({"a", "b"}, {}));
   auto ctx = context();
