@@ -179,9 +179,26 @@ void parse_settings(const Value& spec, sdk::Diagnostics& diag, std::vector<Setti
                      socket->mutable_typed_config()->PackFrom(transport);
                    }});
   }
-  if (const Value* tls = spec.find("tls"); tls && bool_field(tls, "insecureSkipVerify") == true) {
+  const Value* tls = spec.find("tls");
+  const bool insecure = tls && bool_field(tls, "insecureSkipVerify") == true;
+  const bool system_ca = tls && string_field(tls, "wellKnownCACertificates") == "System";
+  if (insecure || system_ca) {
     envoy::extensions::transport_sockets::tls::v3::UpstreamTlsContext context;
-    context.mutable_common_tls_context()->mutable_validation_context();
+    if (insecure) {
+      context.mutable_common_tls_context()->mutable_validation_context();
+    } else {
+      // The system's CAs, served as the SDS secret SYSTEM_CA_CERT, and the SANs to match.
+      auto* combined = context.mutable_common_tls_context()->mutable_combined_validation_context();
+      auto* defaults = combined->mutable_default_validation_context();
+      if (const Value* sans = tls->find("verifySubjectAltNames"); sans && sans->as_list())
+        for (const auto& san : *sans->as_list())
+          if (const std::string* name = san.as_string()) {
+            auto* m = defaults->add_match_typed_subject_alt_names();
+            m->set_san_type(envoy::extensions::transport_sockets::tls::v3::SubjectAltNameMatcher::DNS);
+            m->mutable_matcher()->set_exact(*name);
+          }
+      combined->mutable_validation_context_sds_secret_config()->set_name("SYSTEM_CA_CERT");
+    }
     if (auto sni = string_field(tls, "sni")) context.set_sni(*sni);
     out.push_back({"tls", [context](Cluster& c) {
                      auto* socket = c.mutable_transport_socket();
