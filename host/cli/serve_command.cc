@@ -1,3 +1,5 @@
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
 #include <malloc.h>
 #include <signal.h>
 
@@ -40,6 +42,28 @@ translates every Gateway of kgateway's GatewayClasses, and writes each object's 
 Exits 2 without starting when the configuration is invalid or a required plugin is refused, 1
 when the source cannot be watched.
 )";
+
+// What /debug/xds shows: streams open, the Gateways published, and the NACKs per Gateway and type.
+std::string xds_debug_json(const xds::XdsServer& server, const xds::SnapshotCache& cache) {
+  google::protobuf::Struct root;
+  auto& fields = *root.mutable_fields();
+  fields["streams"].set_number_value(static_cast<double>(server.streams()));
+  auto* gateways = fields["gateways"].mutable_list_value();
+  for (const auto& key : cache.keys()) gateways->add_values()->set_string_value(key);
+  auto& nacks = *fields["nacks"].mutable_struct_value()->mutable_fields();
+  for (const auto& [gateway, by_type] : server.nacks()) {
+    auto& types = *nacks[gateway].mutable_struct_value()->mutable_fields();
+    for (const auto& [type, record] : by_type) {
+      auto& entry = *types[type].mutable_struct_value()->mutable_fields();
+      entry["node"].set_string_value(record.node_id);
+      entry["message"].set_string_value(record.message);
+      entry["count"].set_number_value(static_cast<double>(record.count));
+    }
+  }
+  std::string json;
+  (void)google::protobuf::util::MessageToJsonString(root, &json);
+  return json;
+}
 
 std::filesystem::path default_config() {
   std::filesystem::path local = "conf/kgw.toml";
@@ -160,11 +184,14 @@ int serve_command(int argc, char** argv, int first) {
 
   admin::AdminServer admin_server(cfg.server.admin_address, cfg.server.admin_port);
   admin::add_serve_routes(admin_server, loop, metrics);
+  admin_server.handle("/debug/xds", [&xds_server, &cache](const admin::Request&) {
+    return admin::Response{200, "application/json", xds_debug_json(xds_server, cache)};
+  });
   if (auto status = admin_server.start(); !status) {
     std::fprintf(stderr, "kgw serve: %s\n", status.message().c_str());
     return kExitRuntime;
   }
-  log->info("admin endpoint on {}:{} (/healthz /readyz /metrics /debug/snapshot /debug/status)",
+  log->info("admin endpoint on {}:{} (/healthz /readyz /metrics /debug/snapshot /debug/status /debug/xds)",
             cfg.server.admin_address, admin_server.port());
 
   if (auto status = loop.start(); !status) {

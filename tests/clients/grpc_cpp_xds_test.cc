@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "common/temp_dir.h"
+#include "host/admin/http_client.h"
 
 namespace {
 
@@ -273,8 +274,9 @@ class GrpcCppXdsClientTest : public ::testing::Test {
     write_atomically(manifests_ / "route.yaml", route_manifest(kWeighted));
 
     const fs::path config = dir_->path() / "kgw.toml";
+    admin_port_ = free_port();
     std::ofstream(config) << "[server]\nxds_address = \"127.0.0.1\"\nxds_port = " << xds_port_
-                          << "\nadmin_port = " << free_port() << "\n[source]\nkind = \"dir\"\npaths = [\""
+                          << "\nadmin_port = " << admin_port_ << "\n[source]\nkind = \"dir\"\npaths = [\""
                           << manifests_.string() << "\"]\n";
     kgw_ = ::fork();
     if (kgw_ == 0) {
@@ -303,6 +305,7 @@ class GrpcCppXdsClientTest : public ::testing::Test {
   static inline kgw::test_support::TempDir* dir_ = nullptr;
   static inline fs::path manifests_;
   static inline pid_t kgw_ = -1;
+  static inline uint16_t admin_port_ = 0;
   static inline std::shared_ptr<grpc::Channel>* channel_ = nullptr;
   static inline grpc::GenericStub* stub_ = nullptr;
 
@@ -357,6 +360,16 @@ TEST_F(GrpcCppXdsClientTest, HeaderMatchWeightsEditsAndRemoval) {
   }
   EXPECT_TRUE(failing) << "calls for the removed backend still succeed";
   EXPECT_EQ(call(*stub_).server, "echo-c") << "the other rule keeps working";
+
+  // The admin endpoint: ready, the Gateway published, this client's stream open, no NACK.
+  EXPECT_EQ(kgw::test_support::http_get(admin_port_, "/readyz").status, 200);
+  const auto xds = kgw::test_support::http_get(admin_port_, "/debug/xds");
+  EXPECT_EQ(xds.status, 200);
+  EXPECT_NE(xds.body.find("\"gateways\":[\"default/gw\"]"), std::string::npos) << xds.body;
+  EXPECT_EQ(xds.body.find("\"streams\":0"), std::string::npos) << xds.body;
+  EXPECT_NE(xds.body.find("\"nacks\":{}"), std::string::npos) << xds.body;
+  const auto metrics = kgw::test_support::http_get(admin_port_, "/metrics");
+  EXPECT_NE(metrics.body.find("kgw_xds_pushes_total{server=\"envoy\",type=\"Listener\"}"), std::string::npos);
 }
 
 TEST_F(GrpcCppXdsClientTest, NodeGrpcJsXdsClientFollowsTheSameRoutes) {
