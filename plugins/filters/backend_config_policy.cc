@@ -8,6 +8,12 @@
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/config/core/v3/health_check.pb.h"
 #include "envoy/extensions/clusters/dns/v3/dns_cluster.pb.h"
+#include "envoy/extensions/http/header_formatters/preserve_case/v3/preserve_case.pb.h"
+#include "envoy/extensions/load_balancing_policies/least_request/v3/least_request.pb.h"
+#include "envoy/extensions/load_balancing_policies/maglev/v3/maglev.pb.h"
+#include "envoy/extensions/load_balancing_policies/random/v3/random.pb.h"
+#include "envoy/extensions/load_balancing_policies/ring_hash/v3/ring_hash.pb.h"
+#include "envoy/extensions/load_balancing_policies/round_robin/v3/round_robin.pb.h"
 #include "envoy/extensions/transport_sockets/proxy_protocol/v3/upstream_proxy_protocol.pb.h"
 #include "envoy/extensions/transport_sockets/raw_buffer/v3/raw_buffer.pb.h"
 #include "envoy/extensions/transport_sockets/tls/v3/tls.pb.h"
@@ -54,7 +60,69 @@ bool is_http2(const Cluster& c) {
   return it->second.UnpackTo(&http) && http.explicit_http_config().has_http2_protocol_options();
 }
 
-void parse_settings(const Value& spec, sdk::Diagnostics& diag, std::vector<Setting>& out) {
+// loadBalancer: the policy (locality-weighted where the policy has a locality setting) and the
+// common settings.
+void parse_load_balancer(const sdk::Object& policy, const Value& lb, sdk::Diagnostics& diag,
+                         std::vector<Setting>& out) {
+  namespace lbp = envoy::extensions::load_balancing_policies;
+  std::string name;
+  google::protobuf::Any config;
+  auto weighted = [](auto& m) { m.mutable_locality_lb_config()->mutable_locality_weighted_lb_config(); };
+  if (const Value* lr = lb.find("leastRequest")) {
+    lbp::least_request::v3::LeastRequest m;
+    if (auto n = int_field(lr, "choiceCount")) m.mutable_choice_count()->set_value(static_cast<uint32_t>(*n));
+    weighted(m);
+    name = "envoy.load_balancing_policies.least_request";
+    config.PackFrom(m);
+  } else if (const Value* rr = lb.find("roundRobin")) {
+    lbp::round_robin::v3::RoundRobin m;
+    weighted(m);
+    if (const Value* ss = rr->find("slowStart")) {
+      auto* slow = m.mutable_slow_start_config();
+      if (auto w = string_field(ss, "window")) {
+        auto ms = parse_duration_ms(*w);
+        if (!ms) diag.error("spec.loadBalancer.roundRobin.slowStart.window", "invalid duration: " + *w);
+        set_duration(ms.value_or(0), *slow->mutable_slow_start_window());
+      }
+      if (const Value* a = ss->find("aggression")) {
+        std::optional<double> value = a->as_double();
+        if (const std::string* text = a->as_string()) value = std::stod(*text);
+        auto* aggression = slow->mutable_aggression();
+        aggression->set_default_value(value.value_or(1.0));
+        aggression->set_runtime_key(policy.ref.name + "." + policy.ref.ns + ".slowStart.aggression");
+      }
+      if (auto p = int_field(ss, "minWeightPercent")) slow->mutable_min_weight_percent()->set_value(double(*p));
+    }
+    name = "envoy.load_balancing_policies.round_robin";
+    config.PackFrom(m);
+  } else if (const Value* rh = lb.find("ringHash")) {
+    lbp::ring_hash::v3::RingHash m;
+    if (auto n = int_field(rh, "minimumRingSize")) m.mutable_minimum_ring_size()->set_value(static_cast<uint64_t>(*n));
+    if (auto n = int_field(rh, "maximumRingSize")) m.mutable_maximum_ring_size()->set_value(static_cast<uint64_t>(*n));
+    name = "envoy.load_balancing_policies.ring_hash";
+    config.PackFrom(m);
+  } else if (lb.find("random")) {
+    lbp::random::v3::Random m;
+    weighted(m);
+    name = "envoy.load_balancing_policies.random";
+    config.PackFrom(m);
+  } else if (lb.find("maglev")) {
+    name = "envoy.load_balancing_policies.maglev";
+    config.PackFrom(lbp::maglev::v3::Maglev());
+  }
+  const bool close = bool_field(&lb, "closeConnectionsOnHostSetChange") == true;
+  out.push_back({"loadBalancer", [name, config, close](Cluster& c) {
+                   if (!name.empty()) {
+                     c.mutable_common_lb_config()->clear_locality_weighted_lb_config();
+                     auto* policy = c.mutable_load_balancing_policy()->add_policies()->mutable_typed_extension_config();
+                     policy->set_name(name);
+                     *policy->mutable_typed_config() = config;
+                   }
+                   if (close) c.mutable_common_lb_config()->set_close_connections_on_host_set_change(true);
+                 }});
+}
+
+void parse_settings(const sdk::Object& policy, const Value& spec, sdk::Diagnostics& diag, std::vector<Setting>& out) {
   auto duration = [&](const Value* v, const char* key, const std::string& path) -> std::optional<int64_t> {
     auto text = string_field(v, key);
     if (!text) return std::nullopt;
@@ -117,6 +185,39 @@ void parse_settings(const Value& spec, sdk::Diagnostics& diag, std::vector<Setti
                      if (!is_http2(c)) return;
                      edit_http_options(c, [&](HttpProtocolOptions& http) {
                        http.mutable_explicit_http_config()->mutable_http2_protocol_options()->MergeFrom(o);
+                     });
+                   }});
+  }
+  if (const Value* lb = spec.find("loadBalancer")) parse_load_balancer(policy, *lb, diag, out);
+  if (const Value* ka = spec.find("tcpKeepalive")) {
+    envoy::config::core::v3::TcpKeepalive keepalive;
+    if (auto n = int_field(ka, "keepAliveProbes"))
+      keepalive.mutable_keepalive_probes()->set_value(static_cast<uint32_t>(*n));
+    auto seconds = [&](const char* key, google::protobuf::UInt32Value& to) {
+      if (auto ms = duration(ka, key, "spec.tcpKeepalive")) to.set_value(static_cast<uint32_t>(*ms / 1000));
+    };
+    seconds("keepAliveTime", *keepalive.mutable_keepalive_time());
+    seconds("keepAliveInterval", *keepalive.mutable_keepalive_interval());
+    out.push_back({"tcpKeepalive", [keepalive](Cluster& c) {
+                     *c.mutable_upstream_connection_options()->mutable_tcp_keepalive() = keepalive;
+                   }});
+  }
+  if (const Value* h1 = spec.find("http1ProtocolOptions")) {
+    envoy::config::core::v3::Http1ProtocolOptions o;
+    if (auto v = bool_field(h1, "enableTrailers")) o.set_enable_trailers(*v);
+    if (auto v = bool_field(h1, "overrideStreamErrorOnInvalidHttpMessage"))
+      o.mutable_override_stream_error_on_invalid_http_message()->set_value(*v);
+    if (bool_field(h1, "preserveHttp1HeaderCase") == true) {
+      auto* f = o.mutable_header_key_format()->mutable_stateful_formatter();
+      f->set_name("envoy.http.stateful_header_formatters.preserve_case");
+      f->mutable_typed_config()->PackFrom(
+          envoy::extensions::http::header_formatters::preserve_case::v3::PreserveCaseFormatterConfig());
+    }
+    // HTTP/1 only: a cluster speaking HTTP/2 to its backend keeps that.
+    out.push_back({"http1ProtocolOptions", [o](Cluster& c) {
+                     if (is_http2(c)) return;
+                     edit_http_options(c, [&](HttpProtocolOptions& http) {
+                       *http.mutable_explicit_http_config()->mutable_http_protocol_options() = o;
                      });
                    }});
   }
@@ -218,7 +319,7 @@ class BackendConfigPolicyKind final : public sdk::PolicyKind {
       auto ir = std::make_shared<BackendConfigPolicyIr>();
       if (const Value* spec = policy.spec()) {
         ir->spec = *spec;
-        parse_settings(*spec, diag, ir->settings);
+        parse_settings(policy, *spec, diag, ir->settings);
       }
       if (diag.has_errors()) return nullptr;
       return ir;
