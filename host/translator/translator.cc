@@ -1360,11 +1360,15 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   auto build_http_chain = [&](const std::string& rc_name, envoy::config::listener::v3::FilterChain& chain) {
     const auto& ls = rc_listeners[rc_name];
     std::vector<sdk::StagedHttpFilter> staged;
+    // Once per place policies meet (the chain, each route), so a kind can leave out what a
+    // higher-precedence policy overrides there.
     for (const auto* kind : policies.kinds()) {
-      auto attached = listener_policies(kind, ls);
+      if (auto attached = listener_policies(kind, ls); !attached.empty())
+        kind->http_filters(policy_ctx, attached, staged);
       for (const auto& [host, entries] : vhosts[rc_name])
-        for (const auto& e : entries) append_unique(route_policies(kind, e), attached);
-      if (!attached.empty()) kind->http_filters(policy_ctx, attached, staged);
+        for (const auto& e : entries)
+          if (auto attached = route_policies(kind, e); !attached.empty())
+            kind->http_filters(policy_ctx, attached, staged);
     }
     add_http_chain(rc_name, with_staged_filters(std::move(staged), http_filters(t, vhosts[rc_name])), chain,
                    [&](HCM& hcm) {

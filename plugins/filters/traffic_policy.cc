@@ -520,9 +520,11 @@ class TrafficPolicyKind final : public sdk::PolicyKind {
 
   void http_filters(const sdk::TranslationContext&, sdk::AttachedPolicies policies,
                     std::vector<sdk::StagedHttpFilter>& out) const noexcept override {
-    for (const auto& p : policies)
-      for (const auto& [name, feature] : ir_of(p).filter_features)
-        out.insert(out.end(), feature.filters.begin(), feature.filters.end());
+    // Only the features that win here: an overridden policy's codec needs no filter.
+    Merged merged(policies);
+    for (const auto& [name, source] : merged.by_feature)
+      if (auto it = source.ir->filter_features.find(name); it != source.ir->filter_features.end())
+        out.insert(out.end(), it->second.filters.begin(), it->second.filters.end());
   }
 
   void apply_listener(const sdk::TranslationContext&, sdk::AttachedPolicies policies,

@@ -59,9 +59,11 @@ class PolicyKind {
   virtual std::shared_ptr<const PluginIr> parse(const Object& policy, const HostApi& host,
                                                 Diagnostics& diag) const noexcept = 0;
 
-  // The filters this kind needs on an HTTP filter chain where `policies` are attached to the chain
-  // or anything under it (virtual hosts, routes). Filters usually go in disabled here and are
-  // enabled or configured per route through typed per-filter config.
+  // The filters this kind needs on an HTTP filter chain. Called once for the policies attached to
+  // the chain (its listeners and Gateway) and once for each route's, each time in precedence
+  // order, so a kind can leave out what a higher-precedence policy overrides; the host keeps one
+  // filter per name. Filters usually go in disabled here and are enabled or configured per route
+  // through typed per-filter config.
   virtual void http_filters(const TranslationContext& ctx, AttachedPolicies policies,
                             std::vector<StagedHttpFilter>& out) const noexcept {}
   // The network filters this kind needs on a chain.
