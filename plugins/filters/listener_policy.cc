@@ -31,6 +31,7 @@ struct Setting {
   std::function<void(HCM&)> apply;
   std::function<void(envoy::config::listener::v3::Listener&)> apply_listener;
   std::optional<sdk::StagedHttpFilter> filter;
+  std::function<void(envoy::config::listener::v3::FilterChain&)> apply_chain = nullptr;
 };
 
 class ListenerPolicyIr final : public sdk::PluginIr {
@@ -309,7 +310,8 @@ void parse_http_settings(const Value& s, const std::string& path, const std::str
 }
 
 // ListenerPolicy's listener-wide settings (`default`).
-void parse_listener_settings(const sdk::Object& policy, const Value* d, std::vector<Setting>& out) {
+void parse_listener_settings(const sdk::Object& policy, const Value* d, sdk::Diagnostics& diag,
+                             std::vector<Setting>& out) {
   if (!d) return;
   if (d->find("proxyProtocol")) {
     envoy::extensions::filters::listener::proxy_protocol::v3::ProxyProtocol config;
@@ -325,6 +327,18 @@ void parse_listener_settings(const sdk::Object& policy, const Value* d, std::vec
                      f.mutable_typed_config()->PackFrom(config);
                    },
                    std::nullopt});
+  }
+  if (auto text = string_field(d, "transportSocketConnectTimeout")) {
+    auto ms = parse_duration_ms(*text);
+    if (!ms) {
+      diag.error("spec.default.transportSocketConnectTimeout", "invalid duration: " + *text);
+    } else {
+      Setting s{"default.transportSocketConnectTimeout", nullptr, nullptr, std::nullopt};
+      s.apply_chain = [ms = *ms](envoy::config::listener::v3::FilterChain& chain) {
+        set_duration(ms, *chain.mutable_transport_socket_connect_timeout());
+      };
+      out.push_back(std::move(s));
+    }
   }
   if (auto v = int_field(d, "perConnectionBufferLimitBytes"))
     out.push_back({"default.perConnectionBufferLimitBytes", nullptr,
@@ -352,7 +366,7 @@ class ListenerPolicyKind final : public sdk::PolicyKind {
       if (settings)
         parse_http_settings(*settings, nested_ ? "spec.default.httpSettings" : "spec",
                             nested_ ? "default.httpSettings." : "", diag, ir->settings);
-      if (nested_) parse_listener_settings(policy, field(spec, "default"), ir->settings);
+      if (nested_) parse_listener_settings(policy, field(spec, "default"), diag, ir->settings);
       if (diag.has_errors()) return nullptr;
       return ir;
     } catch (const std::exception& e) {
@@ -381,9 +395,16 @@ class ListenerPolicyKind final : public sdk::PolicyKind {
     report_attachment(ctx, policies);
   }
 
-  void apply_route_configuration(const sdk::TranslationContext&, sdk::AttachedPolicies policies,
+  void apply_filter_chain(const sdk::TranslationContext&, sdk::AttachedPolicies policies,
+                          envoy::config::listener::v3::FilterChain& chain) const noexcept override {
+    for (const auto& [name, source] : merged(policies))
+      if (source.second->apply_chain) source.second->apply_chain(chain);
+  }
+
+  void apply_route_configuration(const sdk::TranslationContext& ctx, sdk::AttachedPolicies policies,
                                  envoy::config::route::v3::RouteConfiguration& rc) const noexcept override {
     add_metadata(policies, rc);
+    report_attachment(ctx, policies);
   }
 
  private:
