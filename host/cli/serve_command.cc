@@ -198,7 +198,8 @@ int serve_command(int argc, char** argv, int first) {
     std::fprintf(stderr, "kgw serve: %s\n", status.message().c_str());
     return kExitRuntime;
   }
-  sources::DirSource source(sources::DirSourceOptions{cfg.source.paths});
+  sources::DirSource source(
+      sources::DirSourceOptions{cfg.source.paths, std::chrono::milliseconds(cfg.source.debounce_ms)});
   if (auto status = source.start(loop.consumer()); !status) {
     std::fprintf(stderr, "kgw serve: %s\n", status.message().c_str());
     loop.stop();

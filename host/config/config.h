@@ -36,6 +36,7 @@ struct SourceConfig {
   std::string kind = "dir";                         // only "dir" for now; "etcd" is reserved
   std::vector<std::filesystem::path> paths;         // resolved against the config file's directory
   std::optional<std::filesystem::path> status_dir;  // likewise; unset: status is not written
+  int debounce_ms = 100;                            // quiet time after file events before reading
 
   friend bool operator==(const SourceConfig&, const SourceConfig&) = default;
 };

@@ -287,6 +287,24 @@ class TableReader {
     return static_cast<uint16_t>(i->get());
   }
 
+  // An integer within [min, max].
+  std::optional<int64_t> integer_in(std::string_view key, int64_t min, int64_t max) {
+    const toml::node* n = node(key);
+    if (!n) return std::nullopt;
+    const auto* i = n->as_integer();
+    if (!i) {
+      wrong_type(key, *n, "an integer");
+      return std::nullopt;
+    }
+    if (i->get() < min || i->get() > max) {
+      loader_.error(
+          n->source(), path(key),
+          std::to_string(i->get()) + " is out of range (" + std::to_string(min) + "-" + std::to_string(max) + ")");
+      return std::nullopt;
+    }
+    return i->get();
+  }
+
   // A string from a fixed set; returns its index in `allowed`.
   std::optional<size_t> choice(std::string_view key, const std::vector<std::string_view>& allowed) {
     auto s = string(key);
@@ -398,7 +416,7 @@ void Loader::read_components(const toml::table& t, const std::string& path, cons
 }
 
 void Loader::read_source(const toml::table& t, SourceConfig& out) {
-  TableReader r(*this, t, "source", {"kind", "paths", "status_dir"});
+  TableReader r(*this, t, "source", {"kind", "paths", "status_dir", "debounce_ms"});
   if (auto kind = r.string("kind", /*required=*/true)) {
     if (*kind == "etcd") {
       // Reserved so that files written for it fail clearly rather than as an unknown value.
@@ -426,6 +444,7 @@ void Loader::read_source(const toml::table& t, SourceConfig& out) {
     }
   }
   if (auto dir = r.nonempty_string("status_dir")) out.status_dir = resolve(*dir);
+  if (auto ms = r.integer_in("debounce_ms", 0, 10000)) out.debounce_ms = static_cast<int>(*ms);
   r.finish();
 }
 

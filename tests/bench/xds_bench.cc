@@ -66,8 +66,8 @@ constexpr const char* kRds = "type.googleapis.com/envoy.config.route.v3.RouteCon
 constexpr const char* kRolePrefix = "kgateway-kube-gateway-api";
 constexpr size_t kClientsPerChannel = 100;
 constexpr size_t kServicesPerFile = 1000;
-// The dir source waits this long after the last file event before it reads (DirSourceOptions).
-constexpr double kSourceDebounceMs = 100;
+// The dir source waits this long after the last file event before it reads.
+constexpr double kSourceDebounceMs = 10;  // [source] debounce_ms given to kgw serve
 
 // Targets.
 constexpr size_t kTargetClients = 1000;
@@ -710,8 +710,9 @@ RunResult run(const std::string& kgw, const std::string& protocol, size_t n, siz
   const auto ports = free_ports(2);
   write_file(config, "[server]\nxds_address = \"127.0.0.1\"\nxds_port = " + std::to_string(ports[0]) +
                          "\nadmin_address = \"127.0.0.1\"\nadmin_port = " + std::to_string(ports[1]) +
-                         "\n[server.log]\nlevel = \"warn\"\n[source]\nkind = \"dir\"\npaths = [\"" +
-                         manifests.string() + "\"]\n");
+                         "\n[server.log]\nlevel = \"warn\"\n[source]\nkind = \"dir\"\ndebounce_ms = " +
+                         std::to_string(static_cast<int>(kSourceDebounceMs)) + "\npaths = [\"" + manifests.string() +
+                         "\"]\n");
 
   {
     const auto spawned = Clock::now();

@@ -68,6 +68,7 @@ TEST(ConfigGood, MinimalFileGetsDefaults) {
   EXPECT_EQ(c.server.log, LogConfig{});
   EXPECT_EQ(c.source.paths, std::vector<fs::path>{"/etc/kgw/manifests"});
   EXPECT_FALSE(c.source.status_dir);
+  EXPECT_EQ(c.source.debounce_ms, 100);
   EXPECT_TRUE(c.plugins.empty());
   EXPECT_EQ(c.translation, TranslationSettings{});
 }
@@ -379,6 +380,14 @@ TEST(ConfigErrors, PortsOutOfRange) {
             }));
   EXPECT_EQ(errors_of(kSource + "[server]\nxds_port = -1\n"),
             Errors{"test.toml:5:12: server.xds_port: port -1 is out of range (1-65535)"});
+}
+
+TEST(ConfigErrors, DebounceOutOfRangeOrNotAnInteger) {
+  EXPECT_EQ(load_ok(kSource + "debounce_ms = 5\n", "/etc/kgw/kgw.toml").source.debounce_ms, 5);
+  EXPECT_EQ(errors_of(kSource + "debounce_ms = -5\n"),
+            Errors{"test.toml:4:15: source.debounce_ms: -5 is out of range (0-10000)"});
+  EXPECT_EQ(errors_of(kSource + "debounce_ms = \"fast\"\n"),
+            Errors{"test.toml:4:15: source.debounce_ms: expected an integer, got a string"});
 }
 
 TEST(ConfigErrors, InvalidEnumValues) {
