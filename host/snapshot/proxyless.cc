@@ -1,5 +1,6 @@
 #include "snapshot/proxyless.h"
 
+#include <algorithm>
 #include <map>
 #include <tuple>
 
@@ -15,8 +16,35 @@ using envoy::extensions::filters::network::http_connection_manager::v3::HttpConn
 // How well a route configuration serves proxyless clients: plain text first, then lower ports.
 using Rank = std::tuple<bool /*tls*/, uint32_t /*port*/>;
 
-std::map<std::string, Rank> route_configuration_ranks(const translator::Output& output) {
-  std::map<std::string, Rank> ranks;
+// The type names of the HTTP filters gRPC's xDS clients implement (besides the router).
+bool grpc_supports(std::string_view type_url) {
+  static constexpr std::string_view kSupported[] = {
+      "envoy.extensions.filters.http.fault.v3.HTTPFault",
+      "envoy.extensions.filters.http.rbac.v3.RBAC",
+      "envoy.extensions.filters.http.rbac.v3.RBACPerRoute",
+      "envoy.extensions.filters.http.router.v3.Router",
+  };
+  const auto slash = type_url.rfind('/');
+  const std::string_view type = slash == std::string_view::npos ? type_url : type_url.substr(slash + 1);
+  return std::find(std::begin(kSupported), std::end(kSupported), type) != std::end(kSupported);
+}
+
+// A per-filter config gRPC can apply: a supported filter's, or a FilterConfig wrapping one.
+bool supported_config(const google::protobuf::Any& config) {
+  if (config.Is<envoy::config::route::v3::FilterConfig>()) {
+    envoy::config::route::v3::FilterConfig wrapped;
+    return config.UnpackTo(&wrapped) && grpc_supports(wrapped.config().type_url());
+  }
+  return grpc_supports(config.type_url());
+}
+
+struct RouteConfigUse {
+  Rank rank;
+  HttpConnectionManager hcm;  // of the best-ranked listener using it
+};
+
+std::map<std::string, RouteConfigUse> route_configuration_uses(const translator::Output& output) {
+  std::map<std::string, RouteConfigUse> ranks;
   for (const auto& listener : output.listeners) {
     const uint32_t port = listener.address().socket_address().port_value();
     for (const auto& chain : listener.filter_chains()) {
@@ -25,8 +53,12 @@ std::map<std::string, Rank> route_configuration_ranks(const translator::Output& 
         HttpConnectionManager hcm;
         if (!filter.typed_config().UnpackTo(&hcm) || !hcm.has_rds()) continue;
         const Rank rank{chain.has_transport_socket(), port};
-        auto [it, added] = ranks.emplace(hcm.rds().route_config_name(), rank);
-        if (!added && rank < it->second) it->second = rank;
+        const std::string name = hcm.rds().route_config_name();
+        auto it = ranks.find(name);
+        if (it == ranks.end())
+          ranks.emplace(name, RouteConfigUse{rank, std::move(hcm)});
+        else if (rank < it->second.rank)
+          it->second = RouteConfigUse{rank, std::move(hcm)};
       }
     }
   }
@@ -35,13 +67,29 @@ std::map<std::string, Rank> route_configuration_ranks(const translator::Output& 
 
 bool is_target_name(const std::string& domain) { return !domain.empty() && domain.find('*') == std::string::npos; }
 
-envoy::config::listener::v3::Listener api_listener(const std::string& host, const std::string& route_config) {
+// The API listener for `host`: the Envoy listener's HTTP filters that gRPC implements (fault
+// injection, RBAC), the others marked optional so gRPC skips them instead of rejecting the listener,
+// and the router last.
+envoy::config::listener::v3::Listener api_listener(const std::string& host, const std::string& route_config,
+                                                   const HttpConnectionManager& envoy_hcm) {
   HttpConnectionManager hcm;
   hcm.set_stat_prefix("http");
   auto* rds = hcm.mutable_rds();
   rds->set_route_config_name(route_config);
   rds->mutable_config_source()->mutable_ads();
   rds->mutable_config_source()->set_resource_api_version(envoy::config::core::v3::V3);
+  for (const auto& filter : envoy_hcm.http_filters()) {
+    if (filter.typed_config().Is<envoy::extensions::filters::http::router::v3::Router>()) continue;
+    auto* copy = hcm.add_http_filters();
+    *copy = filter;
+    if (!grpc_supports(filter.typed_config().type_url())) {
+      copy->set_is_optional(true);
+    } else if (filter.typed_config().type_url().ends_with("HTTPFault")) {
+      // An empty fault filter injects nothing by itself; enabled, its per-route configs apply in
+      // gRPC releases that do not know `disabled`.
+      copy->clear_disabled();
+    }
+  }
   auto* router = hcm.add_http_filters();
   router->set_name("envoy.filters.http.router");
   router->mutable_typed_config()->PackFrom(envoy::extensions::filters::http::router::v3::Router());
@@ -84,15 +132,15 @@ bool to_older_form(HeaderMatcher& matcher) {
 }  // namespace
 
 std::vector<envoy::config::listener::v3::Listener> api_listeners(const translator::Output& output) {
-  const auto ranks = route_configuration_ranks(output);
+  const auto uses = route_configuration_uses(output);
   std::map<std::string, std::pair<Rank, std::string>> best;  // host -> (rank, route configuration)
   for (const auto& route : output.routes) {
-    const auto rank_it = ranks.find(route.name());
-    if (rank_it == ranks.end()) continue;  // not used by any listener
+    const auto use = uses.find(route.name());
+    if (use == uses.end()) continue;  // not used by any listener
     for (const auto& vhost : route.virtual_hosts()) {
       for (const auto& domain : vhost.domains()) {
         if (!is_target_name(domain)) continue;
-        auto candidate = std::make_pair(rank_it->second, route.name());
+        auto candidate = std::make_pair(use->second.rank, route.name());
         auto [it, added] = best.emplace(domain, candidate);
         if (!added && candidate < it->second) it->second = candidate;
       }
@@ -100,22 +148,48 @@ std::vector<envoy::config::listener::v3::Listener> api_listeners(const translato
   }
   std::vector<envoy::config::listener::v3::Listener> listeners;
   listeners.reserve(best.size());
-  for (const auto& [host, choice] : best) listeners.push_back(api_listener(host, choice.second));
+  for (const auto& [host, choice] : best)
+    listeners.push_back(api_listener(host, choice.second, uses.at(choice.second).hcm));
   return listeners;
 }
 
 std::optional<envoy::config::route::v3::RouteConfiguration> proxyless_route_configuration(
     const envoy::config::route::v3::RouteConfiguration& route, const std::set<std::string, std::less<>>& clusters) {
   std::optional<envoy::config::route::v3::RouteConfiguration> out;
+  auto writable = [&]() -> envoy::config::route::v3::RouteConfiguration& {
+    if (!out) out = route;
+    return *out;
+  };
+  // gRPC reads per-filter configs of virtual hosts, routes and weighted clusters only (not of the
+  // route configuration), and rejects configs of filters it does not implement.
+  if (!route.typed_per_filter_config().empty()) {
+    auto& rc = writable();
+    for (auto& vhost : *rc.mutable_virtual_hosts())
+      for (const auto& [name, config] : route.typed_per_filter_config())
+        vhost.mutable_typed_per_filter_config()->insert({name, config});  // the virtual host's own wins
+    rc.clear_typed_per_filter_config();
+  }
+  auto has_unsupported = [](const auto& configs) {
+    return std::any_of(configs.begin(), configs.end(),
+                       [](const auto& entry) { return !supported_config(entry.second); });
+  };
+  auto drop_unsupported = [](auto& configs) {
+    for (auto it = configs.begin(); it != configs.end();)
+      it = supported_config(it->second) ? std::next(it) : configs.erase(it);
+  };
   for (int v = 0; v < route.virtual_hosts_size(); ++v) {
+    if (has_unsupported((out ? *out : route).virtual_hosts(v).typed_per_filter_config()))
+      drop_unsupported(*writable().mutable_virtual_hosts(v)->mutable_typed_per_filter_config());
     const auto& vhost = route.virtual_hosts(v);
     for (int r = 0; r < vhost.routes_size(); ++r) {
+      if (has_unsupported(vhost.routes(r).typed_per_filter_config()))
+        drop_unsupported(*writable().mutable_virtual_hosts(v)->mutable_routes(r)->mutable_typed_per_filter_config());
       const auto& action = vhost.routes(r).route();
       if (vhost.routes(r).has_route() &&
           action.cluster_specifier_case() == envoy::config::route::v3::RouteAction::kCluster &&
           !clusters.contains(action.cluster())) {
         if (!out) out = route;
-        out->mutable_virtual_hosts(v)->mutable_routes(r)->mutable_direct_response()->set_status(500);
+        out->mutable_virtual_hosts(v)->mutable_routes(r)->mutable_route()->set_cluster(kUnavailableCluster);
       }
       const auto& headers = vhost.routes(r).match().headers();
       for (int h = 0; h < headers.size(); ++h) {
@@ -141,6 +215,24 @@ std::optional<envoy::config::endpoint::v3::ClusterLoadAssignment> proxyless_load
     if (!fixed->has_load_balancing_weight()) fixed->mutable_load_balancing_weight()->set_value(1);
   }
   return out;
+}
+
+bool uses_unavailable_cluster(const envoy::config::route::v3::RouteConfiguration& route) {
+  for (const auto& vhost : route.virtual_hosts())
+    for (const auto& r : vhost.routes())
+      if (r.has_route() && r.route().cluster() == kUnavailableCluster) return true;
+  return false;
+}
+
+envoy::config::cluster::v3::Cluster unavailable_cluster() {
+  envoy::config::cluster::v3::Cluster cluster;
+  cluster.set_name(kUnavailableCluster);
+  cluster.set_type(envoy::config::cluster::v3::Cluster::EDS);
+  cluster.mutable_connect_timeout()->set_seconds(5);
+  auto* eds = cluster.mutable_eds_cluster_config()->mutable_eds_config();
+  eds->mutable_ads();
+  eds->set_resource_api_version(envoy::config::core::v3::V3);
+  return cluster;
 }
 
 }  // namespace kgw::snapshot

@@ -23,13 +23,22 @@ namespace kgw::snapshot {
 // Wildcard domains ("*", "*.example.com") name no target and get none.
 std::vector<envoy::config::listener::v3::Listener> api_listeners(const translator::Output& output);
 
-// The route configuration with its header matchers in the older forms, and routes to a cluster
-// that does not exist (an unresolved backend) answered with a direct 500 instead: Envoy answers
-// those with cluster_not_found_response_code, while a gRPC client would wait for the missing
-// cluster, keeping its previous configuration meanwhile. Nothing when there is nothing to rewrite.
-// A matcher that ignores case has no older form and stays as it is.
+// The cluster routes to an unresolved backend go to for proxyless clients: it exists and has no
+// endpoints, so calls fail at once (UNAVAILABLE). Envoy answers such routes through
+// cluster_not_found_response_code, but a gRPC client would wait for the missing cluster and keep
+// its previous configuration meanwhile, and grpc-js rejects a direct_response action.
+inline constexpr const char* kUnavailableCluster = "kgw-proxyless-unavailable";
+
+// The route configuration with its header matchers in the older forms, routes to a cluster that
+// does not exist sent to kUnavailableCluster, and per-filter configs gRPC cannot apply left out
+// (those of the route configuration itself move to its virtual hosts). Nothing when there is
+// nothing to rewrite. A matcher that ignores case has no older form and stays as it is.
 std::optional<envoy::config::route::v3::RouteConfiguration> proxyless_route_configuration(
     const envoy::config::route::v3::RouteConfiguration& route, const std::set<std::string, std::less<>>& clusters);
+
+// Whether a (rewritten) route configuration uses kUnavailableCluster, and that cluster.
+bool uses_unavailable_cluster(const envoy::config::route::v3::RouteConfiguration& route);
+envoy::config::cluster::v3::Cluster unavailable_cluster();
 
 // The load assignment with what gRPC requires of every locality: the `locality` field present
 // (gRPC C++ 1.51 rejects the resource without it) and a load-balancing weight (gRPC ignores a

@@ -251,9 +251,19 @@ const View& Snapshot::proxyless() const {
     routes.resources = envoy_routes.resources;
     std::set<std::string, std::less<>> cluster_names;
     for (const auto& [name, resource] : envoy.type(kClusterType)->resources) cluster_names.insert(name);
+    bool unavailable = false;
     for (const auto& route : output.routes)
-      if (auto rewritten = proxyless_route_configuration(route, cluster_names))
+      if (auto rewritten = proxyless_route_configuration(route, cluster_names)) {
+        unavailable = unavailable || uses_unavailable_cluster(*rewritten);
         routes.resources[route.name()] = make_resource(route.name(), *rewritten);
+      }
+    if (unavailable) {
+      view.types[std::string(kClusterType)].resources[kUnavailableCluster] =
+          make_resource(kUnavailableCluster, unavailable_cluster());
+      envoy::config::endpoint::v3::ClusterLoadAssignment none;
+      none.set_cluster_name(kUnavailableCluster);
+      assignments.resources[kUnavailableCluster] = make_resource(kUnavailableCluster, none);
+    }
     seal(view);
   });
   return proxyless_;

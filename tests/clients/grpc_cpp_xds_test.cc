@@ -258,6 +258,7 @@ class GrpcCppXdsClientTest : public ::testing::Test {
  protected:
   // Every test starts from the same manifests.
   void SetUp() override {
+    fs::remove(manifests_ / "policy.yaml");
     for (const auto& [name, s] : servers_)
       write_atomically(manifests_ / (name + ".yaml"), service_manifest(name, s.port));
     write_atomically(manifests_ / "route.yaml", route_manifest(kWeighted));
@@ -277,7 +278,8 @@ class GrpcCppXdsClientTest : public ::testing::Test {
     admin_port_ = free_port();
     std::ofstream(config) << "[server]\nxds_address = \"127.0.0.1\"\nxds_port = " << xds_port_
                           << "\nadmin_port = " << admin_port_ << "\n[source]\nkind = \"dir\"\npaths = [\""
-                          << manifests_.string() << "\"]\n";
+                          << manifests_.string() << "\"]\n[[plugins]]\nname = \"filters\"\npath = \""
+                          << KGW_FILTERS_PLUGIN << "\"\nrequired = true\n";
     kgw_ = ::fork();
     if (kgw_ == 0) {
       ::execl(KGW_BINARY, KGW_BINARY, "serve", "--config", config.c_str(), "--log-level", "info", nullptr);
@@ -372,6 +374,56 @@ TEST_F(GrpcCppXdsClientTest, HeaderMatchWeightsEditsAndRemoval) {
   EXPECT_NE(metrics.body.find("kgw_xds_pushes_total{server=\"envoy\",type=\"Listener\"}"), std::string::npos);
 }
 
+std::string fault_policy(const std::string& fault) {
+  return R"(apiVersion: gateway.kgateway.dev/v1alpha1
+kind: TrafficPolicy
+metadata:
+  name: fault
+  namespace: default
+spec:
+  targetRefs:
+  - group: gateway.networking.k8s.io
+    kind: HTTPRoute
+    name: echo
+  faultInjection:
+)" + fault;
+}
+
+// A TrafficPolicy's fault injection (the filters plugin's) reaches gRPC's own fault filter.
+TEST_F(GrpcCppXdsClientTest, FaultInjectionFromATrafficPolicy) {
+  ASSERT_TRUE(wait_for_server(*stub_, "echo-b", 30s, {{"x-variant", "b"}}));
+  write_atomically(manifests_ / "policy.yaml", fault_policy("    abort:\n      httpStatus: 503\n"));
+  bool aborted = false;
+  for (auto start = std::chrono::steady_clock::now(); !aborted && std::chrono::steady_clock::now() - start < 2s;) {
+    auto r = call(*stub_);
+    aborted = r.status.error_code() == grpc::StatusCode::UNAVAILABLE;
+    if (!aborted) std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_TRUE(aborted) << "calls are not aborted by the fault injection";
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(call(*stub_).status.error_code(), grpc::StatusCode::UNAVAILABLE);
+
+  // The policy changes to a delay: calls succeed again, each at least that late.
+  write_atomically(manifests_ / "policy.yaml", fault_policy("    delay:\n      fixedDelay: 300ms\n"));
+  std::optional<std::chrono::milliseconds> delayed;
+  for (auto start = std::chrono::steady_clock::now(); !delayed && std::chrono::steady_clock::now() - start < 3s;) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = call(*stub_);
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+    if (r.status.ok() && took >= 280ms) delayed = took;
+  }
+  ASSERT_TRUE(delayed) << "calls are not delayed by the fault injection";
+
+  // The policy goes: calls are prompt.
+  fs::remove(manifests_ / "policy.yaml");
+  bool prompt = false;
+  for (auto start = std::chrono::steady_clock::now(); !prompt && std::chrono::steady_clock::now() - start < 3s;) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = call(*stub_);
+    prompt = r.status.ok() && std::chrono::steady_clock::now() - t0 < 150ms;
+  }
+  EXPECT_TRUE(prompt) << "calls stay delayed after the policy is removed";
+}
+
 TEST_F(GrpcCppXdsClientTest, NodeGrpcJsXdsClientFollowsTheSameRoutes) {
   if (auto why = NodeClient::missing()) {
     if (const char* ci = std::getenv("CI"); ci && std::string(ci) == "true") FAIL() << *why;
@@ -402,6 +454,8 @@ TEST_F(GrpcCppXdsClientTest, NodeGrpcJsXdsClientFollowsTheSameRoutes) {
     if (!failing) std::this_thread::sleep_for(10ms);
   }
   EXPECT_TRUE(failing) << "grpc-js calls for the removed backend still succeed";
+  const auto xds = kgw::test_support::http_get(admin_port_, "/debug/xds");
+  EXPECT_NE(xds.body.find("\"nacks\":{}"), std::string::npos) << "a client rejected what kgw sent: " << xds.body;
 }
 
 }  // namespace

@@ -92,7 +92,10 @@ TEST(SnapshotTest, RoutesToMissingClustersFailFastForProxylessClients) {
   google::protobuf::Any any;
   ASSERT_TRUE(any.ParseFromString(snapshot->proxyless().type(kRouteType)->find("rc")->any));
   ASSERT_TRUE(any.UnpackTo(&served));
-  EXPECT_EQ(served.virtual_hosts(0).routes(0).direct_response().status(), 500u);
+  EXPECT_EQ(served.virtual_hosts(0).routes(0).route().cluster(), kUnavailableCluster);
+  EXPECT_NE(snapshot->proxyless().type(kClusterType)->find(kUnavailableCluster), nullptr);
+  EXPECT_NE(snapshot->proxyless().type(kEndpointType)->find(kUnavailableCluster), nullptr);
+  EXPECT_EQ(snapshot->envoy.type(kClusterType)->find(kUnavailableCluster), nullptr);
   ASSERT_TRUE(any.ParseFromString(snapshot->envoy.type(kRouteType)->find("rc")->any));
   ASSERT_TRUE(any.UnpackTo(&served));
   EXPECT_EQ(served.virtual_hosts(0).routes(0).route().cluster(), "blackhole-cluster") << "Envoy's own is untouched";
