@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <optional>
 #include <set>
@@ -17,13 +18,17 @@
 #include "envoy/extensions/compression/gzip/decompressor/v3/gzip.pb.h"
 #include "envoy/extensions/compression/zstd/compressor/v3/zstd.pb.h"
 #include "envoy/extensions/compression/zstd/decompressor/v3/zstd.pb.h"
+#include "envoy/extensions/filters/http/api_key_auth/v3/api_key_auth.pb.h"
+#include "envoy/extensions/filters/http/basic_auth/v3/basic_auth.pb.h"
 #include "envoy/extensions/filters/http/buffer/v3/buffer.pb.h"
 #include "envoy/extensions/filters/http/compressor/v3/compressor.pb.h"
 #include "envoy/extensions/filters/http/decompressor/v3/decompressor.pb.h"
+#include "envoy/extensions/filters/http/dynamic_modules/v3/dynamic_modules.pb.h"
 #include "envoy/extensions/filters/http/fault/v3/fault.pb.h"
 #include "envoy/extensions/filters/http/header_mutation/v3/header_mutation.pb.h"
 #include "envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.pb.h"
 #include "google/protobuf/struct.pb.h"
+#include "google/protobuf/wrappers.pb.h"
 #include "value_helpers.h"
 
 namespace kgw::filters {
@@ -43,6 +48,17 @@ constexpr const char* kFaultFilter = "envoy.filters.http.fault";
 constexpr const char* kBufferFilter = "envoy.filters.http.buffer";
 constexpr const char* kHeaderMutationFilter = "envoy.extensions.filters.http.header_mutation";
 constexpr const char* kLocalRateLimitFilter = "ratelimit/local";
+constexpr const char* kBasicAuthFilter = "envoy.filters.http.basic_auth";
+constexpr const char* kApiKeyAuthFilter = "envoy.filters.http.api_key_auth";
+// kgateway's transformation dynamic module, which marks a request as authenticated after an
+// authentication filter let it through.
+constexpr const char* kAclFilter = "dynamic_modules/http-acl";
+constexpr const char* kAclModuleFilter = "http-acl";
+constexpr const char* kRustModule = "rust_module";
+constexpr const char* kRustformation = "rustformation";
+constexpr const char* kAuthSucceededTransformation =
+    R"({"request":{"body":{"parseAs":"None"},"dynamicMetadata":[{"namespace":"dev.kgateway.auth_policy",)"
+    R"("key":"auth_succeeded","value":{"stringValue":"true"}}]},"response":{"body":{"parseAs":"None"}}})";
 
 struct Retry {
   std::string retry_on;
@@ -374,6 +390,194 @@ void parse_local_rate_limit(const Value& v, sdk::Diagnostics& diag, TrafficPolic
   feature.configs.push_back(config_for(kLocalRateLimitFilter, config));
 }
 
+google::protobuf::Any string_value(const std::string& text) {
+  google::protobuf::StringValue value;
+  value.set_value(text);
+  google::protobuf::Any any;
+  any.PackFrom(value);
+  return any;
+}
+
+envoy::extensions::filters::http::dynamic_modules::v3::DynamicModuleFilterPerRoute module_per_route(
+    const std::string& filter_name, const std::string& config) {
+  envoy::extensions::filters::http::dynamic_modules::v3::DynamicModuleFilterPerRoute per_route;
+  per_route.mutable_dynamic_module_config()->set_name(kRustModule);
+  per_route.set_filter_name(filter_name);
+  per_route.set_per_route_config_name(filter_name);
+  *per_route.mutable_filter_config() = string_value(config);
+  return per_route;
+}
+
+// An authentication feature: the authentication filter and, right after its stage, the
+// transformation that records the request as authenticated, both disabled on the chain and
+// enabled by the level's configuration.
+void add_auth_filters(FilterFeature& feature, const std::string& filter, const google::protobuf::Message& chain_config,
+                      const google::protobuf::Message& config) {
+  const std::string enabled = filter == kBasicAuthFilter ? "basic_auth_enabled" : "api_key_auth_enabled";
+  feature.filters.push_back(disabled_filter(sdk::WellKnownStage::AuthN, filter, chain_config));
+  envoy::extensions::filters::http::dynamic_modules::v3::DynamicModuleFilter module;
+  module.mutable_dynamic_module_config()->set_name(kRustModule);
+  module.set_filter_name(kRustformation);
+  *module.mutable_filter_config() = string_value("{}");
+  sdk::StagedHttpFilter marker = disabled_filter(sdk::WellKnownStage::AuthN, enabled, module);
+  marker.stage.relative = sdk::FilterStage::Relative::After;
+  feature.filters.push_back(std::move(marker));
+  feature.configs.push_back(config_for(filter, config));
+  feature.configs.push_back(config_for(enabled, module_per_route(kRustformation, kAuthSucceededTransformation)));
+}
+
+void parse_basic_auth(const sdk::Object& policy, const Value& v, const sdk::HostApi& host, sdk::Diagnostics& diag,
+                      TrafficPolicyIr& ir) {
+  using BasicAuth = envoy::extensions::filters::http::basic_auth::v3::BasicAuth;
+  using BasicAuthPerRoute = envoy::extensions::filters::http::basic_auth::v3::BasicAuthPerRoute;
+  auto& feature = ir.filter_features["basicAuth"];
+  if (v.find("disable")) {
+    feature.configs.push_back(filter_config(kBasicAuthFilter, true));
+    return;
+  }
+  std::string users;
+  if (const Value* list = v.find("users"); list && list->as_list()) {
+    for (const auto& u : *list->as_list())
+      if (const std::string* s = u.as_string()) users += (users.empty() ? "" : "\n") + *s;
+  } else if (const Value* ref = v.find("secretRef")) {
+    const std::string ns = string_field(ref, "namespace").value_or(policy.ref.ns);
+    const std::string name = string_field(ref, "name").value_or("");
+    const std::string key = string_field(ref, "key").value_or(".htpasswd");
+    auto secret = host.find_secret(policy.ref, ns, name);
+    if (!secret) {
+      diag.error("spec.basicAuth.secretRef", "secret " + ns + "/" + name + " not found");
+      return;
+    }
+    auto it = secret->data.find(key);
+    if (it == secret->data.end()) {
+      diag.error("spec.basicAuth.secretRef.key", "key " + key + " not found in secret " + ns + "/" + name);
+      return;
+    }
+    users = it->second;
+  }
+  // The chain's filter needs some user list; the route's configuration replaces it.
+  BasicAuth chain_config;
+  chain_config.mutable_users()->set_inline_string("#");
+  BasicAuthPerRoute per_route;
+  per_route.mutable_users()->set_inline_string(users);
+  add_auth_filters(feature, kBasicAuthFilter, chain_config, per_route);
+}
+
+void parse_api_key_auth(const sdk::Object& policy, const Value& v, const sdk::HostApi& host, sdk::Diagnostics& diag,
+                        TrafficPolicyIr& ir) {
+  using ApiKeyAuth = envoy::extensions::filters::http::api_key_auth::v3::ApiKeyAuth;
+  using ApiKeyAuthPerRoute = envoy::extensions::filters::http::api_key_auth::v3::ApiKeyAuthPerRoute;
+  auto& feature = ir.filter_features["apiKeyAuth"];
+  if (v.find("disable")) {
+    feature.configs.push_back(filter_config(kApiKeyAuthFilter, true));
+    return;
+  }
+  ApiKeyAuthPerRoute per_route;
+  if (const Value* ref = v.find("secretRef")) {
+    const std::string ns = string_field(ref, "namespace").value_or(policy.ref.ns);
+    const std::string name = string_field(ref, "name").value_or("");
+    auto secret = host.find_secret(policy.ref, ns, name);
+    if (!secret) {
+      diag.error("spec.apiKeyAuth.secretRef", "secret " + ns + "/" + name + " not found");
+      return;
+    }
+    // Each key of the Secret names a client, its value is that client's API key.
+    for (const auto& [client, key] : secret->data) {
+      auto* c = per_route.add_credentials();
+      c->set_client(client);
+      c->set_key(key);
+    }
+  } else if (v.find("secretSelector")) {
+    diag.error("spec.apiKeyAuth.secretSelector", "secret selectors are not supported yet");
+    return;
+  }
+  if (const Value* list = v.find("keySources"); list && list->as_list())
+    for (const auto& source : *list->as_list()) {
+      auto* s = per_route.add_key_sources();
+      s->set_header(string_field(&source, "header").value_or(""));
+      s->set_query(string_field(&source, "query").value_or(""));
+      s->set_cookie(string_field(&source, "cookie").value_or(""));
+    }
+  auto* forwarding = per_route.mutable_forwarding();
+  forwarding->set_header(string_field(&v, "clientIdHeader").value_or(""));
+  forwarding->set_hide_credentials(!bool_field(&v, "forwardCredential").value_or(false));
+  add_auth_filters(feature, kApiKeyAuthFilter, ApiKeyAuth(), per_route);
+}
+
+// JSON with keys in sorted order and empty values left out, as kgateway writes the dynamic
+// modules' configuration.
+void append_json(const Value& v, std::string& out) {
+  if (const std::string* s = v.as_string()) {
+    out += '"';
+    for (char c : *s) {
+      switch (c) {
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        default:
+          if (static_cast<unsigned char>(c) < 0x20) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", c);
+            out += buf;
+          } else {
+            out += c;
+          }
+      }
+    }
+    out += '"';
+  } else if (auto i = v.as_int()) {
+    out += std::to_string(*i);
+  } else if (auto d = v.as_double()) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", *d);
+    out += buf;
+  } else if (auto b = v.as_bool()) {
+    out += *b ? "true" : "false";
+  } else if (const Value::List* l = v.as_list()) {
+    out += '[';
+    for (size_t i = 0; i < l->size(); ++i) {
+      if (i) out += ',';
+      append_json((*l)[i], out);
+    }
+    out += ']';
+  } else if (const Value::Map* m = v.as_map()) {
+    std::map<std::string, const Value*> sorted;
+    for (const auto& [k, item] : *m)
+      if (!item.is_null()) sorted.emplace(k, &item);
+    out += '{';
+    bool first = true;
+    for (const auto& [k, item] : sorted) {
+      if (!first) out += ',';
+      first = false;
+      append_json(Value(k), out);
+      out += ':';
+      append_json(*item, out);
+    }
+    out += '}';
+  } else {
+    out += "null";
+  }
+}
+
+// The IP access list runs in kgateway's dynamic module, configured with the policy's `acl` as JSON.
+void parse_acl(const Value& v, TrafficPolicyIr& ir) {
+  auto& feature = ir.filter_features["httpACL"];
+  envoy::extensions::filters::http::dynamic_modules::v3::DynamicModuleFilter module;
+  module.mutable_dynamic_module_config()->set_name(kRustModule);
+  module.set_filter_name(kAclModuleFilter);
+  *module.mutable_filter_config() = string_value(R"({"defaultAction":"allow"})");
+  feature.filters.push_back(disabled_filter(sdk::WellKnownStage::AuthZ, kAclFilter, module));
+  std::string config;
+  append_json(v, config);
+  feature.configs.push_back(config_for(kAclFilter, module_per_route(kAclModuleFilter, config)));
+}
+
 void parse_url_rewrite(const Value& v, TrafficPolicyIr& ir) {
   const Value* regex = v.find("pathRegex");
   if (!regex) return;
@@ -493,6 +697,9 @@ class TrafficPolicyKind final : public sdk::PolicyKind {
       if (const Value* v = field(spec, "compression")) parse_compression(*v, diag, *ir);
       if (const Value* v = field(field(spec, "rateLimit"), "local")) parse_local_rate_limit(*v, diag, *ir);
       if (const Value* v = field(spec, "urlRewrite")) parse_url_rewrite(*v, *ir);
+      if (const Value* v = field(spec, "acl")) parse_acl(*v, *ir);
+      if (const Value* v = field(spec, "basicAuth")) parse_basic_auth(policy, *v, host, diag, *ir);
+      if (const Value* v = field(spec, "apiKeyAuth")) parse_api_key_auth(policy, *v, host, diag, *ir);
       if (const Value* v = field(spec, "internalRedirect")) {
         envoy::config::route::v3::InternalRedirectPolicy policy;
         if (auto n = int_field(v, "maxRedirects"))

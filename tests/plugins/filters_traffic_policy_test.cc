@@ -1,0 +1,152 @@
+// TrafficPolicy features of the filters plugin, loaded from its .so as `kgw serve` loads it, where
+// the reference cases do not pin the behaviour.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <variant>
+
+#include "envoy/extensions/filters/http/api_key_auth/v3/api_key_auth.pb.h"
+#include "envoy/extensions/filters/http/basic_auth/v3/basic_auth.pb.h"
+#include "envoy/extensions/filters/http/dynamic_modules/v3/dynamic_modules.pb.h"
+#include "google/protobuf/wrappers.pb.h"
+#include "plugins/extension_registry.h"
+#include "plugins/plugin_loader.h"
+#include "sources/manifest_parser.h"
+#include "translator/translator.h"
+
+namespace kgw {
+namespace {
+
+using envoy::config::route::v3::Route;
+
+const plugins::ExtensionRegistry& registry() {
+  static auto* state = [] {
+    struct State {
+      plugins::PluginLoader loader;
+      plugins::ExtensionRegistry registry;
+    };
+    auto* s = new State;
+    auto result = s->loader.load({KGW_FILTERS_PLUGIN, "", sdk::Value::Map{}}, s->registry);
+    EXPECT_FALSE(std::holds_alternative<plugins::Refusal>(result));
+    return s;
+  }();
+  return state->registry;
+}
+
+// A Gateway, one route to a Service with the ExtensionRef filter `policy`, and `extra` objects.
+translator::Output translate(const std::string& extra) {
+  const std::string yaml = R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec:
+  gatewayClassName: kgateway
+  listeners:
+  - {name: http, protocol: HTTP, port: 80}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - backendRefs: [{name: svc, port: 80}]
+    filters:
+    - type: ExtensionRef
+      extensionRef: {group: gateway.kgateway.dev, kind: TrafficPolicy, name: policy}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: svc, namespace: default}
+spec:
+  ports: [{port: 80}]
+---
+)" + extra;
+  auto parsed = sources::parse_manifests(yaml, "test.yaml");
+  EXPECT_TRUE(parsed.errors.empty());
+  translator::Input input;
+  int64_t t = 0;
+  for (auto& p : parsed.objects) {
+    p.object.creation_timestamp = ++t;
+    input.objects.push_back(std::move(p.object));
+  }
+  config::TranslationSettings settings;
+  return translator::translate_gateway(input, {"gateway.networking.k8s.io", "Gateway", "default", "gw"}, settings,
+                                       registry());
+}
+
+const Route& only_route(const translator::Output& out) {
+  EXPECT_EQ(out.routes.size(), 1u);
+  EXPECT_EQ(out.routes.at(0).virtual_hosts_size(), 1);
+  EXPECT_EQ(out.routes.at(0).virtual_hosts(0).routes_size(), 1);
+  return out.routes.at(0).virtual_hosts(0).routes(0);
+}
+
+TEST(FiltersTrafficPolicy, BasicAuthUsersComeFromTheSecretsHtpasswdKey) {
+  auto out = translate(R"(
+apiVersion: v1
+kind: Secret
+metadata: {name: users, namespace: default}
+stringData:
+  .htpasswd: "alice:{SHA}abc"
+---
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: TrafficPolicy
+metadata: {name: policy, namespace: default}
+spec:
+  basicAuth:
+    secretRef: {name: users}
+)");
+  const Route& route = only_route(out);
+  auto it = route.typed_per_filter_config().find("envoy.filters.http.basic_auth");
+  ASSERT_NE(it, route.typed_per_filter_config().end());
+  envoy::extensions::filters::http::basic_auth::v3::BasicAuthPerRoute config;
+  ASSERT_TRUE(it->second.UnpackTo(&config));
+  EXPECT_EQ(config.users().inline_string(), "alice:{SHA}abc");
+  EXPECT_TRUE(route.typed_per_filter_config().count("basic_auth_enabled"));
+}
+
+TEST(FiltersTrafficPolicy, ApiKeyAuthWithAMissingSecretConfiguresNoCredentials) {
+  auto out = translate(R"(
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: TrafficPolicy
+metadata: {name: policy, namespace: default}
+spec:
+  apiKeyAuth:
+    keySources: [{header: x-api-key}]
+    secretRef: {name: absent}
+)");
+  // The policy is rejected: the route must not get an API key check without keys.
+  bool configured = false;
+  for (const auto& rc : out.routes)
+    for (const auto& vh : rc.virtual_hosts())
+      for (const auto& r : vh.routes())
+        if (r.typed_per_filter_config().count("envoy.filters.http.api_key_auth")) configured = true;
+  EXPECT_FALSE(configured);
+}
+
+TEST(FiltersTrafficPolicy, AclConfigurationIsJsonWithSortedKeysAndEscapedStrings) {
+  auto out = translate(R"(
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: TrafficPolicy
+metadata: {name: policy, namespace: default}
+spec:
+  acl:
+    rules:
+    - {name: "a \"quoted\" rule", cidrs: ["10.0.0.0/8"], action: deny}
+    defaultAction: allow
+)");
+  const Route& route = only_route(out);
+  auto it = route.typed_per_filter_config().find("dynamic_modules/http-acl");
+  ASSERT_NE(it, route.typed_per_filter_config().end());
+  envoy::extensions::filters::http::dynamic_modules::v3::DynamicModuleFilterPerRoute config;
+  ASSERT_TRUE(it->second.UnpackTo(&config));
+  google::protobuf::StringValue json;
+  ASSERT_TRUE(config.filter_config().UnpackTo(&json));
+  EXPECT_EQ(
+      json.value(),
+      R"({"defaultAction":"allow","rules":[{"action":"deny","cidrs":["10.0.0.0/8"],"name":"a \"quoted\" rule"}]})");
+}
+
+}  // namespace
+}  // namespace kgw
