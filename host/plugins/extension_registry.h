@@ -43,7 +43,7 @@ class ExtensionRegistry final : public sdk::Registry {
     return translators_;
   }
 
-  // One line per registration, sorted, e.g. "backend type AWS" or "policy kind TrafficPolicy.gateway.kgateway.dev".
+  // One line per registration, sorted, e.g. "backend type AWS" or "policy kind QuotaPolicy.example.com".
   std::vector<std::string> describe() const;
   bool empty() const;
 

@@ -13,7 +13,7 @@ using sdk::Value;
 
 constexpr const char* kGatewayGroup = "gateway.networking.k8s.io";
 
-// Kinds whose relations are all in the fields references_of reads.
+// Kinds whose relations are all in the fields references_of reads (policies: attaches_as_policy).
 bool known_kind(const sdk::ObjectRef& ref) {
   static const std::set<sdk::GroupKind> kinds = {
       {"", "Service"},
@@ -28,14 +28,8 @@ bool known_kind(const sdk::ObjectRef& ref) {
       {kGatewayGroup, "TCPRoute"},
       {kGatewayGroup, "TLSRoute"},
       {kGatewayGroup, "UDPRoute"},
-      {kGatewayGroup, "BackendTLSPolicy"},
       {"gateway.networking.x-k8s.io", "XListenerSet"},
-      {"gateway.networking.x-k8s.io", "XBackendTrafficPolicy"},
       {"gateway.kgateway.dev", "Backend"},
-      {"gateway.kgateway.dev", "TrafficPolicy"},
-      {"gateway.kgateway.dev", "HTTPListenerPolicy"},
-      {"gateway.kgateway.dev", "ListenerPolicy"},
-      {"gateway.kgateway.dev", "BackendConfigPolicy"},
       {"gateway.kgateway.dev", "DirectResponse"},
       {"gateway.kgateway.dev", "GatewayExtension"},
       {"gateway.kgateway.dev", "GatewayParameters"},
@@ -45,6 +39,16 @@ bool known_kind(const sdk::ObjectRef& ref) {
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// Policy attachment (GEP-713): a policy names its targets in spec.targetRefs (or selects them with
+// spec.targetSelectors, which the walker marks unsure) and every other relation in reference
+// fields, and policy kinds are named "...Policy". So the walker sees all of a policy's relations,
+// whatever kind a plugin registers.
+bool attaches_as_policy(const sdk::Object& object) {
+  if (ends_with(object.ref.kind, "Policy")) return true;
+  const Value* spec = object.spec();
+  return spec && (spec->find("targetRefs") || spec->find("targetRef") || spec->find("targetSelectors"));
 }
 
 bool points_up(std::string_view key) {
@@ -137,7 +141,7 @@ References references_of(const sdk::Object& object) {
   }
   References out;
   out.edges.assign(walker.edges.begin(), walker.edges.end());
-  out.unsure = walker.unsure || !known_kind(self);
+  out.unsure = walker.unsure || !(known_kind(self) || attaches_as_policy(object));
   return out;
 }
 

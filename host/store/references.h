@@ -16,10 +16,10 @@
 // matches any object with that namespace and name. A name "*" matches every object of its kind in
 // its namespace. The namespace defaults to the object's own; cluster-scoped kinds have none.
 //
-// `unsure` marks an object whose effect the store cannot bound: a kind it does not know, a
-// ReferenceGrant or Namespace (they change what other objects may reference or select), and any
-// object selecting by labels (`targetSelectors`, `secretSelector`). A change to one of these
-// affects every Gateway.
+// `unsure` marks an object whose effect the store cannot bound: a kind it does not know (policies
+// of any kind are known by how they attach, see references.cc), a ReferenceGrant or Namespace
+// (they change what other objects may reference or select), and any object selecting by labels
+// (`targetSelectors`, `secretSelector`). A change to one of these affects every Gateway.
 #pragma once
 
 #include <vector>

@@ -356,5 +356,21 @@ TEST(References, ReadsEdgesFromFields) {
                   Edge{{"gateway.kgateway.dev", "DirectResponse", "ns", "dr"}, self}));
 }
 
+// Any kind attaching by targetRefs is a policy whose relations the walker reads: the store knows
+// it without a list of policy kinds.
+TEST(References, APolicyOfAnyKindReferencesItsTargets) {
+  auto parsed = sources::parse_manifests(
+      "apiVersion: example.com/v1\nkind: Quota\nmetadata:\n  name: q\n  namespace: ns\nspec:\n"
+      "  targetRefs:\n  - group: gateway.networking.k8s.io\n    kind: HTTPRoute\n    name: r\n"
+      "  secretRef:\n    name: creds\n",
+      "q.yaml");
+  ASSERT_EQ(parsed.objects.size(), 1u);
+  const References refs = references_of(parsed.objects[0].object);
+  EXPECT_FALSE(refs.unsure);
+  const sdk::ObjectRef self{"example.com", "Quota", "ns", "q"};
+  EXPECT_THAT(refs.edges, ::testing::UnorderedElementsAre(Edge{self, {kGroup, "HTTPRoute", "ns", "r"}},
+                                                          Edge{{"", "Secret", "ns", "creds"}, self}));
+}
+
 }  // namespace
 }  // namespace kgw::store
