@@ -9,6 +9,7 @@
 
 #include "logging/logging.h"
 #include "serve/gateway_selection.h"
+#include "translator/endpoints.h"
 #include "translator/translator.h"
 
 namespace kgw::serve {
@@ -124,7 +125,15 @@ void ControlLoop::process(sources::SourceUpdate update) {
   size_t translated = 0, dropped = 0;
   std::optional<translator::Input> input;  // built once, only when some Gateway needs it
   double input_ms = 0, publish_ms = 0;
-  for (const auto& gateway : affected.gateways) {
+  // EndpointSlices alone changed: new load assignments, nothing else built again.
+  auto patched = full ? std::nullopt : patch_endpoints(changes, affected.gateways, *before, input_was_valid);
+  if (patched) {
+    for (auto& [gateway, output] : *patched) {
+      (*outputs)[gateway] = std::move(output);
+      changed.insert(gateway);
+    }
+  }
+  for (const auto& gateway : patched ? std::set<sdk::ObjectRef>{} : affected.gateways) {
     const store::StoredObject* stored = store_.find(gateway);
     if (!stored || !is_managed(*stored->object, store_)) {
       if (outputs->erase(gateway)) {
@@ -153,6 +162,8 @@ void ControlLoop::process(sources::SourceUpdate update) {
   if (input) {
     input_objects_ = std::move(input->objects);  // lent, now back and up to date
     input_valid_ = true;
+  } else if (patched) {
+    input_valid_ = true;  // patch_endpoints brought it up to date
   } else {
     input_valid_ = input_was_valid && changes.objects.empty();  // not kept up to date otherwise
   }
@@ -168,10 +179,10 @@ void ControlLoop::process(sources::SourceUpdate update) {
     write_status_changes(*before, changed, error_files);
 
   log->debug(
-      "{} object(s) and {} Secret(s) changed; {} Gateway(s) affected{}, {} translated, {} dropped in {:.1f} ms "
-      "(input {:.1f} ms, snapshots {:.1f} ms)",
+      "{} object(s) and {} Secret(s) changed; {} Gateway(s) affected{}, {} translated, {} with new endpoints only, {} "
+      "dropped in {:.1f} ms (input {:.1f} ms, snapshots {:.1f} ms)",
       changes.objects.size(), changes.secrets.size(), affected.gateways.size(), affected.all ? " (all)" : "",
-      translated, dropped, ms_since(started), input_ms, publish_ms);
+      translated, patched ? patched->size() : 0, dropped, ms_since(started), input_ms, publish_ms);
   if (full) {
     log->info("ready: {} Gateway(s) translated from {} object(s) in {:.1f} ms", translated, store_.size(),
               ms_since(started));
@@ -208,6 +219,57 @@ std::set<std::string> ControlLoop::update_errors(const FileErrors& source_errors
     }
   }
   return files;
+}
+
+std::optional<std::map<sdk::ObjectRef, std::shared_ptr<const translator::Output>>> ControlLoop::patch_endpoints(
+    const store::ChangeSet& changes, const std::set<sdk::ObjectRef>& gateways, const GatewayOutputs& before,
+    bool input_was_valid) {
+  constexpr const char* kServiceLabel = "kubernetes.io/service-name";
+  if (changes.objects.empty() || !changes.secrets.empty()) return std::nullopt;
+  std::set<std::pair<std::string, std::string>> services;  // namespace, name
+  for (const auto& change : changes.objects) {
+    if (change.ref.group != "discovery.k8s.io" || change.ref.kind != "EndpointSlice") return std::nullopt;
+    for (const auto* object : {change.before.get(), change.after.get()}) {
+      if (!object) continue;
+      auto label = object->labels.find(kServiceLabel);
+      if (label == object->labels.end()) return std::nullopt;
+      services.emplace(change.ref.ns, label->second);
+    }
+  }
+  for (const auto& gateway : gateways)
+    if (!before.contains(gateway)) return std::nullopt;  // a Gateway without output: translate it
+
+  refresh_input(changes, input_was_valid);
+  std::map<std::string, envoy::config::endpoint::v3::ClusterLoadAssignment> assignments;  // by cluster name
+  for (const auto& [ns, name] : services) {
+    const store::StoredObject* stored = store_.find({"", "Service", ns, name});
+    if (!stored) continue;  // no Service: no cluster uses these endpoints
+    sdk::Diagnostics diag;
+    const model::Service service = model::parse_service(*stored->object, diag);
+    if (diag.has_errors()) continue;
+    // The Service's slices in load order, as the translator takes them.
+    std::vector<model::EndpointSlice> slices;
+    for (const auto& object : input_objects_) {
+      if (object.ref.kind != "EndpointSlice" || object.ref.group != "discovery.k8s.io" || object.ref.ns != ns) continue;
+      auto label = object.labels.find(kServiceLabel);
+      if (label == object.labels.end() || label->second != name) continue;
+      sdk::Diagnostics slice_diag;
+      auto slice = model::parse_endpoint_slice(object, slice_diag);
+      if (!slice_diag.has_errors()) slices.push_back(std::move(slice));
+    }
+    std::vector<const model::EndpointSlice*> pointers;
+    for (const auto& slice : slices) pointers.push_back(&slice);
+    for (auto& cla : translator::build_endpoints(service, pointers)) assignments[cla.cluster_name()] = std::move(cla);
+  }
+
+  std::map<sdk::ObjectRef, std::shared_ptr<const translator::Output>> out;
+  for (const auto& gateway : gateways) {
+    auto output = std::make_shared<translator::Output>(*before.at(gateway));
+    for (auto& cla : output->endpoints)
+      if (auto it = assignments.find(cla.cluster_name()); it != assignments.end()) cla = it->second;
+    out[gateway] = std::move(output);
+  }
+  return out;
 }
 
 void ControlLoop::refresh_input(const store::ChangeSet& changes, bool incremental) {

@@ -117,6 +117,12 @@ class ControlLoop {
   std::vector<sdk::Object> input_objects_;
   bool input_valid_ = false;
   void refresh_input(const store::ChangeSet& changes, bool incremental);
+  // For an update of EndpointSlices alone: `gateways`' last outputs with new load assignments for
+  // the slices' Services, built as the translator builds them; routes, listeners and clusters are
+  // not built again. nullopt for any other update (the caller translates).
+  std::optional<std::map<sdk::ObjectRef, std::shared_ptr<const translator::Output>>> patch_endpoints(
+      const store::ChangeSet& changes, const std::set<sdk::ObjectRef>& gateways, const GatewayOutputs& before,
+      bool input_was_valid);
 
   // Proxy conditions per Gateway, and the Gateways whose status file needs them written.
   mutable std::mutex proxy_mu_;

@@ -265,3 +265,65 @@ TEST(ControlLoop, ProxyConditionsShowOnTheGatewayStatus) {
 
 }  // namespace
 }  // namespace kgw::serve
+
+namespace kgw::serve {
+namespace {
+
+std::string slice(const std::string& address) {
+  return "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: svc-1\n  labels:\n"
+         "    kubernetes.io/service-name: svc\naddressType: IPv4\nports:\n- name: http\n  port: 8080\n"
+         "endpoints:\n- addresses: [\"" +
+         address + "\"]\n  conditions:\n    ready: true\n";
+}
+
+std::string endpoints_bytes(const translator::Output& output) {
+  std::string all;
+  for (const auto& cla : output.endpoints) all += cla.SerializeAsString();
+  return all;
+}
+
+// An EndpointSlice change takes the endpoint-only path; what it produces equals a full translation.
+TEST(ControlLoop, EndpointSliceChangesGiveWhatAFullTranslationGives) {
+  TempDir d{"kgw-control-loop"};
+  const fs::path manifests = d.path() / "m";
+  fs::create_directories(manifests);
+  write(manifests / "gateways.yaml", gateway("gw1", "kgateway"));
+  write(manifests / "route.yaml", route("svc"));
+  write(manifests / "service.yaml", kService);
+  write(manifests / "slice.yaml", slice("10.0.0.1"));
+
+  plugins::ExtensionRegistry registry;
+  ControlLoop loop(ControlLoopOptions{}, registry);
+  ASSERT_TRUE(loop.start().is_ok());
+  sources::DirSource source(sources::DirSourceOptions{{manifests}, 20ms, 500ms});
+  ASSERT_TRUE(source.start(loop.consumer()).is_ok());
+  ASSERT_TRUE(loop.wait_ready(kTimeout));
+  const auto first = loop.snapshot(gateway_ref("gw1"));
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(endpoints_bytes(*first).find("10.0.0.1"), std::string::npos);
+
+  write(manifests / "slice.yaml", slice("10.0.0.2"));
+  ASSERT_TRUE(eventually([&] {
+    auto now = loop.snapshot(gateway_ref("gw1"));
+    return now && endpoints_bytes(*now).find("10.0.0.2") != std::string::npos;
+  }));
+  const auto patched = loop.snapshot(gateway_ref("gw1"));
+  source.stop();
+
+  // A loop started on the same files translates everything.
+  ControlLoop fresh(ControlLoopOptions{}, registry);
+  ASSERT_TRUE(fresh.start().is_ok());
+  sources::DirSource fresh_source(sources::DirSourceOptions{{manifests}, 20ms, 500ms});
+  ASSERT_TRUE(fresh_source.start(fresh.consumer()).is_ok());
+  ASSERT_TRUE(fresh.wait_ready(kTimeout));
+  const auto full = fresh.snapshot(gateway_ref("gw1"));
+  ASSERT_NE(full, nullptr);
+  EXPECT_EQ(endpoints_bytes(*patched), endpoints_bytes(*full));
+  ASSERT_EQ(patched->routes.size(), full->routes.size());
+  for (size_t i = 0; i < full->routes.size(); ++i)
+    EXPECT_EQ(patched->routes[i].SerializeAsString(), full->routes[i].SerializeAsString());
+  fresh_source.stop();
+}
+
+}  // namespace
+}  // namespace kgw::serve
