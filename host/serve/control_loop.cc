@@ -264,9 +264,15 @@ std::optional<std::map<sdk::ObjectRef, std::shared_ptr<const translator::Output>
 
   std::map<sdk::ObjectRef, std::shared_ptr<const translator::Output>> out;
   for (const auto& gateway : gateways) {
-    auto output = std::make_shared<translator::Output>(*before.at(gateway));
+    const auto& base = before.at(gateway);
+    auto output = std::make_shared<translator::Output>(*base);
+    output->endpoints_only_since = base.get();
+    output->changed_endpoints.clear();
     for (auto& cla : output->endpoints)
-      if (auto it = assignments.find(cla.cluster_name()); it != assignments.end()) cla = it->second;
+      if (auto it = assignments.find(cla.cluster_name()); it != assignments.end()) {
+        cla = it->second;
+        output->changed_endpoints.push_back(cla.cluster_name());
+      }
     out[gateway] = std::move(output);
   }
   return out;

@@ -42,14 +42,16 @@ std::string versions_hash(const std::vector<ResourcePtr>& resources) {
   return content_hash(all);
 }
 
+void seal(TypeResources& type) {
+  std::vector<ResourcePtr> all;
+  all.reserve(type.resources.size());
+  for (const auto& [name, resource] : type.resources) all.push_back(resource);
+  type.all = std::make_shared<const ResourceSet>(std::move(all));
+  type.version = type.all->version();
+}
+
 void seal(View& view) {
-  for (auto& [url, type] : view.types) {
-    std::vector<ResourcePtr> all;
-    all.reserve(type.resources.size());
-    for (const auto& [name, resource] : type.resources) all.push_back(resource);
-    type.all = std::make_shared<const ResourceSet>(std::move(all));
-    type.version = type.all->version();
-  }
+  for (auto& [url, type] : view.types) seal(type);
 }
 
 }  // namespace
@@ -218,6 +220,17 @@ SnapshotPtr build_snapshot(std::shared_ptr<const translator::Output> source, con
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->origin = origin;
   snapshot->output_ = std::move(source);
+  if (previous && output.endpoints_only_since && previous->source() == output.endpoints_only_since) {
+    // Only load assignments changed since the previous snapshot's translation: the rest is reused.
+    snapshot->envoy = previous->envoy;
+    TypeResources& assignments = snapshot->envoy.types[std::string(kEndpointType)];
+    std::set<std::string_view> changed(output.changed_endpoints.begin(), output.changed_endpoints.end());
+    for (const auto& cla : output.endpoints)
+      if (changed.contains(cla.cluster_name()))
+        assignments.resources[cla.cluster_name()] = make_resource(cla.cluster_name(), cla);
+    seal(assignments);
+    return snapshot;
+  }
   View& envoy = snapshot->envoy;
   const View* before = previous ? &previous->envoy : nullptr;
   auto named = [](const auto& m) { return m.name(); };

@@ -128,6 +128,8 @@ class Snapshot {
 
   // The view for proxyless gRPC clients, built on first use: most Gateways never have one.
   const View& proxyless() const;
+  // The translation it was built from (null for the empty snapshot).
+  const translator::Output* source() const { return output_.get(); }
 
  private:
   friend std::shared_ptr<const Snapshot> build_snapshot(std::shared_ptr<const translator::Output>, const Snapshot*,

@@ -26,6 +26,12 @@ struct Output {
   // "grpcRoutes", "tcpRoutes", "tlsRoutes" (key "ns/name"), "policies" (key "Kind/ns/name"),
   // "backends" (key "ns/name").
   std::map<std::string, std::map<std::string, sdk::Value>> statuses;
+
+  // Set when this output is `endpoints_only_since` with new load assignments for the clusters in
+  // `changed_endpoints` and nothing else changed, so a snapshot built from that output can be
+  // reused. The pointer is compared, never followed.
+  const Output* endpoints_only_since = nullptr;
+  std::vector<std::string> changed_endpoints;
 };
 
 }  // namespace kgw::translator

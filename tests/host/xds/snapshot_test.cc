@@ -141,6 +141,31 @@ TEST(SnapshotTest, StreamsInTheSameStateShareSets) {
   EXPECT_EQ(all->diff_from(clusters.all), diff) << "computed once for every stream making the same step";
 }
 
+TEST(SnapshotTest, AnEndpointOnlyChangeReusesTheRest) {
+  auto base = std::make_shared<const translator::Output>(make_output({"a", "b"}, {{"rc", "example.com", "a"}}));
+  auto first = build_snapshot(base, nullptr);
+  auto next = std::make_shared<translator::Output>(*base);
+  next->endpoints[1]
+      .mutable_endpoints(0)
+      ->mutable_lb_endpoints(0)
+      ->mutable_endpoint()
+      ->mutable_address()
+      ->mutable_socket_address()
+      ->set_address("10.9.9.9");
+  next->endpoints_only_since = base.get();
+  next->changed_endpoints = {"b"};
+  auto second = build_snapshot(next, first.get());
+  EXPECT_EQ(second->envoy.type(kRouteType)->resources.at("rc"), first->envoy.type(kRouteType)->resources.at("rc"));
+  EXPECT_EQ(second->envoy.type(kEndpointType)->resources.at("a"), first->envoy.type(kEndpointType)->resources.at("a"));
+  // What a full build of the same output gives.
+  auto full = build_snapshot(*next, nullptr);
+  for (const auto& type : envoy_types()) {
+    SCOPED_TRACE(type);
+    EXPECT_EQ(second->envoy.type(type)->version, full->envoy.type(type)->version);
+  }
+  EXPECT_NE(second->envoy.type(kEndpointType)->version, first->envoy.type(kEndpointType)->version);
+}
+
 TEST(WireTest, EncodedResponsesParseBack) {
   auto snapshot = build_snapshot(make_output({"a", "b"}, {}), nullptr);
   const auto& clusters = snapshot->envoy.type(kClusterType)->resources;
