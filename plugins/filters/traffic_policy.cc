@@ -8,9 +8,12 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <variant>
 #include <vector>
 
+#include "cel.h"
 #include "envoy/config/listener/v3/listener.pb.h"
+#include "envoy/config/rbac/v3/rbac.pb.h"
 #include "envoy/config/route/v3/route.pb.h"
 #include "envoy/extensions/compression/brotli/compressor/v3/brotli.pb.h"
 #include "envoy/extensions/compression/brotli/decompressor/v3/brotli.pb.h"
@@ -27,9 +30,13 @@
 #include "envoy/extensions/filters/http/fault/v3/fault.pb.h"
 #include "envoy/extensions/filters/http/header_mutation/v3/header_mutation.pb.h"
 #include "envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.pb.h"
+#include "envoy/extensions/filters/http/rbac/v3/rbac.pb.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/wrappers.pb.h"
 #include "value_helpers.h"
+#include "xds/type/matcher/v3/cel.pb.h"
+#include "xds/type/matcher/v3/http_inputs.pb.h"
+#include "xds/type/matcher/v3/matcher.pb.h"
 
 namespace kgw::filters {
 namespace {
@@ -52,6 +59,7 @@ constexpr const char* kBasicAuthFilter = "envoy.filters.http.basic_auth";
 constexpr const char* kApiKeyAuthFilter = "envoy.filters.http.api_key_auth";
 // kgateway's transformation dynamic module, which marks a request as authenticated after an
 // authentication filter let it through.
+constexpr const char* kRbacFilter = "envoy.filters.http.rbac";
 constexpr const char* kAclFilter = "dynamic_modules/http-acl";
 constexpr const char* kAclModuleFilter = "http-acl";
 constexpr const char* kRustModule = "rust_module";
@@ -578,6 +586,72 @@ void parse_acl(const Value& v, TrafficPolicyIr& ir) {
   feature.configs.push_back(config_for(kAclFilter, module_per_route(kAclModuleFilter, config)));
 }
 
+// RBAC as a matcher: the request matches when any CEL expression is true, and the policy's action
+// applies then; the opposite action applies otherwise.
+void parse_rbac(const Value& v, sdk::Diagnostics& diag, TrafficPolicyIr& ir) {
+  using envoy::config::rbac::v3::Action;
+  using xds::type::matcher::v3::Matcher;
+  const bool allow = string_field(&v, "action").value_or("Allow") != "Deny";
+  std::vector<Matcher::MatcherList::Predicate> predicates;
+  const Value* list = field(field(&v, "policy"), "matchExpressions");
+  size_t i = 0;
+  for (const auto& item : list && list->as_list() ? *list->as_list() : Value::List{}) {
+    const std::string path = "spec.rbac.policy.matchExpressions[" + std::to_string(i++) + "]";
+    const std::string* text = item.as_string();
+    if (!text) {
+      diag.error(path, "expected a CEL expression");
+      continue;
+    }
+    auto parsed = parse_cel(*text);
+    if (auto* error = std::get_if<std::string>(&parsed)) {
+      diag.error(path, "invalid CEL expression: " + *error);
+      continue;
+    }
+    xds::type::matcher::v3::CelMatcher cel;
+    *cel.mutable_expr_match()->mutable_cel_expr_parsed() = std::move(std::get<cel::expr::ParsedExpr>(parsed));
+    Matcher::MatcherList::Predicate predicate;
+    auto* single = predicate.mutable_single_predicate();
+    single->mutable_input()->set_name("envoy.matching.inputs.cel_data_input");
+    single->mutable_input()->mutable_typed_config()->PackFrom(xds::type::matcher::v3::HttpAttributesCelMatchInput());
+    single->mutable_custom_match()->set_name("envoy.matching.matchers.cel_matcher");
+    single->mutable_custom_match()->mutable_typed_config()->PackFrom(cel);
+    predicates.push_back(std::move(predicate));
+  }
+  if (predicates.empty()) {
+    diag.error("spec.rbac.policy.matchExpressions", "at least one expression is required");
+    return;
+  }
+  Action allow_action, deny_action;
+  allow_action.set_name("allow-request");
+  allow_action.set_action(envoy::config::rbac::v3::RBAC::ALLOW);
+  deny_action.set_name("deny-request");
+  deny_action.set_action(envoy::config::rbac::v3::RBAC::DENY);
+  Matcher matcher;
+  auto* m = matcher.mutable_matcher_list()->add_matchers();
+  if (predicates.size() == 1) {
+    *m->mutable_predicate() = std::move(predicates[0]);
+  } else {
+    for (auto& p : predicates) *m->mutable_predicate()->mutable_or_matcher()->add_predicate() = std::move(p);
+  }
+  auto* on_match = m->mutable_on_match()->mutable_action();
+  on_match->set_name("envoy.filters.rbac.action");
+  on_match->mutable_typed_config()->PackFrom(allow ? allow_action : deny_action);
+  auto* on_no_match = matcher.mutable_on_no_match()->mutable_action();
+  on_no_match->set_name("action");
+  on_no_match->mutable_typed_config()->PackFrom(allow ? deny_action : allow_action);
+
+  envoy::extensions::filters::http::rbac::v3::RBACPerRoute per_route;
+  *per_route.mutable_rbac()->mutable_matcher() = std::move(matcher);
+  auto& feature = ir.filter_features["rbac"];
+  // Without rules the chain's filter lets everything through; the level's configuration decides.
+  sdk::StagedHttpFilter chain;
+  chain.stage.stage = sdk::WellKnownStage::AuthZ;
+  chain.filter.set_name(kRbacFilter);
+  chain.filter.mutable_typed_config()->PackFrom(envoy::extensions::filters::http::rbac::v3::RBAC());
+  feature.filters.push_back(std::move(chain));
+  feature.configs.push_back(config_for(kRbacFilter, per_route));
+}
+
 void parse_url_rewrite(const Value& v, TrafficPolicyIr& ir) {
   const Value* regex = v.find("pathRegex");
   if (!regex) return;
@@ -698,6 +772,7 @@ class TrafficPolicyKind final : public sdk::PolicyKind {
       if (const Value* v = field(field(spec, "rateLimit"), "local")) parse_local_rate_limit(*v, diag, *ir);
       if (const Value* v = field(spec, "urlRewrite")) parse_url_rewrite(*v, *ir);
       if (const Value* v = field(spec, "acl")) parse_acl(*v, *ir);
+      if (const Value* v = field(spec, "rbac")) parse_rbac(*v, diag, *ir);
       if (const Value* v = field(spec, "basicAuth")) parse_basic_auth(policy, *v, host, diag, *ir);
       if (const Value* v = field(spec, "apiKeyAuth")) parse_api_key_auth(policy, *v, host, diag, *ir);
       if (const Value* v = field(spec, "internalRedirect")) {

@@ -5,9 +5,11 @@
 #include <string>
 #include <variant>
 
+#include "envoy/config/rbac/v3/rbac.pb.h"
 #include "envoy/extensions/filters/http/api_key_auth/v3/api_key_auth.pb.h"
 #include "envoy/extensions/filters/http/basic_auth/v3/basic_auth.pb.h"
 #include "envoy/extensions/filters/http/dynamic_modules/v3/dynamic_modules.pb.h"
+#include "envoy/extensions/filters/http/rbac/v3/rbac.pb.h"
 #include "google/protobuf/wrappers.pb.h"
 #include "plugins/extension_registry.h"
 #include "plugins/plugin_loader.h"
@@ -146,6 +148,50 @@ spec:
   EXPECT_EQ(
       json.value(),
       R"({"defaultAction":"allow","rules":[{"action":"deny","cidrs":["10.0.0.0/8"],"name":"a \"quoted\" rule"}]})");
+}
+
+TEST(FiltersTrafficPolicy, RbacDenyMatchesOneExpressionDirectlyAndAllowsTheRest) {
+  auto out = translate(R"(
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: TrafficPolicy
+metadata: {name: policy, namespace: default}
+spec:
+  rbac:
+    action: Deny
+    policy:
+      matchExpressions: ["request.headers['x-user'] == 'mallory'"]
+)");
+  const Route& route = only_route(out);
+  auto it = route.typed_per_filter_config().find("envoy.filters.http.rbac");
+  ASSERT_NE(it, route.typed_per_filter_config().end());
+  envoy::extensions::filters::http::rbac::v3::RBACPerRoute config;
+  ASSERT_TRUE(it->second.UnpackTo(&config));
+  const auto& matcher = config.rbac().matcher();
+  ASSERT_EQ(matcher.matcher_list().matchers_size(), 1);
+  const auto& m = matcher.matcher_list().matchers(0);
+  EXPECT_TRUE(m.predicate().has_single_predicate());
+  envoy::config::rbac::v3::Action on_match, on_no_match;
+  ASSERT_TRUE(m.on_match().action().typed_config().UnpackTo(&on_match));
+  ASSERT_TRUE(matcher.on_no_match().action().typed_config().UnpackTo(&on_no_match));
+  EXPECT_EQ(on_match.name(), "deny-request");
+  EXPECT_EQ(on_match.action(), envoy::config::rbac::v3::RBAC::DENY);
+  EXPECT_EQ(on_no_match.name(), "allow-request");
+  EXPECT_EQ(on_no_match.action(), envoy::config::rbac::v3::RBAC::ALLOW);
+}
+
+TEST(FiltersTrafficPolicy, RbacWithAnInvalidExpressionIsRejected) {
+  auto out = translate(R"(
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: TrafficPolicy
+metadata: {name: policy, namespace: default}
+spec:
+  rbac:
+    policy:
+      matchExpressions: ["request.path =="]
+)");
+  for (const auto& rc : out.routes)
+    for (const auto& vh : rc.virtual_hosts())
+      for (const auto& r : vh.routes()) EXPECT_FALSE(r.typed_per_filter_config().count("envoy.filters.http.rbac"));
 }
 
 }  // namespace
