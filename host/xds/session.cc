@@ -79,18 +79,24 @@ std::vector<Response> Session::on_request(const envoy::service::discovery::v3::D
 
   const bool first = !state.requested;
   state.requested = true;
-  std::vector<std::string> names(request.resource_names().begin(), request.resource_names().end());
-  const bool star = std::erase(names, "*") > 0;
+  const auto& requested = request.resource_names();
+  const bool star = std::find(requested.begin(), requested.end(), "*") != requested.end();
+  const bool was_wildcard = state.wildcard;
   if (wildcard_types_.contains(request.type_url())) {
     if (star)
       state.wildcard = true;
     else  // the legacy wildcard: a first request naming nothing, and later ones as long as they name nothing
-      state.wildcard = names.empty() && (first || state.wildcard);
+      state.wildcard = requested.empty() && (first || state.wildcard);
   }
-  if (names.size() != state.names->names.size() ||
-      !std::equal(names.begin(), names.end(), state.names->names.begin()))  // requests usually repeat the names
+  // ACKs repeat the names (thousands for EDS): compared in place, interned only when they change.
+  const bool same_names = !star && static_cast<size_t>(requested.size()) == state.names->names.size() &&
+                          std::equal(requested.begin(), requested.end(), state.names->names.begin());
+  if (!same_names) {
+    std::vector<std::string> names(requested.begin(), requested.end());
+    std::erase(names, "*");
     state.names = snapshot::intern_names(std::move(names));
-  state.synced_version.clear();
+  }
+  if (first || !same_names || state.wildcard != was_wildcard) state.synced_version.clear();
   std::vector<Response> out;
   if (auto response = respond(request.type_url(), state, Mode::kFull)) out.push_back(std::move(*response));
   return out;
@@ -181,7 +187,10 @@ static snapshot::ResourceSetPtr wanted(const snapshot::TypeResources* available,
 
 std::optional<Response> Session::respond_sotw(const std::string& type_url, TypeState& state, Mode mode) {
   snapshot::ResourceSetPtr desired = wanted(resources(type_url), state.wildcard, state.names);
-  if (mode == Mode::kNoRemovals && state.held) {
+  // Wildcard-capable types (LDS, CDS) are whole states: a resource left out is deleted, so a
+  // disappearance is news. For the others, leaving a resource out says nothing.
+  const bool whole_state = wildcard_types_.contains(type_url);
+  if (mode == Mode::kNoRemovals && whole_state && state.held) {
     // Keep what the client has until the users of the resources that go are updated.
     std::vector<snapshot::ResourcePtr> kept;
     for (const auto& r : state.held->resources())
@@ -193,15 +202,12 @@ std::optional<Response> Session::respond_sotw(const std::string& type_url, TypeS
       desired = std::make_shared<const snapshot::ResourceSet>(std::move(merged));
     }
   }
-  // Wildcard-capable types (LDS, CDS) are whole states: a resource left out is deleted, so a
-  // disappearance is news. For the others, leaving a resource out says nothing.
-  const bool whole_state = wildcard_types_.contains(type_url);
   bool same = state.held && desired->version() == state.held->version();
-  if (!same && !whole_state && state.held)
-    same = std::all_of(desired->resources().begin(), desired->resources().end(), [&](const auto& r) {
-      const snapshot::Resource* held = state.held->find(r->name);
-      return held && held->version == r->version;
-    });
+  std::shared_ptr<const snapshot::ResourceSet::Diff> diff;  // shared by the streams making this step
+  if (!same && !whole_state && state.held) {
+    diff = desired->diff_from(state.held);
+    same = diff->changed.empty();
+  }
   if (same && state.responded) {
     if (!whole_state) state.held = desired;  // forget what left, without a response
     return std::nullopt;
@@ -209,7 +215,12 @@ std::optional<Response> Session::respond_sotw(const std::string& type_url, TypeS
 
   Response response;
   response.type_url = type_url;
-  response.resources = desired->resources();
+  // Types other than LDS and CDS need not be whole in a response: after the first, only what
+  // changed goes out (one EndpointSlice change sends one load assignment, not all of them).
+  if (diff && state.responded)
+    response.resources = diff->changed;
+  else
+    response.resources = desired->resources();
   response.version = desired->version();
   response.nonce = next_nonce();
   state.held = std::move(desired);

@@ -65,7 +65,7 @@ constexpr const char* kLds = "type.googleapis.com/envoy.config.listener.v3.Liste
 constexpr const char* kRds = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
 constexpr const char* kRolePrefix = "kgateway-kube-gateway-api";
 constexpr size_t kClientsPerChannel = 100;
-constexpr size_t kServicesPerFile = 1000;
+constexpr size_t kServicesPerFile = 1;  // an EndpointSlice change re-reads one small file
 // The dir source waits this long after the last file event before it reads.
 constexpr double kSourceDebounceMs = 10;  // [source] debounce_ms given to kgw serve
 
@@ -261,8 +261,8 @@ void write_file(const fs::path& path, const std::string& text) {
 
 fs::path route_file(const fs::path& dir, size_t i) { return dir / ("route-" + std::to_string(i) + ".yaml"); }
 
-// One file for the fixed objects, a few for the Services and EndpointSlices, one per HTTPRoute:
-// a route change then re-reads one small file.
+// One file for the fixed objects, one per Service with its EndpointSlice, one per HTTPRoute: a
+// route or an endpoint change then re-reads one small file.
 void write_cluster(const fs::path& dir, size_t n) {
   using namespace kgw::bench;
   fs::create_directories(dir);
@@ -327,7 +327,9 @@ Names rds_names(const std::vector<const google::protobuf::Any*>& anys) {
 // resources, and the bench shares the CPU with the server), and the counts the main thread waits on.
 struct Shared {
   std::string role;
-  std::atomic<bool> armed{false};  // the change is about to be written: count updates from now
+  std::atomic<bool> armed{false};      // the change is about to be written: count updates from now
+  std::atomic<bool> eds_armed{false};  // likewise for the EndpointSlice change
+  size_t eds_updated = 0;
 
   std::mutex mu;
   std::condition_variable cv;
@@ -370,6 +372,8 @@ class AdsClient : public grpc::ClientBidiReactor<Request, Response> {
   AdsClient(Shared& shared, size_t index) : shared_(shared), index_(index) {}
 
   bool updated() const { return updated_; }  // read under shared_.mu once updates are in
+  bool eds_updated() const { return eds_updated_; }
+  Clock::time_point eds_updated_at() const { return eds_updated_at_; }
   Clock::time_point updated_at() const { return updated_at_; }
   void cancel() { context_.TryCancel(); }
 
@@ -433,6 +437,13 @@ class AdsClient : public grpc::ClientBidiReactor<Request, Response> {
     ready_ = true;
     shared_.note(&Shared::ready);
   }
+  void on_eds_update(Clock::time_point now) {
+    std::lock_guard lock(shared_.mu);
+    eds_updated_ = true;
+    eds_updated_at_ = now;
+    ++shared_.eds_updated;
+    shared_.cv.notify_all();
+  }
   void on_update(Clock::time_point now) {
     std::lock_guard lock(shared_.mu);
     updated_ = true;
@@ -455,6 +466,10 @@ class AdsClient : public grpc::ClientBidiReactor<Request, Response> {
   bool writing_ = false, broken_ = false;
   bool updated_ = false;
   Clock::time_point updated_at_{};
+
+ protected:
+  bool eds_updated_ = false;
+  Clock::time_point eds_updated_at_{};
 };
 
 class SotwClient : public AdsClient<discovery::DiscoveryRequest, discovery::DiscoveryResponse> {
@@ -505,6 +520,7 @@ class SotwClient : public AdsClient<discovery::DiscoveryRequest, discovery::Disc
     } else if (type == kEds) {
       request(kEds, eds_.get(), version, response_.nonce());
       request_lds();
+      if (ready_ && shared_.eds_armed && !eds_updated_) on_eds_update(now);
     } else if (type == kLds) {
       request(kLds, nullptr, version, response_.nonce());
       if (rds_) return;
@@ -579,6 +595,7 @@ class DeltaClient : public AdsClient<discovery::DeltaDiscoveryRequest, discovery
         subscribe(kEds, eds_.get());
     } else if (type == kEds) {
       request_lds();
+      if (ready_ && response_.resources_size() > 0 && shared_.eds_armed && !eds_updated_) on_eds_update(now);
     } else if (type == kLds) {
       if (rds_) return;
       rds_ = shared_.rds_for(response_);
@@ -610,6 +627,9 @@ struct RunResult {
   double p50_ms = NAN, p99_ms = NAN, max_ms = NAN, fanout_p99_ms = NAN;
   double push_cpu_ms = NAN, push_cpu_stat_ms = NAN, push_bytes = NAN;
   size_t not_ready = 0, not_updated = 0;
+  // One EndpointSlice changed: change -> client, server CPU and bytes.
+  double eds_p50_ms = NAN, eds_p99_ms = NAN, eds_cpu_ms = NAN, eds_bytes = NAN;
+  size_t eds_not_updated = 0;
 };
 
 template <class Client>
@@ -677,8 +697,34 @@ void run_clients(RunResult& result, Shared& shared, uint16_t xds_port, pid_t ser
     // Live-thread time misses threads that exited in between; then only the tick count is right.
     result.push_cpu_ms = (cpu1 >= cpu0 && cpu1 - cpu0 + 20 >= result.push_cpu_stat_ms) ? cpu1 - cpu0 : stat1 - stat0;
     if (bytes0 && bytes1) result.push_bytes = *bytes1 - *bytes0;
+
+    // One EndpointSlice changes: its first endpoint moves.
+    const std::optional<double> eds_bytes0 = sent_bytes(admin_port);
+    const double eds_cpu0 = cpu_ms_sched(server);
+    const fs::path slice_file = manifests / "services-0.yaml", slice_temp = slice_file.string() + ".tmp";
+    write_file(slice_temp, "---\n" + kgw::bench::service_yaml(0) + "---\n" + kgw::bench::endpoint_slice_yaml(0, 1));
+    shared.eds_armed = true;
+    fs::rename(slice_temp, slice_file);
+    const auto eds_change = Clock::now();
+    std::vector<double> eds_latencies;
+    {
+      std::unique_lock lock(shared.mu);
+      shared.cv.wait_for(lock, 60s, [&] { return shared.eds_updated + shared.failed >= c; });
+      result.eds_not_updated = c - shared.eds_updated;
+      for (const auto& client : clients)
+        if (client->eds_updated()) eds_latencies.push_back(ms_between(eds_change, client->eds_updated_at()));
+    }
+    std::this_thread::sleep_for(300ms);
+    const double eds_cpu1 = cpu_ms_sched(server);
+    const std::optional<double> eds_bytes1 = sent_bytes(admin_port);
+    std::sort(eds_latencies.begin(), eds_latencies.end());
+    result.eds_p50_ms = percentile(eds_latencies, 0.50);
+    result.eds_p99_ms = percentile(eds_latencies, 0.99);
+    result.eds_cpu_ms = eds_cpu1 - eds_cpu0;
+    if (eds_bytes0 && eds_bytes1) result.eds_bytes = *eds_bytes1 - *eds_bytes0;
   } else {
     result.not_updated = c;
+    result.eds_not_updated = c;
   }
 
   {
@@ -741,7 +787,7 @@ RunResult run(const std::string& kgw, const std::string& protocol, size_t n, siz
         run_clients<SotwClient>(result, shared, ports[0], server.pid(), ports[1], manifests, n, ready_timeout);
       else
         run_clients<DeltaClient>(result, shared, ports[0], server.pid(), ports[1], manifests, n, ready_timeout);
-      if (result.not_ready || result.not_updated) {
+      if (result.not_ready || result.not_updated || result.eds_not_updated) {
         result.ok = false;
         std::fprintf(stderr, "%s C=%zu: kgw's log ends:\n%s", protocol.c_str(), c, tail(log, 10).c_str());
       }
@@ -783,12 +829,18 @@ void print_run(const RunResult& r, size_t n) {
       r.protocol.c_str(), r.clients, r.p50_ms, r.p99_ms, r.max_ms, r.fanout_p99_ms, r.push_cpu_ms, r.push_cpu_stat_ms,
       r.push_bytes, r.rss_per_client_kb, r.startup_ms, r.connect_ms, r.not_ready, r.not_updated);
   std::printf(
+      "%-5s C=%-5zu one EndpointSlice changed: change->client p50 %.1f p99 %.1f ms | server CPU %.2f ms | "
+      "%.0f bytes | not updated %zu\n",
+      r.protocol.c_str(), r.clients, r.eds_p50_ms, r.eds_p99_ms, r.eds_cpu_ms, r.eds_bytes, r.eds_not_updated);
+  std::printf(
       "RESULT protocol=%s n=%zu clients=%zu p50_ms=%.2f p99_ms=%.2f max_ms=%.2f fanout_p99_ms=%.2f push_cpu_ms=%.3f "
       "push_cpu_ticks_ms=%.0f push_bytes=%.0f rss_per_client_kb=%.2f rss_before_kb=%.0f rss_after_kb=%.0f "
-      "startup_ms=%.1f configured_ms=%.1f not_configured=%zu not_updated=%zu ok=%d\n",
+      "startup_ms=%.1f configured_ms=%.1f not_configured=%zu not_updated=%zu eds_p50_ms=%.2f eds_p99_ms=%.2f "
+      "eds_cpu_ms=%.3f eds_bytes=%.0f eds_not_updated=%zu ok=%d\n",
       r.protocol.c_str(), n, r.clients, r.p50_ms, r.p99_ms, r.max_ms, r.fanout_p99_ms, r.push_cpu_ms,
       r.push_cpu_stat_ms, r.push_bytes, r.rss_per_client_kb, r.rss_before_kb, r.rss_after_kb, r.startup_ms,
-      r.connect_ms, r.not_ready, r.not_updated, r.ok ? 1 : 0);
+      r.connect_ms, r.not_ready, r.not_updated, r.eds_p50_ms, r.eds_p99_ms, r.eds_cpu_ms, r.eds_bytes,
+      r.eds_not_updated, r.ok ? 1 : 0);
   std::fflush(stdout);
 }
 
