@@ -79,12 +79,16 @@ grpc::ByteBuffer to_byte_buffer(const std::vector<Chunk>& chunks) {
   return grpc::ByteBuffer(slices.data(), slices.size());
 }
 
-bool parse(const grpc::ByteBuffer& buffer, google::protobuf::Message& message) {
+// Parses the request and empties the buffer: a stream would otherwise hold its last request (an
+// EDS request names every cluster) until the next one arrives.
+bool parse(grpc::ByteBuffer& buffer, google::protobuf::Message& message) {
   std::vector<grpc::Slice> slices;
   if (!buffer.Dump(&slices).ok()) return false;
   std::string bytes;
   bytes.reserve(buffer.Length());
   for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  slices.clear();
+  buffer.Clear();
   return message.ParseFromString(bytes);
 }
 
