@@ -25,6 +25,7 @@
 #include "envoy/extensions/filters/http/basic_auth/v3/basic_auth.pb.h"
 #include "envoy/extensions/filters/http/buffer/v3/buffer.pb.h"
 #include "envoy/extensions/filters/http/compressor/v3/compressor.pb.h"
+#include "envoy/extensions/filters/http/cors/v3/cors.pb.h"
 #include "envoy/extensions/filters/http/decompressor/v3/decompressor.pb.h"
 #include "envoy/extensions/filters/http/dynamic_modules/v3/dynamic_modules.pb.h"
 #include "envoy/extensions/filters/http/fault/v3/fault.pb.h"
@@ -59,6 +60,8 @@ constexpr const char* kBasicAuthFilter = "envoy.filters.http.basic_auth";
 constexpr const char* kApiKeyAuthFilter = "envoy.filters.http.api_key_auth";
 // kgateway's transformation dynamic module, which marks a request as authenticated after an
 // authentication filter let it through.
+constexpr const char* kCorsFilter = "envoy.filters.http.cors";
+constexpr const char* kTransformationFilter = "dynamic_modules/simple_mutations";
 constexpr const char* kRbacFilter = "envoy.filters.http.rbac";
 constexpr const char* kAclFilter = "dynamic_modules/http-acl";
 constexpr const char* kAclModuleFilter = "http-acl";
@@ -652,6 +655,125 @@ void parse_rbac(const Value& v, sdk::Diagnostics& diag, TrafficPolicyIr& ir) {
   feature.configs.push_back(config_for(kRbacFilter, per_route));
 }
 
+// The transformation module's configuration: the policy's request and response transforms as
+// JSON, with kgateway's field order (set, add, remove, body, dynamicMetadata).
+std::string transformation_json(const Value& v) {
+  auto headers = [](const Value* list) {
+    std::string out = "[";
+    for (const auto& h : list && list->as_list() ? *list->as_list() : Value::List{}) {
+      if (out.size() > 1) out += ',';
+      out += R"({"name":)";
+      append_json(Value(string_field(&h, "name").value_or("")), out);
+      out += R"(,"value":)";
+      append_json(Value(string_field(&h, "value").value_or("")), out);
+      out += '}';
+    }
+    return out + "]";
+  };
+  auto transform = [&](const Value& t) {
+    std::vector<std::string> fields;
+    for (const char* key : {"set", "add"})
+      if (const Value* list = t.find(key); list && list->as_list() && !list->as_list()->empty())
+        fields.push_back(std::string("\"") + key + "\":" + headers(list));
+    if (const Value* list = t.find("remove"); list && list->as_list() && !list->as_list()->empty()) {
+      std::string out;
+      append_json(*list, out);
+      fields.push_back("\"remove\":" + out);
+    }
+    if (const Value* body = t.find("body")) {
+      std::string out = R"({"parseAs":)";
+      append_json(Value(string_field(body, "parseAs").value_or("AsString")), out);
+      if (auto value = string_field(body, "value")) {
+        out += R"(,"value":)";
+        append_json(Value(*value), out);
+      }
+      fields.push_back("\"body\":" + out + "}");
+    }
+    if (const Value* list = t.find("dynamicMetadata"); list && list->as_list() && !list->as_list()->empty()) {
+      std::string out = "[";
+      for (const auto& m : *list->as_list()) {
+        if (out.size() > 1) out += ',';
+        out += R"({"namespace":)";
+        append_json(Value(string_field(&m, "namespace").value_or("")), out);
+        out += R"(,"key":)";
+        append_json(Value(string_field(&m, "key").value_or("")), out);
+        out += R"(,"value":{"stringValue":)";
+        append_json(Value(string_field(field(&m, "value"), "stringValue").value_or("")), out);
+        out += "}}";
+      }
+      fields.push_back("\"dynamicMetadata\":" + out + "]");
+    }
+    std::string out = "{";
+    for (size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + fields[i];
+    return out + "}";
+  };
+  std::string out = "{";
+  for (const char* key : {"request", "response"})
+    if (const Value* t = v.find(key))
+      out += std::string(out.size() > 1 ? "," : "") + "\"" + key + "\":" + transform(*t);
+  return out + "}";
+}
+
+void parse_transformation(const Value& v, TrafficPolicyIr& ir) {
+  auto& feature = ir.filter_features["transformation"];
+  envoy::extensions::filters::http::dynamic_modules::v3::DynamicModuleFilter module;
+  module.mutable_dynamic_module_config()->set_name(kRustModule);
+  module.set_filter_name(kRustformation);
+  *module.mutable_filter_config() = string_value("{}");
+  feature.filters.push_back(disabled_filter(sdk::WellKnownStage::Accepted, kTransformationFilter, module));
+  feature.configs.push_back(
+      config_for(kTransformationFilter, module_per_route(kRustformation, transformation_json(v))));
+}
+
+// An origin with wildcards becomes a regular expression in which '*' matches anything.
+envoy::type::matcher::v3::StringMatcher origin_matcher(const std::string& origin) {
+  envoy::type::matcher::v3::StringMatcher m;
+  if (origin.find('*') == std::string::npos) {
+    m.set_exact(origin);
+    return m;
+  }
+  std::string regex;
+  for (char c : origin) {
+    if (c == '*')
+      regex += ".*";
+    else if (std::string(".+?()[]{}|^$\\").find(c) != std::string::npos)
+      regex += std::string("\\") + c;
+    else
+      regex += c;
+  }
+  m.mutable_safe_regex()->set_regex(regex);
+  return m;
+}
+
+void parse_cors(const Value& v, TrafficPolicyIr& ir) {
+  auto& feature = ir.filter_features["cors"];
+  if (v.find("disable")) {
+    feature.configs.push_back(filter_config(kCorsFilter, true));
+    return;
+  }
+  envoy::extensions::filters::http::cors::v3::CorsPolicy policy;
+  auto joined = [&](const char* key) {
+    std::string out;
+    if (const Value* list = v.find(key); list && list->as_list())
+      for (const auto& item : *list->as_list())
+        if (const std::string* s = item.as_string()) out += (out.empty() ? "" : ",") + *s;
+    return out;
+  };
+  if (const Value* list = v.find("allowOrigins"); list && list->as_list())
+    for (const auto& item : *list->as_list())
+      if (const std::string* s = item.as_string()) *policy.add_allow_origin_string_match() = origin_matcher(*s);
+  policy.set_allow_methods(joined("allowMethods"));
+  policy.set_allow_headers(joined("allowHeaders"));
+  policy.set_expose_headers(joined("exposeHeaders"));
+  policy.set_max_age(std::to_string(int_field(&v, "maxAge").value_or(5)));
+  if (auto b = bool_field(&v, "allowCredentials")) policy.mutable_allow_credentials()->set_value(*b);
+  // Preflights of origins the policy does not allow get the CORS filter's answer, not the route's.
+  policy.mutable_forward_not_matching_preflights()->set_value(false);
+  feature.filters.push_back(
+      disabled_filter(sdk::WellKnownStage::Cors, kCorsFilter, envoy::extensions::filters::http::cors::v3::Cors()));
+  feature.configs.push_back(config_for(kCorsFilter, policy));
+}
+
 void parse_url_rewrite(const Value& v, TrafficPolicyIr& ir) {
   const Value* regex = v.find("pathRegex");
   if (!regex) return;
@@ -772,6 +894,8 @@ class TrafficPolicyKind final : public sdk::PolicyKind {
       if (const Value* v = field(field(spec, "rateLimit"), "local")) parse_local_rate_limit(*v, diag, *ir);
       if (const Value* v = field(spec, "urlRewrite")) parse_url_rewrite(*v, *ir);
       if (const Value* v = field(spec, "acl")) parse_acl(*v, *ir);
+      if (const Value* v = field(spec, "cors")) parse_cors(*v, *ir);
+      if (const Value* v = field(spec, "transformation")) parse_transformation(*v, *ir);
       if (const Value* v = field(spec, "rbac")) parse_rbac(*v, diag, *ir);
       if (const Value* v = field(spec, "basicAuth")) parse_basic_auth(policy, *v, host, diag, *ir);
       if (const Value* v = field(spec, "apiKeyAuth")) parse_api_key_auth(policy, *v, host, diag, *ir);

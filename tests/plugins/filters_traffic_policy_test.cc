@@ -8,6 +8,7 @@
 #include "envoy/config/rbac/v3/rbac.pb.h"
 #include "envoy/extensions/filters/http/api_key_auth/v3/api_key_auth.pb.h"
 #include "envoy/extensions/filters/http/basic_auth/v3/basic_auth.pb.h"
+#include "envoy/extensions/filters/http/cors/v3/cors.pb.h"
 #include "envoy/extensions/filters/http/dynamic_modules/v3/dynamic_modules.pb.h"
 #include "envoy/extensions/filters/http/rbac/v3/rbac.pb.h"
 #include "google/protobuf/wrappers.pb.h"
@@ -192,6 +193,57 @@ spec:
   for (const auto& rc : out.routes)
     for (const auto& vh : rc.virtual_hosts())
       for (const auto& r : vh.routes()) EXPECT_FALSE(r.typed_per_filter_config().count("envoy.filters.http.rbac"));
+}
+
+TEST(FiltersTrafficPolicy, TransformationJsonFollowsKgatewaysFieldOrder) {
+  auto out = translate(R"(
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: TrafficPolicy
+metadata: {name: policy, namespace: default}
+spec:
+  transformation:
+    request:
+      body: {}
+      remove: [x-old]
+      add: [{name: x-a, value: "{{ header(\"y\") }}"}]
+      set: [{name: x-s, value: s}]
+      dynamicMetadata: [{value: {stringValue: v}, key: k, namespace: ns}]
+)");
+  const Route& route = only_route(out);
+  auto it = route.typed_per_filter_config().find("dynamic_modules/simple_mutations");
+  ASSERT_NE(it, route.typed_per_filter_config().end());
+  envoy::extensions::filters::http::dynamic_modules::v3::DynamicModuleFilterPerRoute config;
+  ASSERT_TRUE(it->second.UnpackTo(&config));
+  google::protobuf::StringValue json;
+  ASSERT_TRUE(config.filter_config().UnpackTo(&json));
+  EXPECT_EQ(json.value(),
+            R"({"request":{"set":[{"name":"x-s","value":"s"}],"add":[{"name":"x-a","value":"{{ header(\"y\") }}"}],)"
+            R"("remove":["x-old"],"body":{"parseAs":"AsString"},)"
+            R"("dynamicMetadata":[{"namespace":"ns","key":"k","value":{"stringValue":"v"}}]}})");
+}
+
+TEST(FiltersTrafficPolicy, CorsWildcardOriginsBecomeRegularExpressions) {
+  auto out = translate(R"(
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: TrafficPolicy
+metadata: {name: policy, namespace: default}
+spec:
+  cors:
+    allowOrigins: ["https://*.example.com"]
+    allowMethods: [GET, POST]
+    maxAge: 60
+    allowCredentials: true
+)");
+  const Route& route = only_route(out);
+  auto it = route.typed_per_filter_config().find("envoy.filters.http.cors");
+  ASSERT_NE(it, route.typed_per_filter_config().end());
+  envoy::extensions::filters::http::cors::v3::CorsPolicy config;
+  ASSERT_TRUE(it->second.UnpackTo(&config));
+  ASSERT_EQ(config.allow_origin_string_match_size(), 1);
+  EXPECT_EQ(config.allow_origin_string_match(0).safe_regex().regex(), "https://.*\\.example\\.com");
+  EXPECT_EQ(config.allow_methods(), "GET,POST");
+  EXPECT_EQ(config.max_age(), "60");
+  EXPECT_TRUE(config.allow_credentials().value());
 }
 
 }  // namespace
