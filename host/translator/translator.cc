@@ -1303,6 +1303,8 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   std::map<int32_t, std::vector<L4Attachment>> l4_attachments;
   // route configuration name -> hostname -> entries
   std::map<std::string, std::map<std::string, std::vector<RouteEntry>>> vhosts;
+  // route configuration name -> hostname -> how specifically the listeners serving it match it
+  std::map<std::string, std::map<std::string, size_t>> vhost_rank;
   std::map<const model::HttpRoute*, std::vector<std::pair<const model::ParentRef*, Conditions>>> route_parents;
   for (const auto& route : routes) {
     for (const auto& parent : route.parent_refs) {
@@ -1337,10 +1339,20 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
           l4_attachments[l.port].push_back({&l, &route, hosts});
           continue;
         }
-        for (const auto& host : hosts)
+        for (const auto& host : hosts) {
+          // Listeners sharing a port share the route configuration; a hostname's requests go to the
+          // listener whose hostname matches it most specifically, so only its routes serve it.
+          const size_t rank = !l.hostname ? 0 : *l.hostname == host ? SIZE_MAX : l.hostname->size();
+          auto [best, first] = vhost_rank[route_config_name(l)].emplace(host, rank);
+          if (rank < best->second) continue;
+          auto& entries = vhosts[route_config_name(l)][host];
+          if (rank > best->second) {
+            entries.clear();
+            best->second = rank;
+          }
           for (size_t r = 0; r < route.rules.size(); ++r)
-            for (size_t m = 0; m < route.rules[r].matches.size(); ++m)
-              vhosts[route_config_name(l)][host].push_back({&route, r, m});
+            for (size_t m = 0; m < route.rules[r].matches.size(); ++m) entries.push_back({&route, r, m});
+        }
       }
       if (!attached)
         conditions.set_if_absent("Accepted", false, section_matched ? "NotAllowedByListeners" : "NoMatchingParent",

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include "sources/manifest_parser.h"
 
 namespace kgw::translator {
@@ -87,6 +91,52 @@ Output translate(const std::string& yaml) {
   plugins::ExtensionRegistry registry;
   return translate_gateway(input_from(yaml), {"gateway.networking.k8s.io", "Gateway", "default", "gw"}, settings,
                            registry);
+}
+
+// Listeners sharing a port: a hostname is served by the routes of the listener matching it most
+// specifically; a wildcard listener's route still serves the other hostnames it names.
+TEST(TranslateGateway, TheMostSpecificListenerServesAHostname) {
+  Output out = translate(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  gatewayClassName: kgateway
+  listeners:
+  - {name: wild, protocol: HTTP, port: 80, hostname: "*.example.com"}
+  - {name: exact, protocol: HTTP, port: 80, hostname: a.example.com}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: w}
+spec:
+  parentRefs: [{name: gw, sectionName: wild}]
+  hostnames: [a.example.com, b.example.com]
+  rules: [{backendRefs: [{name: w, port: 80}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: e}
+spec:
+  parentRefs: [{name: gw, sectionName: exact}]
+  rules: [{backendRefs: [{name: e, port: 80}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: w}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: e}
+spec: {ports: [{port: 80}]}
+)");
+  ASSERT_EQ(out.routes.size(), 1u);
+  std::map<std::string, std::vector<std::string>> clusters;
+  for (const auto& vh : out.routes[0].virtual_hosts())
+    for (const auto& r : vh.routes()) clusters[vh.domains(0)].push_back(r.route().cluster());
+  EXPECT_EQ(clusters["a.example.com"], std::vector<std::string>{"kube_default_e_80"});
+  EXPECT_EQ(clusters["b.example.com"], std::vector<std::string>{"kube_default_w_80"});
 }
 
 // A listener of a protocol kgateway does not serve is rejected on its own (no supported kinds, no
