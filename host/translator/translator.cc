@@ -20,6 +20,7 @@
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
 #include "envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.pb.h"
 #include "envoy/extensions/http/stateful_session/cookie/v3/cookie.pb.h"
+#include "envoy/extensions/transport_sockets/proxy_protocol/v3/upstream_proxy_protocol.pb.h"
 #include "envoy/extensions/transport_sockets/tls/v3/tls.pb.h"
 #include "envoy/extensions/upstreams/http/v3/http_protocol_options.pb.h"
 #include "model/gateway_api.h"
@@ -989,9 +990,16 @@ envoy::extensions::transport_sockets::tls::v3::UpstreamTlsContext upstream_tls(c
 
 void set_transport_socket(const envoy::extensions::transport_sockets::tls::v3::UpstreamTlsContext& tls,
                           envoy::config::cluster::v3::Cluster& cluster) {
-  auto* socket = cluster.mutable_transport_socket();
+  // The PROXY protocol header goes out before the TLS handshake: a cluster sending one keeps it
+  // around the new TLS socket.
+  envoy::extensions::transport_sockets::proxy_protocol::v3::ProxyProtocolUpstreamTransport proxy_protocol;
+  const bool wrapped = cluster.has_transport_socket() &&
+                       cluster.transport_socket().typed_config().Is<decltype(proxy_protocol)>() &&
+                       cluster.transport_socket().typed_config().UnpackTo(&proxy_protocol);
+  auto* socket = wrapped ? proxy_protocol.mutable_transport_socket() : cluster.mutable_transport_socket();
   socket->set_name("envoy.transport_sockets.tls");
   socket->mutable_typed_config()->PackFrom(tls);
+  if (wrapped) cluster.mutable_transport_socket()->mutable_typed_config()->PackFrom(proxy_protocol);
 }
 
 // BackendTLSPolicies: TLS on the clusters of the Services and Backends they target, and a
