@@ -323,7 +323,8 @@ struct Translation {
     for (const auto& ref : v->ca_certificate_refs) {
       // kgateway names the ConfigMap "<name>/<Gateway namespace>" in these messages.
       const std::string fetch_failed = "failed to fetch CA certificate ConfigMap " + ref.name + "/" + gateway_ref.ns;
-      if (!ref.group.empty() || ref.kind != "ConfigMap") {
+      // The CA bundle is the ca.crt key of a ConfigMap or a Secret.
+      if (!ref.group.empty() || (ref.kind != "ConfigMap" && ref.kind != "Secret")) {
         fail("InvalidCACertificateKind",
              "invalid ca.crt kind " + ref.kind + " in " + ref.ns + "/" + ref.name + ": InvalidCACertificateKind");
         continue;
@@ -333,9 +334,15 @@ struct Translation {
         continue;
       }
       const std::string* ca = nullptr;
-      if (auto it = config_maps.find(ref.ns + "/" + ref.name); it != config_maps.end())
+      std::shared_ptr<const sdk::Secret> ca_secret;
+      if (ref.kind == "Secret") {
+        ca_secret = secret(ref.ns, ref.name);
+        if (ca_secret)
+          if (auto it = ca_secret->data.find("ca.crt"); it != ca_secret->data.end()) ca = &it->second;
+      } else if (auto it = config_maps.find(ref.ns + "/" + ref.name); it != config_maps.end()) {
         if (const auto* data = it->second->body.find("data"))
           if (const auto* crt = data->find("ca.crt")) ca = crt->as_string();
+      }
       if (!ca || !has_pem_block(*ca)) {
         fail("InvalidCACertificateRef", fetch_failed + ": InvalidCACertificateRef");
         continue;
@@ -1420,12 +1427,13 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
         if (certificates.empty()) continue;
         auto* chain = listener.add_filter_chains();
         rc_listeners[route_config_name(l)] = {&l};
+        // TLS first: the chain's policy hooks may adjust it.
+        add_downstream_tls(certificates, /*http=*/true, l.tls_options, client ? &*client : nullptr, *chain);
         build_http_chain(route_config_name(l), *chain);
         if (l.hostname) {
           chain->mutable_filter_chain_match()->add_server_names(*l.hostname);
           needs_sni = true;
         }
-        add_downstream_tls(certificates, /*http=*/true, l.tls_options, client ? &*client : nullptr, *chain);
         chains.emplace_back(route_config_name(l), &l);
       }
     }

@@ -1,5 +1,6 @@
 #include "listener_policy.h"
 
+#include <cctype>
 #include <functional>
 #include <map>
 #include <optional>
@@ -16,6 +17,7 @@
 #include "envoy/extensions/http/header_formatters/preserve_case/v3/preserve_case.pb.h"
 #include "envoy/extensions/http/original_ip_detection/xff/v3/xff.pb.h"
 #include "envoy/extensions/request_id/uuid/v3/uuid.pb.h"
+#include "envoy/extensions/transport_sockets/tls/v3/tls.pb.h"
 #include "google/protobuf/struct.pb.h"
 #include "value_helpers.h"
 
@@ -309,10 +311,81 @@ void parse_http_settings(const Value& s, const std::string& path, const std::str
   }
 }
 
+// PEM blocks with their bodies in 64-column lines, as the Gateway's own CA bundles are sent.
+std::string normalized_pem(const std::string& text) {
+  std::string out;
+  size_t pos = 0;
+  for (;;) {
+    const size_t begin = text.find("-----BEGIN ", pos);
+    if (begin == std::string::npos) break;
+    const size_t header_end = text.find("-----", begin + 11);
+    if (header_end == std::string::npos) break;
+    const std::string type = text.substr(begin + 11, header_end - begin - 11);
+    const std::string end_marker = "-----END " + type + "-----";
+    const size_t end = text.find(end_marker, header_end + 5);
+    if (end == std::string::npos) break;
+    std::string body;
+    for (size_t i = header_end + 5; i < end; ++i)
+      if (!std::isspace(static_cast<unsigned char>(text[i]))) body += text[i];
+    out += "-----BEGIN " + type + "-----\n";
+    for (size_t i = 0; i < body.size(); i += 64) out += body.substr(i, 64) + "\n";
+    out += end_marker + "\n";
+    pos = end + end_marker.size();
+  }
+  return out;
+}
+
+// Client certificate validation on the chain's TLS, replacing what the Gateway's frontend TLS
+// settings give it.
+void parse_client_validation(const sdk::Object& policy, const Value& v, const sdk::HostApi& host,
+                             sdk::Diagnostics& diag, std::vector<Setting>& out) {
+  const std::string path = "spec.default.clientCertificateValidation";
+  std::string bundle;
+  const Value* refs = v.find("caCertificateRefs");
+  size_t i = 0;
+  for (const auto& ref : refs && refs->as_list() ? *refs->as_list() : Value::List{}) {
+    const std::string at = path + ".caCertificateRefs[" + std::to_string(i++) + "]";
+    const std::string kind = string_field(&ref, "kind").value_or("Secret");
+    const std::string ns = string_field(&ref, "namespace").value_or(policy.ref.ns);
+    const std::string name = string_field(&ref, "name").value_or("");
+    if (!string_field(&ref, "group").value_or("").empty() || kind != "Secret") {
+      diag.error(at, "only Secret CA certificate references are supported, not " + kind);
+      continue;
+    }
+    auto secret = host.find_secret(policy.ref, ns, name);
+    std::string pem;
+    if (secret)
+      if (auto crt = secret->data.find("ca.crt"); crt != secret->data.end()) pem = normalized_pem(crt->second);
+    if (pem.empty()) {
+      diag.error(at, "Secret " + ns + "/" + name + " not found or without a PEM ca.crt");
+      continue;
+    }
+    bundle += pem;
+  }
+  if (bundle.empty()) {
+    if (!diag.has_errors()) diag.error(path + ".caCertificateRefs", "at least one CA certificate is required");
+    return;
+  }
+  const bool require = string_field(&v, "mode").value_or("Require") == "Require";
+  Setting s{"default.clientCertificateValidation", nullptr, nullptr, std::nullopt};
+  s.apply_chain = [bundle, require](envoy::config::listener::v3::FilterChain& chain) {
+    envoy::extensions::transport_sockets::tls::v3::DownstreamTlsContext tls;
+    // Only chains terminating TLS validate client certificates.
+    if (!chain.has_transport_socket() || !chain.transport_socket().typed_config().UnpackTo(&tls)) return;
+    auto* validation = tls.mutable_common_tls_context()->mutable_validation_context();
+    validation->mutable_trusted_ca()->set_inline_bytes(bundle);
+    validation->clear_trust_chain_verification();
+    tls.mutable_require_client_certificate()->set_value(require);
+    chain.mutable_transport_socket()->mutable_typed_config()->PackFrom(tls);
+  };
+  out.push_back(std::move(s));
+}
+
 // ListenerPolicy's listener-wide settings (`default`).
-void parse_listener_settings(const sdk::Object& policy, const Value* d, sdk::Diagnostics& diag,
-                             std::vector<Setting>& out) {
+void parse_listener_settings(const sdk::Object& policy, const Value* d, const sdk::HostApi& host,
+                             sdk::Diagnostics& diag, std::vector<Setting>& out) {
   if (!d) return;
+  if (const Value* v = d->find("clientCertificateValidation")) parse_client_validation(policy, *v, host, diag, out);
   if (d->find("proxyProtocol")) {
     envoy::extensions::filters::listener::proxy_protocol::v3::ProxyProtocol config;
     config.set_stat_prefix(policy.ref.ns + "_" + policy.ref.name);
@@ -356,7 +429,7 @@ class ListenerPolicyKind final : public sdk::PolicyKind {
 
   sdk::GroupKind group_kind() const noexcept override { return {"gateway.kgateway.dev", kind_}; }
 
-  std::shared_ptr<const sdk::PluginIr> parse(const sdk::Object& policy, const sdk::HostApi&,
+  std::shared_ptr<const sdk::PluginIr> parse(const sdk::Object& policy, const sdk::HostApi& host,
                                              sdk::Diagnostics& diag) const noexcept override {
     try {
       auto ir = std::make_shared<ListenerPolicyIr>();
@@ -366,7 +439,7 @@ class ListenerPolicyKind final : public sdk::PolicyKind {
       if (settings)
         parse_http_settings(*settings, nested_ ? "spec.default.httpSettings" : "spec",
                             nested_ ? "default.httpSettings." : "", diag, ir->settings);
-      if (nested_) parse_listener_settings(policy, field(spec, "default"), diag, ir->settings);
+      if (nested_) parse_listener_settings(policy, field(spec, "default"), host, diag, ir->settings);
       if (diag.has_errors()) return nullptr;
       return ir;
     } catch (const std::exception& e) {

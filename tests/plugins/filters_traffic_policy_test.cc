@@ -246,5 +246,31 @@ spec:
   EXPECT_TRUE(config.allow_credentials().value());
 }
 
+// The plugin reads CA bundles from Secrets only (the SDK looks up no ConfigMaps): a ConfigMap
+// reference rejects the ListenerPolicy, with the reason in its status.
+TEST(FiltersListenerPolicy, ClientValidationFromAConfigMapIsRejected) {
+  auto out = translate(R"(
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: ListenerPolicy
+metadata: {name: mtls, namespace: default}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw}]
+  default:
+    clientCertificateValidation:
+      caCertificateRefs: [{kind: ConfigMap, group: "", name: ca}]
+)");
+  const auto& policies = out.statuses.at("policies");
+  auto it = policies.find("ListenerPolicy/default/mtls");
+  ASSERT_NE(it, policies.end());
+  const std::string text = [&] {
+    std::string all;
+    for (const auto& ancestor : *it->second.find("ancestors")->as_list())
+      for (const auto& c : *ancestor.find("conditions")->as_list())
+        if (const std::string* m = c.find("message")->as_string()) all += *m + "\n";
+    return all;
+  }();
+  EXPECT_NE(text.find("only Secret CA certificate references are supported"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace kgw
