@@ -62,6 +62,47 @@ bool is_http2(const Cluster& c) {
 
 // loadBalancer: the policy (locality-weighted where the policy has a locality setting) and the
 // common settings.
+// The ring hash and maglev balancers' hash policies (spec.loadBalancer.<kind>.hashPolicies) and
+// useHostnameForHashing, as the consistent hashing settings of the balancer.
+template <typename Balancer>
+void consistent_hashing(const Value& kind, const std::string& path, sdk::Diagnostics& diag, Balancer& balancer) {
+  auto& hashing = *balancer.mutable_consistent_hashing_lb_config();
+  if (bool_field(&kind, "useHostnameForHashing") == true) hashing.set_use_hostname_for_hashing(true);
+  const Value* policies = kind.find("hashPolicies");
+  if (!policies || !policies->is_list()) {
+    if (hashing.ByteSizeLong() == 0) balancer.clear_consistent_hashing_lb_config();
+    return;
+  }
+  const auto& list = *policies->as_list();
+  for (size_t i = 0; i < list.size(); ++i) {
+    const Value& p = list[i];
+    auto* hash = hashing.add_hash_policy();
+    if (const Value* header = p.find("header")) {
+      if (auto name = string_field(header, "name")) hash->mutable_header()->set_header_name(*name);
+    } else if (const Value* cookie = p.find("cookie")) {
+      auto* c = hash->mutable_cookie();
+      if (auto name = string_field(cookie, "name")) c->set_name(*name);
+      if (auto cookie_path = string_field(cookie, "path")) c->set_path(*cookie_path);
+      if (auto ttl = string_field(cookie, "ttl")) {
+        auto ms = parse_duration_ms(*ttl);
+        if (!ms) diag.error(path + ".hashPolicies[" + std::to_string(i) + "].cookie.ttl", "invalid duration: " + *ttl);
+        set_duration(ms.value_or(0), *c->mutable_ttl());
+      }
+      auto attribute = [c](const char* name, std::string value) {
+        auto* a = c->add_attributes();
+        a->set_name(name);
+        a->set_value(std::move(value));
+      };
+      if (bool_field(cookie, "secure") == true) attribute("Secure", "true");
+      if (bool_field(cookie, "httpOnly") == true) attribute("HttpOnly", "true");
+      if (auto same_site = string_field(cookie, "sameSite")) attribute("SameSite", *same_site);
+    } else if (p.find("sourceIP")) {
+      hash->mutable_connection_properties()->set_source_ip(true);
+    }
+    if (bool_field(&p, "terminal") == true) hash->set_terminal(true);
+  }
+}
+
 void parse_load_balancer(const sdk::Object& policy, const Value& lb, sdk::Diagnostics& diag,
                          std::vector<Setting>& out) {
   namespace lbp = envoy::extensions::load_balancing_policies;
@@ -99,6 +140,7 @@ void parse_load_balancer(const sdk::Object& policy, const Value& lb, sdk::Diagno
     lbp::ring_hash::v3::RingHash m;
     if (auto n = int_field(rh, "minimumRingSize")) m.mutable_minimum_ring_size()->set_value(static_cast<uint64_t>(*n));
     if (auto n = int_field(rh, "maximumRingSize")) m.mutable_maximum_ring_size()->set_value(static_cast<uint64_t>(*n));
+    consistent_hashing(*rh, "spec.loadBalancer.ringHash", diag, m);
     name = "envoy.load_balancing_policies.ring_hash";
     config.PackFrom(m);
   } else if (lb.find("random")) {
@@ -106,9 +148,11 @@ void parse_load_balancer(const sdk::Object& policy, const Value& lb, sdk::Diagno
     weighted(m);
     name = "envoy.load_balancing_policies.random";
     config.PackFrom(m);
-  } else if (lb.find("maglev")) {
+  } else if (const Value* maglev = lb.find("maglev")) {
+    lbp::maglev::v3::Maglev m;
+    consistent_hashing(*maglev, "spec.loadBalancer.maglev", diag, m);
     name = "envoy.load_balancing_policies.maglev";
-    config.PackFrom(lbp::maglev::v3::Maglev());
+    config.PackFrom(m);
   }
   const bool close = bool_field(&lb, "closeConnectionsOnHostSetChange") == true;
   out.push_back({"loadBalancer", [name, config, close](Cluster& c) {
