@@ -83,10 +83,11 @@ std::vector<Response> Session::on_request(const envoy::service::discovery::v3::D
   const bool star = std::find(requested.begin(), requested.end(), "*") != requested.end();
   const bool was_wildcard = state.wildcard;
   if (wildcard_types_.contains(request.type_url())) {
-    if (star)
-      state.wildcard = true;
-    else  // the legacy wildcard: a first request naming nothing, and later ones as long as they name nothing
-      state.wildcard = requested.empty() && (first || state.wildcard);
+    // An explicit "*" subscribes to everything; so does a first request naming nothing (the legacy
+    // wildcard), and later ones keep it as long as they name nothing. After an explicit "*", an
+    // empty request unsubscribes from everything.
+    state.legacy_wildcard = !star && requested.empty() && (first || state.legacy_wildcard);
+    state.wildcard = star || state.legacy_wildcard;
   }
   // ACKs repeat the names (thousands for EDS): compared in place, interned only when they change.
   const bool same_names = !star && static_cast<size_t>(requested.size()) == state.names->names.size() &&

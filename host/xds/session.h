@@ -70,6 +70,7 @@ class Session {
   struct TypeState {
     bool requested = false;
     bool wildcard = false;
+    bool legacy_wildcard = false;  // SotW: wildcard by naming nothing, which later empty requests keep
     snapshot::NameSetPtr names = snapshot::intern_names({});
     // SotW: the last response's resources. Delta: what the client holds, when that is a set we
     // sent; otherwise `held_versions` (a reconnecting client's versions, or a partial state).

@@ -118,6 +118,18 @@ TEST_F(XdsServerTest, SotwWildcardAckNackAndPush) {
   stream->WritesDone();
 }
 
+TEST_F(XdsServerTest, SotwExplicitWildcardThenNothingUnsubscribes) {
+  publish(make_output({"a", "b"}, {}));
+  auto ctx = context();
+  auto stream = stub_->StreamAggregatedResources(ctx.get());
+  ASSERT_TRUE(stream->Write(request(kCds, {"*"})));
+  auto all = read<decltype(stream), DiscoveryResponse>(stream);
+  EXPECT_EQ(names_of(all), (Strings{"a", "b"}));
+  ASSERT_TRUE(stream->Write(request(kCds, {}, all.nonce(), all.version_info())));
+  auto none = read<decltype(stream), DiscoveryResponse>(stream);
+  EXPECT_TRUE(names_of(none).empty()) << "an empty request after an explicit \"*\" names nothing";
+}
+
 TEST_F(XdsServerTest, SotwStaleNonceIsIgnored) {
   publish(make_output({"a"}, {}));
   auto ctx = context();
