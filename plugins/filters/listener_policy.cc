@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "attachment_conditions.h"
 #include "envoy/config/accesslog/v3/accesslog.pb.h"
 #include "envoy/config/listener/v3/listener.pb.h"
 #include "envoy/config/route/v3/route.pb.h"
@@ -491,29 +492,11 @@ class ListenerPolicyKind final : public sdk::PolicyKind {
     return out;
   }
 
-  // Attached when a policy supplied everything alone, Merged when others supplied some too,
-  // Overridden when higher-priority policies supplied all it has.
   static void report_attachment(const sdk::TranslationContext& ctx, sdk::AttachedPolicies policies) {
     if (policies.size() < 2) return;
-    auto settings = merged(policies);
     std::set<const sdk::ObjectRef*> contributors;
-    for (const auto& [name, source] : settings) contributors.insert(source.first);
-    for (const auto& p : policies) {
-      sdk::Condition c;
-      c.type = "Attached";
-      if (!contributors.count(&p.policy)) {
-        c.status = sdk::Condition::Status::False;
-        c.reason = "Overridden";
-        c.message = "Overridden due to conflict with higher priority policy in target(s)";
-      } else if (contributors.size() > 1) {
-        c.status = sdk::Condition::Status::True;
-        c.reason = "Merged";
-        c.message = "Merged with other policies in target(s) and attached";
-      } else {
-        continue;
-      }
-      ctx.host().report_condition(p.policy, &ctx.gateway(), c);
-    }
+    for (const auto& [name, source] : merged(policies)) contributors.insert(source.first);
+    filters::report_attachment(ctx, policies, contributors);
   }
 
   template <typename Owner>

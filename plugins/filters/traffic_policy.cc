@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "attachment_conditions.h"
 #include "cel.h"
 #include "envoy/config/listener/v3/listener.pb.h"
 #include "envoy/config/rbac/v3/rbac.pb.h"
@@ -814,28 +815,10 @@ struct Merged {
     (*metadata.mutable_filter_metadata())[kMergeMetadata] = std::move(st);
   }
 
-  // Attached when a policy supplied everything alone, Merged when others supplied some too,
-  // Overridden when higher-priority policies supplied all it has.
   void report_attachment(const sdk::TranslationContext& ctx, sdk::AttachedPolicies policies) const {
-    if (policies.size() < 2) return;
     std::set<const sdk::ObjectRef*> contributors;
     for (const auto& [name, source] : by_feature) contributors.insert(source.policy);
-    for (const auto& p : policies) {
-      sdk::Condition c;
-      c.type = "Attached";
-      if (!contributors.count(&p.policy)) {
-        c.status = sdk::Condition::Status::False;
-        c.reason = "Overridden";
-        c.message = "Overridden due to conflict with higher priority policy in target(s)";
-      } else if (contributors.size() > 1) {
-        c.status = sdk::Condition::Status::True;
-        c.reason = "Merged";
-        c.message = "Merged with other policies in target(s) and attached";
-      } else {
-        continue;
-      }
-      ctx.host().report_condition(p.policy, &ctx.gateway(), c);
-    }
+    filters::report_attachment(ctx, policies, contributors);
   }
 
   // Route settings, each only where the route (or a more specific policy) left it unset.
