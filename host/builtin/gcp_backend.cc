@@ -1,8 +1,6 @@
 #include "builtin/gcp_backend.h"
 
-#include "envoy/config/cluster/v3/cluster.pb.h"
-#include "envoy/config/endpoint/v3/endpoint.pb.h"
-#include "envoy/extensions/clusters/dns/v3/dns_cluster.pb.h"
+#include "builtin/dns_cluster.h"
 #include "envoy/extensions/filters/http/gcp_authn/v3/gcp_authn.pb.h"
 #include "envoy/extensions/transport_sockets/tls/v3/tls.pb.h"
 #include "model/value_reader.h"
@@ -43,13 +41,8 @@ class GcpBackendType final : public sdk::BackendType {
     try {
       const auto& gcp = static_cast<const GcpBackendIr&>(ir);
       auto& cluster = out.cluster;
-      envoy::extensions::clusters::dns::v3::DnsCluster dns;
-      dns.set_dns_lookup_family(envoy::extensions::clusters::common::dns::v3::V4_PREFERRED);
-      cluster.mutable_cluster_type()->set_name("envoy.clusters.dns");
-      cluster.mutable_cluster_type()->mutable_typed_config()->PackFrom(dns);
-      auto* assignment = cluster.mutable_load_assignment();
-      assignment->set_cluster_name(cluster.name());
-      auto* address = assignment->add_endpoints()
+      auto& assignment = make_dns_cluster(cluster);
+      auto* address = assignment.add_endpoints()
                           ->add_lb_endpoints()
                           ->mutable_endpoint()
                           ->mutable_address()

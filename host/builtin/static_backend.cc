@@ -1,8 +1,6 @@
 #include "builtin/static_backend.h"
 
-#include "envoy/config/cluster/v3/cluster.pb.h"
-#include "envoy/config/endpoint/v3/endpoint.pb.h"
-#include "envoy/extensions/clusters/dns/v3/dns_cluster.pb.h"
+#include "builtin/dns_cluster.h"
 #include "model/value_reader.h"
 
 namespace kgw::builtin {
@@ -58,13 +56,8 @@ class StaticBackendType final : public sdk::BackendType {
     try {
       const auto& backend = static_cast<const StaticBackendIr&>(ir);
       auto& cluster = out.cluster;
-      envoy::extensions::clusters::dns::v3::DnsCluster dns;
-      dns.set_dns_lookup_family(envoy::extensions::clusters::common::dns::v3::V4_PREFERRED);
-      cluster.mutable_cluster_type()->set_name("envoy.clusters.dns");
-      cluster.mutable_cluster_type()->mutable_typed_config()->PackFrom(dns);
-      auto* assignment = cluster.mutable_load_assignment();
-      assignment->set_cluster_name(cluster.name());
-      auto* locality = assignment->add_endpoints();
+      auto& assignment = make_dns_cluster(cluster);
+      auto* locality = assignment.add_endpoints();
       for (const auto& h : backend.hosts) {
         auto* endpoint = locality->add_lb_endpoints()->mutable_endpoint();
         auto* address = endpoint->mutable_address()->mutable_socket_address();
