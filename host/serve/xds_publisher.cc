@@ -4,12 +4,6 @@
 #include "snapshot/snapshot.h"
 
 namespace kgw::serve {
-namespace {
-
-// "type.googleapis.com/envoy.config.cluster.v3.Cluster" -> "Cluster", as the xDS server labels types.
-std::string short_name(const std::string& type_url) { return type_url.substr(type_url.rfind('.') + 1); }
-
-}  // namespace
 
 std::string gateway_key(const sdk::ObjectRef& gateway) { return gateway.ns + "/" + gateway.name; }
 
@@ -34,7 +28,7 @@ std::optional<sdk::Value> ProxyRejections::report(const xds::ProxyReport& report
   std::string message;
   for (const auto& [key, r] : by_type) {
     if (!message.empty()) message += "; ";
-    message += "node " + r.node_id + " rejected " + short_name(r.type_url) + ": " + *r.rejection;
+    message += "node " + r.node_id + " rejected " + snapshot::short_type_name(r.type_url) + ": " + *r.rejection;
   }
   sdk::Value condition;
   condition.set("type", "ProxiesAccepted");
@@ -62,7 +56,7 @@ void XdsPublisher::publish(const GatewayOutputs& outputs, const std::set<sdk::Ob
       for (const auto& type : snapshot::envoy_types())
         metrics_
             .gauge("kgw_xds_resources", "Resources per Gateway and type",
-                   {{"gateway", key}, {"type", short_name(type)}})
+                   {{"gateway", key}, {"type", snapshot::short_type_name(type)}})
             .set(0);
       continue;
     }
@@ -72,7 +66,8 @@ void XdsPublisher::publish(const GatewayOutputs& outputs, const std::set<sdk::Ob
     for (const auto& type : snapshot::envoy_types()) {
       const auto* resources = snapshot->envoy.type(type);
       metrics_
-          .gauge("kgw_xds_resources", "Resources per Gateway and type", {{"gateway", key}, {"type", short_name(type)}})
+          .gauge("kgw_xds_resources", "Resources per Gateway and type",
+                 {{"gateway", key}, {"type", snapshot::short_type_name(type)}})
           .set(resources ? static_cast<double>(resources->resources.size()) : 0);
     }
     cache_.publish(key, std::move(snapshot));

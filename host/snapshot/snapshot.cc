@@ -1,6 +1,5 @@
 #include "snapshot/snapshot.h"
 
-#include <google/protobuf/any.pb.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
@@ -127,12 +126,6 @@ ResourceSetPtr TypeResources::select(const NameSetPtr& names) const {
   auto set = chosen.size() == resources.size() ? all : std::make_shared<const ResourceSet>(std::move(chosen));
   selections_.emplace(names.get(), std::make_pair(names, set));
   return set;
-}
-
-size_t View::size() const {
-  size_t n = 0;
-  for (const auto& [url, type] : types) n += type.resources.size();
-  return n;
 }
 
 std::string content_hash(std::string_view bytes) {

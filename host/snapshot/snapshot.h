@@ -117,7 +117,6 @@ struct View {
     auto it = types.find(type_url);
     return it == types.end() ? nullptr : &it->second;
   }
-  size_t size() const;
 };
 
 class Snapshot {
@@ -156,7 +155,13 @@ inline SnapshotPtr build_snapshot(const translator::Output& output, const Snapsh
 // Serializes a message deterministically into the bytes of an Any, and wraps it as a Resource.
 ResourcePtr make_resource(std::string name, const google::protobuf::Message& message);
 
-// 64-bit FNV-1a of the bytes, as 16 lowercase hex digits.
+// "type.googleapis.com/envoy.config.cluster.v3.Cluster" -> "Cluster", for logs and metric labels.
+inline std::string short_type_name(std::string_view type_url) {
+  return std::string(type_url.substr(type_url.rfind('.') + 1));
+}
+
+// A 64-bit hash of the bytes (eight bytes a step), as 16 lowercase hex digits; the same on every
+// machine, so versions are stable across restarts and replicas.
 std::string content_hash(std::string_view bytes);
 
 }  // namespace kgw::snapshot

@@ -14,20 +14,6 @@ const snapshot::TypeResources* Session::resources(std::string_view type_url) con
   return view_ ? view_->type(type_url) : nullptr;
 }
 
-std::vector<std::string> Session::requested_types() const {
-  std::vector<std::string> out;
-  for (const auto& [type, state] : types_)
-    if (state.requested) out.push_back(type);
-  return out;
-}
-
-size_t Session::held(std::string_view type_url) const {
-  auto it = types_.find(type_url);
-  if (it == types_.end()) return 0;
-  const TypeState& state = it->second;
-  return state.held_versions ? state.held_versions->size() : state.held ? state.held->size() : 0;
-}
-
 std::vector<std::string> Session::push_order() const {
   std::vector<std::string> order = snapshot::envoy_types();
   for (const auto& [type, state] : types_)

@@ -59,11 +59,6 @@ class Session {
   std::vector<Response> on_request(const envoy::service::discovery::v3::DeltaDiscoveryRequest& request,
                                    std::optional<Nack>& nack);
 
-  // The types the client asked for.
-  std::vector<std::string> requested_types() const;
-  // How many resources of a type the client is known to hold (delta) or was last sent (SotW).
-  size_t held(std::string_view type_url) const;
-
  private:
   // What a stream knows of one type. Kept small: the resource and name sets are shared with the
   // snapshot and with other streams in the same state.

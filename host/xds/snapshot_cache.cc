@@ -73,10 +73,4 @@ void SnapshotCache::unwatch(const std::string& key, const Watcher* watcher) {
   if (it->second.watchers.empty() && !it->second.snapshot) entries_.erase(it);
 }
 
-size_t SnapshotCache::watchers(const std::string& key) const {
-  std::lock_guard lock(mu_);
-  auto it = entries_.find(key);
-  return it == entries_.end() ? 0 : it->second.watchers.size();
-}
-
 }  // namespace kgw::xds

@@ -36,7 +36,6 @@ class SnapshotCache {
   // Registers a watcher and returns the current snapshot. The cache holds a weak reference.
   snapshot::SnapshotPtr watch(const std::string& key, const std::shared_ptr<Watcher>& watcher, bool* known = nullptr);
   void unwatch(const std::string& key, const Watcher* watcher);
-  size_t watchers(const std::string& key) const;
 
  private:
   struct Entry {

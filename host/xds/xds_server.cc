@@ -92,11 +92,6 @@ bool parse(grpc::ByteBuffer& buffer, google::protobuf::Message& message) {
   return message.ParseFromString(bytes);
 }
 
-std::string short_type(const std::string& type_url) {
-  const auto dot = type_url.rfind('.');
-  return dot == std::string::npos ? type_url : type_url.substr(dot + 1);
-}
-
 class StreamReactor;
 
 // What the cache holds for a stream: it outlives the reactor, and forgets it when the stream ends.
@@ -140,7 +135,7 @@ class XdsServer::Impl : public grpc::CallbackGenericService {
   void record_nack(const std::string& key, const std::string& node_id, const Nack& nack) {
     metrics
         .counter("kgw_xds_nacks_total", "Responses proxies rejected",
-                 {{"server", options.name}, {"gateway", key}, {"type", short_type(nack.type_url)}})
+                 {{"server", options.name}, {"gateway", key}, {"type", snapshot::short_type_name(nack.type_url)}})
         .inc();
     std::lock_guard lock(mu);
     auto& record = nacks[key][nack.type_url];
@@ -272,14 +267,15 @@ class StreamReactor : public grpc::ServerGenericBidiReactor {
     }
     if (nack && nack->recovered) {
       logging::get("xds")->info("node '{}' of Gateway {} accepts {} again", node_id_, key_.empty() ? "(none)" : key_,
-                                short_type(nack->type_url));
+                                snapshot::short_type_name(nack->type_url));
       if (server_.options.on_report) server_.options.on_report({key_, node_id_, nack->type_url, std::nullopt});
     } else if (nack) {
       server_.record_nack(key_, node_id_, *nack);
       if (server_.options.on_report) server_.options.on_report({key_, node_id_, nack->type_url, nack->message});
       if (nack->first_time)
         logging::get("xds")->warn("node '{}' of Gateway {} rejected {}: {}; it keeps its last accepted configuration",
-                                  node_id_, key_.empty() ? "(none)" : key_, short_type(nack->type_url), nack->message);
+                                  node_id_, key_.empty() ? "(none)" : key_, snapshot::short_type_name(nack->type_url),
+                                  nack->message);
     }
     enqueue(std::move(responses), nullptr);
     return !closing_ && !finished_;  // enqueue closes a stream that does not keep up
@@ -303,9 +299,9 @@ class StreamReactor : public grpc::ServerGenericBidiReactor {
 
   void count_type(const std::string& type_url) {
     if (!counted_types_.insert(type_url).second) return;
-    auto& gauge =
-        server_.metrics.gauge("kgw_xds_streams", "xDS streams per Gateway and resource type",
-                              {{"server", server_.options.name}, {"gateway", key_}, {"type", short_type(type_url)}});
+    auto& gauge = server_.metrics.gauge(
+        "kgw_xds_streams", "xDS streams per Gateway and resource type",
+        {{"server", server_.options.name}, {"gateway", key_}, {"type", snapshot::short_type_name(type_url)}});
     gauge.add(1);
     type_gauges_.push_back(&gauge);
   }
@@ -335,8 +331,9 @@ class StreamReactor : public grpc::ServerGenericBidiReactor {
   metrics::Counter& push_counter(const std::string& type_url) {
     auto it = push_counters_.find(type_url);
     if (it != push_counters_.end()) return *it->second;
-    auto& counter = server_.metrics.counter("kgw_xds_pushes_total", "xDS responses sent",
-                                            {{"server", server_.options.name}, {"type", short_type(type_url)}});
+    auto& counter =
+        server_.metrics.counter("kgw_xds_pushes_total", "xDS responses sent",
+                                {{"server", server_.options.name}, {"type", snapshot::short_type_name(type_url)}});
     push_counters_[type_url] = &counter;
     return counter;
   }
