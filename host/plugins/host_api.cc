@@ -58,4 +58,28 @@ void PluginHostApi::report_condition(const sdk::ObjectRef& object, const sdk::Ob
   }
 }
 
+const sdk::Object* PluginHostApi::find_object(const sdk::ObjectRef&, const sdk::ObjectRef&) const noexcept {
+  return nullptr;
+}
+
+std::string PluginHostApi::backend_cluster(const sdk::ObjectRef&, const sdk::ObjectRef&, int32_t,
+                                           std::string& error) const noexcept {
+  try {
+    error = "backends resolve only during a translation";
+  } catch (...) {
+  }
+  return {};
+}
+
+void PluginHostApi::refresh(const sdk::ObjectRef& object) const noexcept {
+  try {
+    if (services_ && services_->refresh) {
+      services_->refresh(plugin_name_, object);
+    } else {
+      logger_->debug("refresh of {} dropped: nothing translates again here", object.to_string());
+    }
+  } catch (...) {
+  }
+}
+
 }  // namespace kgw::plugins

@@ -22,6 +22,8 @@ struct HostServices {
   std::function<void(const std::string& plugin, const sdk::ObjectRef& object, const sdk::ObjectRef* ancestor,
                      const sdk::Condition& condition)>
       report_condition;
+  // Asks for the Gateways using `object` to be translated again (HostApi::refresh); may be empty.
+  std::function<void(const std::string& plugin, const sdk::ObjectRef& object)> refresh;
 };
 
 class PluginHostApi final : public sdk::HostApi {
@@ -33,6 +35,11 @@ class PluginHostApi final : public sdk::HostApi {
                                                  std::string_view name) const noexcept override;
   void report_condition(const sdk::ObjectRef& object, const sdk::ObjectRef* ancestor,
                         const sdk::Condition& condition) const noexcept override;
+  // Objects and backends exist only during a translation: these find nothing.
+  const sdk::Object* find_object(const sdk::ObjectRef& from, const sdk::ObjectRef& target) const noexcept override;
+  std::string backend_cluster(const sdk::ObjectRef& from, const sdk::ObjectRef& target, int32_t port,
+                              std::string& error) const noexcept override;
+  void refresh(const sdk::ObjectRef& object) const noexcept override;
 
  private:
   std::string plugin_name_;

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <unordered_map>
 
 #include "envoy/extensions/clusters/dns/v3/dns_cluster.pb.h"
 #include "envoy/extensions/filters/http/dynamic_forward_proxy/v3/dynamic_forward_proxy.pb.h"
@@ -55,27 +56,6 @@ void set_resolved_refs_error(const std::string& error, Conditions& conditions) {
 }
 
 // What a built-in or plugin backend type sees while it builds a cluster.
-class BackendContext final : public sdk::TranslationContext, public sdk::HostApi {
- public:
-  using SecretLookup =
-      std::function<std::shared_ptr<const sdk::Secret>(const std::string& ns, const std::string& name)>;
-  BackendContext(const sdk::ObjectRef& gateway, SecretLookup secrets)
-      : gateway_(gateway), secrets_(std::move(secrets)) {}
-  const sdk::ObjectRef& gateway() const noexcept override { return gateway_; }
-  const sdk::HostApi& host() const noexcept override { return *this; }
-  void log(sdk::LogLevel, std::string_view) const noexcept override {}
-  // Same-namespace lookups only until ReferenceGrants are indexed.
-  std::shared_ptr<const sdk::Secret> find_secret(const sdk::ObjectRef& from, std::string_view ns,
-                                                 std::string_view name) const noexcept override {
-    if (from.ns != ns) return nullptr;
-    return secrets_(std::string(ns), std::string(name));
-  }
-  void report_condition(const sdk::ObjectRef&, const sdk::ObjectRef*, const sdk::Condition&) const noexcept override {}
-
- private:
-  const sdk::ObjectRef& gateway_;
-  SecretLookup secrets_;
-};
 
 // kgateway infers a Backend's type from the one configuration it holds when `type` is absent.
 std::string backend_type_of(const sdk::Object& backend) {
@@ -241,6 +221,18 @@ struct Translation {
     secrets.emplace(key, found);
     return found;
   }
+  // Every input object by group/kind/ns/name, built on the first find_object().
+  mutable std::unordered_map<std::string, const sdk::Object*> objects_by_ref;
+
+  // An object `from` may refer to (HostApi::find_object), or nullptr.
+  const sdk::Object* find_object(const sdk::ObjectRef& from, const sdk::ObjectRef& target) const {
+    if (!permitted({from.group, from.kind}, from.ns, target)) return nullptr;
+    auto key = [](const sdk::ObjectRef& r) { return r.group + "/" + r.kind + "/" + r.ns + "/" + r.name; };
+    if (objects_by_ref.empty())
+      for (const auto& object : input.objects) objects_by_ref.emplace(key(object.ref), &object);
+    auto it = objects_by_ref.find(key(target));
+    return it == objects_by_ref.end() ? nullptr : it->second;
+  }
   std::map<std::string, const sdk::Object*> backends;          // kgateway Backends, "ns/name"
   std::map<std::string, const sdk::Object*> direct_responses;  // "ns/name"
   std::map<std::string, const sdk::Object*> config_maps;       // "ns/name"
@@ -384,9 +376,10 @@ struct Translation {
   }
 
   // Resolves a backendRef; on failure returns the blackhole cluster and a ResolvedRefs message.
-  ResolvedBackend resolve(const model::HttpRoute& route, const model::BackendRef& ref, std::string& error) {
-    const std::string ns = ref.ns.value_or(route.ref.ns);
-    if (!permitted({route.ref.group, route.ref.kind}, route.ref.ns, {ref.group, ref.kind, ns, ref.name})) {
+  // `from` is the object holding the reference (a route, or a policy through HostApi).
+  ResolvedBackend resolve(const sdk::ObjectRef& from, const model::BackendRef& ref, std::string& error) {
+    const std::string ns = ref.ns.value_or(from.ns);
+    if (!permitted({from.group, from.kind}, from.ns, {ref.group, ref.kind, ns, ref.name})) {
       error = kRefNotPermitted;
       return {kBlackholeCluster, ref.weight};
     }
@@ -477,7 +470,7 @@ struct Translation {
     std::vector<ResolvedBackend> out;
     for (const auto& ref : rule.backend_refs) {
       std::string error;
-      auto b = resolve(route, ref, error);
+      auto b = resolve(route.ref, ref, error);
       if (!error.empty())
         for (auto& [parent, conditions] : parents) {
           if (l4) conditions.set_if_absent("Accepted", true, "Accepted", "");
@@ -931,9 +924,78 @@ sdk::Value parent_ref_value(const model::ParentRef& p) {
 
 // Every kgateway Backend becomes a cluster through the backend type registered for it; a
 // Backend with errors becomes a STATIC cluster with no endpoints and Accepted=False.
+// What built-in and plugin hooks see while they run: the Gateway, and the objects, Secrets and
+// backends of the translation as ReferenceGrants permit them to the object asking. Conditions are
+// kept for the caller to put into status.
+class TranslationHost : public sdk::TranslationContext, public sdk::HostApi {
+ public:
+  TranslationHost(const sdk::ObjectRef& gateway, Translation& t) : gateway_(gateway), t_(t) {}
+  const sdk::ObjectRef& gateway() const noexcept override { return gateway_; }
+  const sdk::HostApi& host() const noexcept override { return *this; }
+  void log(sdk::LogLevel, std::string_view) const noexcept override {}
+  std::shared_ptr<const sdk::Secret> find_secret(const sdk::ObjectRef& from, std::string_view ns,
+                                                 std::string_view name) const noexcept override {
+    try {
+      if (!t_.permitted({from.group, from.kind}, from.ns, {"", "Secret", std::string(ns), std::string(name)}))
+        return nullptr;
+      return t_.secret(std::string(ns), std::string(name));
+    } catch (...) {
+      return nullptr;
+    }
+  }
+  const sdk::Object* find_object(const sdk::ObjectRef& from, const sdk::ObjectRef& target) const noexcept override {
+    try {
+      return t_.find_object(from, target);
+    } catch (...) {
+      return nullptr;
+    }
+  }
+  // Every Service port and Backend in scope is a cluster already; this checks the reference.
+  std::string backend_cluster(const sdk::ObjectRef& from, const sdk::ObjectRef& target, int32_t port,
+                              std::string& error) const noexcept override {
+    try {
+      model::BackendRef ref;
+      ref.group = target.group;
+      ref.kind = target.kind;
+      ref.ns = target.ns.empty() ? from.ns : target.ns;
+      ref.name = target.name;
+      if (port) ref.port = port;
+      auto resolved = t_.resolve(from, ref, error);
+      return error.empty() ? resolved.cluster : std::string();
+    } catch (const std::exception& e) {
+      error = e.what();
+      return {};
+    }
+  }
+  // Refreshes are asked through the registration-time HostApi; inside a translation they mean nothing.
+  void refresh(const sdk::ObjectRef&) const noexcept override {}
+  void report_condition(const sdk::ObjectRef& object, const sdk::ObjectRef*,
+                        const sdk::Condition& condition) const noexcept override {
+    try {
+      reported_[object].push_back(condition);
+    } catch (...) {
+    }
+  }
+  // What hooks reported about `object`, a True condition of a type ahead of a False one of it.
+  std::vector<sdk::Condition> reported(const sdk::ObjectRef& object) const {
+    auto it = reported_.find(object);
+    if (it == reported_.end()) return {};
+    std::vector<sdk::Condition> out = it->second;
+    std::stable_sort(out.begin(), out.end(), [](const sdk::Condition& a, const sdk::Condition& b) {
+      return a.type != b.type ? a.type < b.type
+                              : (a.status == sdk::Condition::Status::True) > (b.status == sdk::Condition::Status::True);
+    });
+    return out;
+  }
+
+ private:
+  const sdk::ObjectRef& gateway_;
+  Translation& t_;
+  mutable std::map<sdk::ObjectRef, std::vector<sdk::Condition>> reported_;
+};
+
 void translate_backends(Translation& t) {
-  BackendContext ctx(t.gateway_ref,
-                     [&t](const std::string& ns, const std::string& name) { return t.secret(ns, name); });
+  TranslationHost ctx(t.gateway_ref, t);
   for (const auto& [key, object] : t.backends) {
     envoy::config::cluster::v3::Cluster cluster;
     cluster.set_name("backend_" + object->ref.ns + "_" + object->ref.name + "_0");
@@ -956,6 +1018,8 @@ void translate_backends(Translation& t) {
       conditions.set_if_absent("Accepted", false, "Invalid", diag.status().message());
     } else {
       conditions.set_if_absent("Accepted", true, "Accepted", "Backend accepted");
+      for (const auto& c : ctx.reported(object->ref))
+        conditions.set_if_absent(c.type, c.status == sdk::Condition::Status::True, c.reason, c.message);
     }
     sdk::Value status = sdk::Value::Map{};
     status.set("conditions", conditions.to_value());
@@ -1112,46 +1176,6 @@ sdk::Value policy_status_for_gateway(const sdk::ObjectRef& gateway, Conditions c
   return status;
 }
 
-// What policy kinds see while they parse and apply: the Gateway, and Secrets as ReferenceGrants
-// permit them to the policy asking.
-class PolicyContext final : public sdk::TranslationContext, public sdk::HostApi {
- public:
-  PolicyContext(const sdk::ObjectRef& gateway, const Translation& t) : gateway_(gateway), t_(t) {}
-  const sdk::ObjectRef& gateway() const noexcept override { return gateway_; }
-  const sdk::HostApi& host() const noexcept override { return *this; }
-  void log(sdk::LogLevel, std::string_view) const noexcept override {}
-  std::shared_ptr<const sdk::Secret> find_secret(const sdk::ObjectRef& from, std::string_view ns,
-                                                 std::string_view name) const noexcept override {
-    if (!t_.permitted({from.group, from.kind}, from.ns, {"", "Secret", std::string(ns), std::string(name)}))
-      return nullptr;
-    return t_.secret(std::string(ns), std::string(name));
-  }
-  // Kept for the policy's status on this Gateway (the only ancestor reported today).
-  void report_condition(const sdk::ObjectRef& object, const sdk::ObjectRef*,
-                        const sdk::Condition& condition) const noexcept override {
-    try {
-      reported_[object].push_back(condition);
-    } catch (...) {
-    }
-  }
-  // What kinds reported about `policy`, a True condition of a type ahead of a False one of it.
-  std::vector<sdk::Condition> reported(const sdk::ObjectRef& policy) const {
-    auto it = reported_.find(policy);
-    if (it == reported_.end()) return {};
-    std::vector<sdk::Condition> out = it->second;
-    std::stable_sort(out.begin(), out.end(), [](const sdk::Condition& a, const sdk::Condition& b) {
-      return a.type != b.type ? a.type < b.type
-                              : (a.status == sdk::Condition::Status::True) > (b.status == sdk::Condition::Status::True);
-    });
-    return out;
-  }
-
- private:
-  const sdk::ObjectRef& gateway_;
-  const Translation& t_;
-  mutable std::map<sdk::ObjectRef, std::vector<sdk::Condition>> reported_;
-};
-
 // The host's filters of a chain with the staged filters policy kinds contribute: each name once
 // (the first contribution wins), in stage order, ahead of the host's own and the router.
 std::vector<HttpFilter> with_staged_filters(std::vector<sdk::StagedHttpFilter> staged, std::vector<HttpFilter> host) {
@@ -1234,7 +1258,7 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   sdk::Diagnostics gateway_diag;
   const model::Gateway gateway = model::parse_gateway(*gateway_object, gateway_diag);
   t.gateway = &gateway;
-  const PolicyContext policy_ctx(gateway_ref, t);
+  const TranslationHost policy_ctx(gateway_ref, t);
   const PolicyIndex policies(input.objects, registry, policy_ctx, settings.global_policy_namespace);
   // Policies of `kind` on a set of listeners (by sectionName), then on their ListenerSets, then,
   // with `gateway`, those on the whole Gateway.

@@ -71,7 +71,7 @@ expect_rc 0 "inspect a good plugin" -- "$kgw" plugins inspect "$fixtures/good.so
 expect_in "$work/out" "plugin:      good"
 expect_in "$work/out" "  - backend type Echo"
 expect_rc 1 "inspect a plugin for another ABI" -- "$kgw" plugins inspect "$fixtures/wrong_abi_major.so"
-expect_in "$work/err" "refused: plugin $fixtures/wrong_abi_major.so: built for plugin ABI 2.0"
+expect_in "$work/err" "refused: plugin $fixtures/wrong_abi_major.so: built for plugin ABI 2."
 expect_rc 2 "inspect without a path" -- "$kgw" plugins inspect
 
 # serve: a bad configuration exits 2 and names file, line and key.

@@ -14,7 +14,8 @@
 // Major: incompatible change (the host refuses a different major).
 // Minor: backward-compatible additions (the host accepts plugins built for an older or equal minor).
 #define KGW_ABI_MAJOR 1
-#define KGW_ABI_MINOR 0
+#define KGW_ABI_MINOR 1
+// 1.1: HostApi::find_object, HostApi::backend_cluster, HostApi::refresh.
 #define KGW_SDK_VERSION "0.1.0"
 
 // The name of the exported alias the host looks up.

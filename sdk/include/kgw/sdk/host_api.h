@@ -1,10 +1,12 @@
-// What the host offers a plugin: logging, secret lookup and condition reporting.
+// What the host offers a plugin: logging, secret and object lookup, backend clusters, condition
+// reporting, and a way to ask for translation again when state outside the manifests changes.
 //
 // The HostApi reference a plugin receives at registration stays valid for the life of the process
 // (the host outlives every plugin, and plugins are never unloaded), so a plugin may keep it. All
 // methods are thread-safe and never throw.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -41,6 +43,30 @@ class HostApi {
   // nullptr for object-level conditions.
   virtual void report_condition(const ObjectRef& object, const ObjectRef* ancestor,
                                 const Condition& condition) const noexcept = 0;
+
+  // Since ABI 1.1.
+
+  // Looks up object `target` (group, kind, namespace, name) on behalf of object `from`, applying
+  // ReferenceGrant rules when the namespaces differ: the GatewayExtension a policy names, say. The
+  // host records the dependency like find_secret's. Returns nullptr when the object does not
+  // exist or may not be used; the pointer is valid until the hook that received this HostApi
+  // returns (only the contexts handed to translation hooks see objects; the registration-time
+  // HostApi always returns nullptr).
+  virtual const Object* find_object(const ObjectRef& from, const ObjectRef& target) const noexcept = 0;
+
+  // Resolves a backend that object `from` refers to (a core Service and its `port`, or a kgateway
+  // Backend with port 0), applying ReferenceGrant rules, and makes sure the Gateway's output holds
+  // its cluster (and endpoints) even when no route uses it: the service of an ext_authz filter,
+  // say. Returns the cluster name, or "" with the reason in `error` (as a route's ResolvedRefs
+  // condition would word it). Translation hooks only; the registration-time HostApi returns "".
+  virtual std::string backend_cluster(const ObjectRef& from, const ObjectRef& target, int32_t port,
+                                      std::string& error) const noexcept = 0;
+
+  // Tells the host that state outside the manifests that `object` (a Backend or policy of the
+  // plugin's) depends on has changed, for example endpoints the plugin discovers itself: every
+  // Gateway that uses `object` is translated again shortly. Callable from any thread, at any time
+  // after registration; several calls in a short time coalesce into one translation.
+  virtual void refresh(const ObjectRef& object) const noexcept = 0;
 
  protected:
   ~HostApi() = default;
