@@ -10,7 +10,11 @@
 // translation output is not what the generated cluster must produce, so the smoke ctest
 // (`--n 100 --quick`) keeps it from rotting.
 //
-// Usage: translate_bench [--n N[,N...]] [--max-n N] [--runs R] [--quick] [--no-fork]
+// With `--policies PLUGIN.so` (the filters plugin), each N is measured twice, with the plugin loaded
+// both times: as above, and with a TrafficPolicy on every tenth route and a ListenerPolicy on the
+// Gateway; the report ends with the cost of those policies (target: within 1.5x).
+//
+// Usage: translate_bench [--n N[,N...]] [--max-n N] [--runs R] [--quick] [--no-fork] [--policies PLUGIN.so]
 #include <malloc.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -29,8 +33,10 @@
 #include <type_traits>
 #include <vector>
 
+#include "builtin/builtin_extensions.h"
 #include "config/config.h"
 #include "plugins/extension_registry.h"
+#include "plugins/plugin_loader.h"
 #include "sources/manifest_parser.h"
 #include "synthetic_cluster.h"
 #include "translator/translator.h"
@@ -44,6 +50,8 @@ using namespace kgw::bench;
 // The targets for N = 10,000.
 constexpr size_t kTargetN = 10000;
 constexpr double kTargetFullMs = 1000, kTargetRouteMs = 20, kTargetEndpointMs = 2, kTargetRssMb = 300, kTargetRatio = 5;
+// Translation with policies on every tenth route and on the Gateway, against without them.
+constexpr double kTargetPolicyRatio = 1.5;
 
 // ---- measuring ----
 
@@ -131,6 +139,8 @@ struct Result {
   double largest_rc_serialize_ms = 0;
   size_t output_bytes = 0, listeners = 0, route_configs = 0, envoy_routes = 0, clusters = 0, endpoints = 0;
   bool route_change_seen = false, endpoint_change_seen = false;
+  bool policies = false;  // measured with the policies of --policies
+  size_t policy_count = 0, routes_with_policy_config = 0;
   bool ok = false;
   char error[512] = {};
 };
@@ -148,7 +158,9 @@ struct Options {
   int runs = 0;  // 0: by N
   bool quick = false;
   bool fork = true;
-  int result_fd = -1;  // set in a child: measure the one N, write the Result there, print nothing
+  int result_fd = -1;          // set in a child: measure the one N, write the Result there, print nothing
+  std::string plugin;          // --policies: the filters plugin's .so
+  bool with_policies = false;  // this measurement's cluster has the policies
 };
 
 // Replaces object `index` by the one document `yaml`, as a watch event would deliver it.
@@ -174,7 +186,8 @@ Result measure(size_t n, const Options& opt) {
   r.n = n;
   r.runs = opt.runs ? opt.runs : opt.quick ? 1 : n >= 50000 ? 3 : 5;
   Shape shape;
-  std::string yaml = cluster_yaml(n, shape);
+  r.policies = opt.with_policies;
+  std::string yaml = cluster_yaml(n, shape, opt.with_policies);
   r.services = shape.services;
   r.yaml_bytes = yaml.size();
 
@@ -199,7 +212,14 @@ Result measure(size_t n, const Options& opt) {
   r.rss_input_mb = proc_status_mb("VmRSS").value_or(0);
 
   const kgw::config::TranslationSettings settings;
-  const kgw::plugins::ExtensionRegistry registry;
+  // With --policies: the built-in extensions and the plugin from its .so, as kgw serve has them.
+  kgw::plugins::PluginLoader loader;
+  kgw::plugins::ExtensionRegistry registry;
+  if (!opt.plugin.empty()) {
+    kgw::builtin::register_builtin_extensions(registry);
+    auto loaded = loader.load({opt.plugin, "", kgw::sdk::Value::Map{}}, registry);
+    if (auto* refusal = std::get_if<kgw::plugins::Refusal>(&loaded)) return fail(r, "plugin: " + refusal->message);
+  }
   const kgw::sdk::ObjectRef gateway{"gateway.networking.k8s.io", "Gateway", kGatewayNs, kGatewayName};
   // Wall time is what the targets speak of; thread CPU time tells this thread's work from waiting
   // on a busy machine.
@@ -259,6 +279,17 @@ Result measure(size_t n, const Options& opt) {
   // What the generated cluster must produce: both listeners take every route (no sectionName, the
   // HTTPS listener has no hostname), one Envoy route per match, one cluster per Service. The
   // Secret holds placeholder PEM: should certificates come to be validated, this says so.
+  if (opt.with_policies) {
+    const auto policy_status = out.statuses.find("policies");
+    r.policy_count = policy_status == out.statuses.end() ? 0 : policy_status->second.size();
+    for (const auto& rc : out.routes)
+      for (const auto& vh : rc.virtual_hosts())
+        for (const auto& route : vh.routes()) r.routes_with_policy_config += route.typed_per_filter_config_size() > 0;
+    const size_t want = (n + 9) / 10 + 1;
+    if (r.policy_count != want || r.routes_with_policy_config == 0)
+      return fail(r, "policies not applied: " + num(r.policy_count) + " policy statuses (want " + num(want) + "), " +
+                         num(r.routes_with_policy_config) + " routes with per-filter configuration");
+  }
   const auto routes_status = out.statuses.find("httpRoutes");
   const size_t statuses = routes_status == out.statuses.end() ? 0 : routes_status->second.size();
   if (r.listeners != 2 || r.route_configs != 2 || r.envoy_routes != 2 * shape.matches ||
@@ -342,6 +373,8 @@ Result measure_in_child(size_t n, const Options& opt) {
                                      std::to_string(fds[1])};
     if (opt.runs) args.insert(args.end(), {"--runs", std::to_string(opt.runs)});
     if (opt.quick) args.push_back("--quick");
+    if (!opt.plugin.empty()) args.insert(args.end(), {"--policies", opt.plugin});
+    if (opt.with_policies) args.push_back("--with-policies");
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -406,7 +439,7 @@ void report(const std::vector<Result>& results, const Options& opt) {
   std::printf("Build: assertions on (not NDEBUG): the figures are not representative.\n\n");
 #endif
   std::printf("%-40s", "");
-  for (const auto& r : results) std::printf(" %14s", ("N=" + grouped(r.n)).c_str());
+  for (const auto& r : results) std::printf(" %14s", ("N=" + grouped(r.n) + (r.policies ? "+P" : "")).c_str());
   std::printf("   target at N=%s\n", grouped(kTargetN).c_str());
 
   print_row("objects (services / all)", results,
@@ -459,7 +492,7 @@ void report(const std::vector<Result>& results, const Options& opt) {
                           : "5 (3 at N>=50,000)");
 
   for (const auto& r : results) {
-    if (r.n != kTargetN || !r.ok) continue;
+    if (r.n != kTargetN || !r.ok || r.policies) continue;
     const double ratio = r.serialize_ms > 0 ? r.full_ms / r.serialize_ms : 0;
     auto line = [](const char* what, double value, double target, const char* unit) {
       std::printf("  %-28s %10s %-3s (target < %s %s)  %s\n", what, fixed(value).c_str(), unit, fixed(target).c_str(),
@@ -475,6 +508,29 @@ void report(const std::vector<Result>& results, const Options& opt) {
       std::printf("  (endpoint change: no endpoint output yet, the figure is not meaningful)\n");
   }
 
+  if (std::any_of(results.begin(), results.end(), [](const Result& r) { return r.policies; })) {
+    std::printf(
+        "\n+P: a TrafficPolicy on every tenth route (timeouts, local rate limit, CORS, a header) and a\n"
+        "ListenerPolicy on the Gateway; the filters plugin is loaded in both columns of an N.\n");
+    for (const auto& with : results) {
+      if (!with.policies || !with.ok) continue;
+      for (const auto& without : results) {
+        if (without.policies || !without.ok || without.n != with.n || without.full_ms <= 0) continue;
+        const double ratio = with.full_ms / without.full_ms;
+        const double cpu_ratio = without.full_cpu_ms > 0 ? with.full_cpu_ms / without.full_cpu_ms : 0;
+        std::printf(
+            "  N=%-8s %s policies, %s routes configured by them: full translation %s ms vs %s ms, %sx "
+            "(target < %sx)  %s\n             thread CPU %s ms vs %s ms, %sx (the figure to trust on a busy "
+            "machine)\n",
+            grouped(with.n).c_str(), grouped(with.policy_count).c_str(),
+            grouped(with.routes_with_policy_config).c_str(), fixed(with.full_ms).c_str(),
+            fixed(without.full_ms).c_str(), fixed(ratio).c_str(), fixed(kTargetPolicyRatio).c_str(),
+            ratio < kTargetPolicyRatio ? "met" : "MISSED", fixed(with.full_cpu_ms).c_str(),
+            fixed(without.full_cpu_ms).c_str(), fixed(cpu_ratio).c_str());
+      }
+    }
+  }
+
   std::printf("\n");
   for (const auto& r : results) {
     if (!r.ok) {
@@ -485,22 +541,23 @@ void report(const std::vector<Result>& results, const Options& opt) {
         "RESULT n=%zu full_ms=%.3f route_change_ms=%.3f endpoint_change_ms=%.3f full_cpu_ms=%.3f "
         "route_change_cpu_ms=%.3f endpoint_change_cpu_ms=%.3f rss_mb=%.1f rss_with_parse_mb=%.1f "
         "output_bytes=%zu serialize_ms=%.3f ratio=%.2f largest_rc_bytes=%zu largest_rc_serialize_ms=%.3f parse_ms=%.1f "
-        "incremental=0 endpoints_translated=%d\n",
+        "incremental=0 endpoints_translated=%d policies=%zu\n",
         r.n, r.full_ms, r.route_change_ms, r.endpoint_change_ms, r.full_cpu_ms, r.route_change_cpu_ms,
         r.endpoint_change_cpu_ms, r.rss_peak_mb, r.rss_with_parse_mb, r.output_bytes, r.serialize_ms,
         r.serialize_ms > 0 ? r.full_ms / r.serialize_ms : 0, r.largest_rc_bytes, r.largest_rc_serialize_ms, r.parse_ms,
-        r.endpoints > 0 ? 1 : 0);
+        r.endpoints > 0 ? 1 : 0, r.policy_count);
   }
 }
 
 int usage(const char* self) {
   std::fprintf(stderr,
-               "usage: %s [--n N[,N...]] [--max-n N] [--runs R] [--quick] [--no-fork]\n"
+               "usage: %s [--n N[,N...]] [--max-n N] [--runs R] [--quick] [--no-fork] [--policies PLUGIN.so]\n"
                "  --n       the sizes to measure (default 1000,10000,50000)\n"
                "  --max-n   skip default sizes above N (default 50000)\n"
                "  --runs    timed runs per figure (default 5, 3 at N>=50000; 1 with --quick)\n"
                "  --quick   one run per figure (the smoke test)\n"
-               "  --no-fork measure every N in this process (for profilers); peak RSS then accumulates\n",
+               "  --no-fork measure every N in this process (for profilers); peak RSS then accumulates\n"
+               "  --policies measure each N also with policies, loading the filters plugin from PLUGIN.so\n",
                self);
   return 2;
 }
@@ -524,6 +581,12 @@ int main(int argc, char** argv) {
       opt.quick = true;
     } else if (arg == "--no-fork") {
       opt.fork = false;
+    } else if (arg == "--with-policies") {
+      opt.with_policies = true;
+    } else if (arg == "--policies") {
+      auto v = value();
+      if (!v || v->empty()) return usage(argv[0]);
+      opt.plugin = *v;
     } else if (arg == "--n") {
       auto v = value();
       if (!v) return usage(argv[0]);
@@ -564,7 +627,7 @@ int main(int argc, char** argv) {
   if (!explicit_ns)
     for (size_t n : {size_t{1000}, size_t{10000}, size_t{50000}})
       if (n <= opt.max_n) ns.push_back(n);
-  const bool fork_each = opt.fork && ns.size() > 1;
+  const bool fork_each = opt.fork && (ns.size() > 1 || !opt.plugin.empty());
 
   std::vector<Result> results;
   for (size_t n : ns) {
@@ -578,9 +641,14 @@ int main(int argc, char** argv) {
         continue;
       }
     }
-    std::fprintf(stderr, "measuring N=%zu ...\n", n);
-    results.push_back(fork_each ? measure_in_child(n, opt) : measure(n, opt));
-    if (!results.back().ok) std::fprintf(stderr, "N=%zu: %s\n", n, results.back().error);
+    for (bool with_policies : {false, true}) {
+      if (with_policies && opt.plugin.empty()) break;
+      Options each = opt;
+      each.with_policies = with_policies;
+      std::fprintf(stderr, "measuring N=%zu%s ...\n", n, with_policies ? " with policies" : "");
+      results.push_back(fork_each ? measure_in_child(n, each) : measure(n, each));
+      if (!results.back().ok) std::fprintf(stderr, "N=%zu: %s\n", n, results.back().error);
+    }
   }
   report(results, opt);
   return std::all_of(results.begin(), results.end(), [](const Result& r) { return r.ok; }) ? 0 : 1;
