@@ -4,8 +4,10 @@
 #include <map>
 #include <tuple>
 
+#include "envoy/extensions/filters/http/rbac/v3/rbac.pb.h"
 #include "envoy/extensions/filters/http/router/v3/router.pb.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
+#include "snapshot/proxyless_rbac.h"
 
 namespace kgw::snapshot {
 namespace {
@@ -16,26 +18,33 @@ using envoy::extensions::filters::network::http_connection_manager::v3::HttpConn
 // How well a route configuration serves proxyless clients: plain text first, then lower ports.
 using Rank = std::tuple<bool /*tls*/, uint32_t /*port*/>;
 
-// The type names of the HTTP filters gRPC's xDS clients implement (besides the router).
-bool grpc_supports(std::string_view type_url) {
-  static constexpr std::string_view kSupported[] = {
+// gRPC applies fault injection in clients and RBAC in servers only.
+enum class Side { Client, Server };
+
+// Whether gRPC implements the HTTP filter of this type on `side` (the router on both).
+bool grpc_supports(std::string_view type_url, Side side) {
+  static constexpr std::string_view kClient[] = {
       "envoy.extensions.filters.http.fault.v3.HTTPFault",
+      "envoy.extensions.filters.http.router.v3.Router",
+  };
+  static constexpr std::string_view kServer[] = {
       "envoy.extensions.filters.http.rbac.v3.RBAC",
       "envoy.extensions.filters.http.rbac.v3.RBACPerRoute",
       "envoy.extensions.filters.http.router.v3.Router",
   };
   const auto slash = type_url.rfind('/');
   const std::string_view type = slash == std::string_view::npos ? type_url : type_url.substr(slash + 1);
-  return std::find(std::begin(kSupported), std::end(kSupported), type) != std::end(kSupported);
+  if (side == Side::Client) return std::find(std::begin(kClient), std::end(kClient), type) != std::end(kClient);
+  return std::find(std::begin(kServer), std::end(kServer), type) != std::end(kServer);
 }
 
-// A per-filter config gRPC can apply: a supported filter's, or a FilterConfig wrapping one.
-bool supported_config(const google::protobuf::Any& config) {
+// A per-filter config gRPC can apply on `side`: a supported filter's, or a FilterConfig wrapping one.
+bool supported_config(const google::protobuf::Any& config, Side side) {
   if (config.Is<envoy::config::route::v3::FilterConfig>()) {
     envoy::config::route::v3::FilterConfig wrapped;
-    return config.UnpackTo(&wrapped) && grpc_supports(wrapped.config().type_url());
+    return config.UnpackTo(&wrapped) && grpc_supports(wrapped.config().type_url(), side);
   }
-  return grpc_supports(config.type_url());
+  return grpc_supports(config.type_url(), side);
 }
 
 struct RouteConfigUse {
@@ -67,9 +76,9 @@ std::map<std::string, RouteConfigUse> route_configuration_uses(const translator:
 
 bool is_target_name(const std::string& domain) { return !domain.empty() && domain.find('*') == std::string::npos; }
 
-// The API listener for `host`: the Envoy listener's HTTP filters that gRPC implements (fault
-// injection, RBAC), the others marked optional so gRPC skips them instead of rejecting the listener,
-// and the router last.
+// The API listener for `host`: the Envoy listener's HTTP filters that gRPC clients implement
+// (fault injection), the others marked optional so gRPC skips them instead of rejecting the
+// listener, and the router last.
 envoy::config::listener::v3::Listener api_listener(const std::string& host, const std::string& route_config,
                                                    const HttpConnectionManager& envoy_hcm) {
   HttpConnectionManager hcm;
@@ -82,7 +91,7 @@ envoy::config::listener::v3::Listener api_listener(const std::string& host, cons
     if (filter.typed_config().Is<envoy::extensions::filters::http::router::v3::Router>()) continue;
     auto* copy = hcm.add_http_filters();
     *copy = filter;
-    if (!grpc_supports(filter.typed_config().type_url())) {
+    if (!grpc_supports(filter.typed_config().type_url(), Side::Client)) {
       copy->set_is_optional(true);
     } else if (filter.typed_config().type_url().ends_with("HTTPFault")) {
       // An empty fault filter injects nothing by itself; enabled, its per-route configs apply in
@@ -129,7 +138,91 @@ bool to_older_form(HeaderMatcher& matcher) {
 }
 #pragma GCC diagnostic pop
 
+// The route configuration as a gRPC server applies it: every route that forwards answers in the
+// server itself (non_forwarding_action), header matchers in their older forms, and only the
+// per-filter configs of filters gRPC servers implement, RBAC in its `rules` form.
+envoy::config::route::v3::RouteConfiguration server_route_configuration(
+    const envoy::config::route::v3::RouteConfiguration& envoy_route) {
+  envoy::config::route::v3::RouteConfiguration route = envoy_route;
+  auto server_configs = [](auto& configs) {
+    for (auto it = configs.begin(); it != configs.end();) {
+      if (!supported_config(it->second, Side::Server)) {
+        it = configs.erase(it);
+        continue;
+      }
+      envoy::extensions::filters::http::rbac::v3::RBACPerRoute rbac;
+      if (it->second.template Is<envoy::extensions::filters::http::rbac::v3::RBACPerRoute>() &&
+          it->second.UnpackTo(&rbac))
+        it->second.PackFrom(grpc_rbac(rbac));
+      ++it;
+    }
+  };
+  for (auto& vhost : *route.mutable_virtual_hosts()) {
+    for (const auto& [name, config] : route.typed_per_filter_config())
+      vhost.mutable_typed_per_filter_config()->insert({name, config});
+    server_configs(*vhost.mutable_typed_per_filter_config());
+    for (auto& r : *vhost.mutable_routes()) {
+      server_configs(*r.mutable_typed_per_filter_config());
+      if (r.has_route()) r.mutable_non_forwarding_action();
+      for (auto& header : *r.mutable_match()->mutable_headers()) to_older_form(header);
+    }
+  }
+  route.clear_typed_per_filter_config();
+  return route;
+}
+
+// The server listener for `address` and `port`: the plain-text HTTP chain's filters that gRPC
+// servers implement, the router last, and the route configuration inline.
+envoy::config::listener::v3::Listener server_listener(const std::string& address, uint32_t port,
+                                                      const HttpConnectionManager& envoy_hcm,
+                                                      const envoy::config::route::v3::RouteConfiguration& route) {
+  HttpConnectionManager hcm;
+  hcm.set_stat_prefix("http");
+  *hcm.mutable_route_config() = server_route_configuration(route);
+  for (const auto& filter : envoy_hcm.http_filters()) {
+    if (filter.typed_config().Is<envoy::extensions::filters::http::router::v3::Router>()) continue;
+    if (grpc_supports(filter.typed_config().type_url(), Side::Server)) *hcm.add_http_filters() = filter;
+  }
+  auto* router = hcm.add_http_filters();
+  router->set_name("envoy.filters.http.router");
+  router->mutable_typed_config()->PackFrom(envoy::extensions::filters::http::router::v3::Router());
+  envoy::config::listener::v3::Listener listener;
+  const std::string host = address.find(':') == std::string::npos ? address : "[" + address + "]";
+  listener.set_name(kServerListenerPrefix + host + ":" + std::to_string(port));
+  auto* socket = listener.mutable_address()->mutable_socket_address();
+  socket->set_address(address);
+  socket->set_port_value(port);
+  auto* chain = listener.add_filter_chains();
+  chain->set_name("http");
+  auto* filter = chain->add_filters();
+  filter->set_name("envoy.filters.network.http_connection_manager");
+  filter->mutable_typed_config()->PackFrom(hcm);
+  return listener;
+}
+
 }  // namespace
+
+std::vector<envoy::config::listener::v3::Listener> server_listeners(const translator::Output& output) {
+  std::map<std::string, const envoy::config::route::v3::RouteConfiguration*> routes;
+  for (const auto& route : output.routes) routes[route.name()] = &route;
+  std::vector<envoy::config::listener::v3::Listener> listeners;
+  for (const auto& listener : output.listeners) {
+    const uint32_t port = listener.address().socket_address().port_value();
+    for (const auto& chain : listener.filter_chains()) {
+      if (chain.has_transport_socket() || chain.filters_size() != 1) continue;
+      const auto& filter = chain.filters(0);
+      HttpConnectionManager hcm;
+      if (!filter.typed_config().Is<HttpConnectionManager>() || !filter.typed_config().UnpackTo(&hcm) || !hcm.has_rds())
+        continue;
+      auto route = routes.find(hcm.rds().route_config_name());
+      if (route == routes.end()) continue;
+      for (const char* address : {"0.0.0.0", "::"})
+        listeners.push_back(server_listener(address, port, hcm, *route->second));
+      break;  // one plain-text chain per port
+    }
+  }
+  return listeners;
+}
 
 std::vector<envoy::config::listener::v3::Listener> api_listeners(const translator::Output& output) {
   const auto uses = route_configuration_uses(output);
@@ -171,11 +264,11 @@ std::optional<envoy::config::route::v3::RouteConfiguration> proxyless_route_conf
   }
   auto has_unsupported = [](const auto& configs) {
     return std::any_of(configs.begin(), configs.end(),
-                       [](const auto& entry) { return !supported_config(entry.second); });
+                       [](const auto& entry) { return !supported_config(entry.second, Side::Client); });
   };
   auto drop_unsupported = [](auto& configs) {
     for (auto it = configs.begin(); it != configs.end();)
-      it = supported_config(it->second) ? std::next(it) : configs.erase(it);
+      it = supported_config(it->second, Side::Client) ? std::next(it) : configs.erase(it);
   };
   for (int v = 0; v < route.virtual_hosts_size(); ++v) {
     if (has_unsupported((out ? *out : route).virtual_hosts(v).typed_per_filter_config()))

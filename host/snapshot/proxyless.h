@@ -23,6 +23,17 @@ namespace kgw::snapshot {
 // Wildcard domains ("*", "*.example.com") name no target and get none.
 std::vector<envoy::config::listener::v3::Listener> api_listeners(const translator::Output& output);
 
+// gRPC's xDS-enabled servers ask LDS for the listener named by the bootstrap's
+// `server_listener_resource_name_template`, conventionally this prefix and the address the server
+// listens on ("0.0.0.0:8080", "[::]:8080").
+inline constexpr const char* kServerListenerPrefix = "grpc/server?xds.resource.listening_address=";
+
+// For every port of the Gateway with a plain-text HTTP listener, the server listeners a gRPC
+// server listening on that port on all addresses (IPv4 and IPv6) asks for: the Gateway's routes
+// for that port inline, answered by the server itself, with the RBAC the policies put on them.
+// This makes a gRPC server a Gateway's data plane for its own calls.
+std::vector<envoy::config::listener::v3::Listener> server_listeners(const translator::Output& output);
+
 // The cluster routes to an unresolved backend go to for proxyless clients: it exists and has no
 // endpoints, so calls fail at once (UNAVAILABLE). Envoy answers such routes through
 // cluster_not_found_response_code, but a gRPC client would wait for the missing cluster and keep

@@ -251,7 +251,9 @@ const View& Snapshot::proxyless() const {
     for (const auto& cla : output.endpoints)
       if (auto rewritten = proxyless_load_assignment(cla))
         assignments.resources[cla.cluster_name()] = make_resource(cla.cluster_name(), *rewritten);
-    add_all(view, kListenerType, api_listeners(output), nullptr, [](const auto& m) { return m.name(); });
+    auto listeners = api_listeners(output);
+    for (auto& l : server_listeners(output)) listeners.push_back(std::move(l));
+    add_all(view, kListenerType, std::move(listeners), nullptr, [](const auto& m) { return m.name(); });
     const TypeResources& envoy_routes = *envoy.type(kRouteType);
     TypeResources& routes = view.types[std::string(kRouteType)];
     routes.resources = envoy_routes.resources;

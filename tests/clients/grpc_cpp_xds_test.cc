@@ -5,11 +5,13 @@
 // HTTPRoute for echo.example.com with a header match and weighted backends. A channel with target
 // `xds:///echo.example.com` and a bootstrap naming kgw calls through it; the test asserts which
 // servers answer and in what proportions, edits the manifests and waits for the client to follow,
-// and removes a backend.
+// and removes a backend. A gRPC server built with XdsServerBuilder takes one of the Gateway's
+// listeners as its own and applies the RBAC of a TrafficPolicy to the calls it serves.
 #include <arpa/inet.h>
 #include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/xds_server_builder.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -103,7 +105,9 @@ std::string service_manifest(const std::string& name, uint16_t port) {
          "\nendpoints:\n- addresses: [\"127.0.0.1\"]\n  conditions:\n    ready: true\n";
 }
 
-const char* const kGateway = R"(apiVersion: gateway.networking.k8s.io/v1
+// Port 8080 serves the proxyless clients; `server_port` is the port of the xDS-enabled server.
+std::string gateway_manifest(uint16_t server_port) {
+  return R"(apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata:
   name: gw
@@ -114,7 +118,11 @@ spec:
   - name: http
     protocol: HTTP
     port: 8080
-)";
+  - name: grpc-server
+    protocol: HTTP
+    port: )" +
+         std::to_string(server_port) + "\n";
+}
 
 std::string route_manifest(const std::string& default_backends) {
   return R"(apiVersion: gateway.networking.k8s.io/v1
@@ -269,7 +277,7 @@ class GrpcCppXdsClientTest : public ::testing::Test {
     dir_ = new kgw::test_support::TempDir("kgw-grpc-xds");
     manifests_ = dir_->path() / "manifests";
     fs::create_directories(manifests_);
-    write_atomically(manifests_ / "gateway.yaml", kGateway);
+    write_atomically(manifests_ / "gateway.yaml", gateway_manifest(server_port_));
     for (const auto& [name, s] : servers_)
       write_atomically(manifests_ / (name + ".yaml"), service_manifest(name, s.port));
     write_atomically(manifests_ / "route.yaml", route_manifest(kWeighted));
@@ -313,6 +321,7 @@ class GrpcCppXdsClientTest : public ::testing::Test {
 
  public:
   static inline uint16_t xds_port_ = 0;
+  static inline uint16_t server_port_ = 0;  // the xDS-enabled server's
 };
 
 TEST_F(GrpcCppXdsClientTest, HeaderMatchWeightsEditsAndRemoval) {
@@ -424,6 +433,97 @@ TEST_F(GrpcCppXdsClientTest, FaultInjectionFromATrafficPolicy) {
   EXPECT_TRUE(prompt) << "calls stay delayed after the policy is removed";
 }
 
+std::string rbac_policy(const std::string& action, const std::string& expression) {
+  return R"(apiVersion: gateway.kgateway.dev/v1alpha1
+kind: TrafficPolicy
+metadata:
+  name: rbac
+  namespace: default
+spec:
+  targetRefs:
+  - group: gateway.networking.k8s.io
+    kind: HTTPRoute
+    name: echo
+  rbac:
+    action: )" +
+         action + R"(
+    policy:
+      matchExpressions:
+      - ")" +
+         expression + "\"\n";
+}
+
+// Records whether the xDS-enabled server serves (it waits for its listener from kgw).
+class ServingNotifier : public grpc::XdsServerServingStatusNotifierInterface {
+ public:
+  void OnServingStatusUpdate(std::string uri, ServingStatusUpdate update) override {
+    std::lock_guard lock(mu_);
+    last_ = uri + ": " + update.status.error_message();
+  }
+  std::string last() {
+    std::lock_guard lock(mu_);
+    return last_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::string last_;
+};
+
+// Calls `stub` as `caller` until the status code is `want` (or `limit` passes).
+bool wait_for_code(grpc::GenericStub& stub, const std::string& caller, grpc::StatusCode want,
+                   std::chrono::milliseconds limit) {
+  for (auto start = std::chrono::steady_clock::now(); std::chrono::steady_clock::now() - start < limit;) {
+    if (call(stub, {{"x-caller", caller}}).status.error_code() == want) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return false;
+}
+
+// A gRPC server built with XdsServerBuilder takes the Gateway's listener on its port from kgw and
+// applies the RBAC a TrafficPolicy puts on the route: callers are denied and allowed as the
+// policy says, and the server follows when the policy changes or goes.
+TEST_F(GrpcCppXdsClientTest, XdsServerAppliesRbacFromATrafficPolicy) {
+  NameService service("guarded");
+  ServingNotifier notifier;
+  grpc::XdsServerBuilder builder;
+  builder.set_status_notifier(&notifier);
+  builder.AddListeningPort("0.0.0.0:" + std::to_string(server_port_),
+                           grpc::XdsServerCredentials(grpc::InsecureServerCredentials()));
+  builder.RegisterCallbackGenericService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_TRUE(server) << "the xDS-enabled server did not start";
+
+  grpc::ChannelArguments args;
+  args.SetString(GRPC_ARG_DEFAULT_AUTHORITY, "echo.example.com");  // the route's hostname
+  auto channel =
+      grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(server_port_), grpc::InsecureChannelCredentials(), args);
+  grpc::GenericStub stub(channel);
+  ASSERT_TRUE(wait_for_code(stub, "alice", grpc::StatusCode::OK, 30s))
+      << "the xDS-enabled server never served; last status: " << notifier.last();
+  EXPECT_EQ(call(stub, {{"x-caller", "alice"}}).server, "guarded");
+  EXPECT_EQ(call(stub, {{"x-caller", "mallory"}}).status.error_code(), grpc::StatusCode::OK);
+
+  // Deny mallory: mallory is refused, alice still served.
+  write_atomically(manifests_ / "policy.yaml", rbac_policy("Deny", "request.headers['x-caller'] == 'mallory'"));
+  ASSERT_TRUE(wait_for_code(stub, "mallory", grpc::StatusCode::PERMISSION_DENIED, 2s))
+      << "the RBAC policy does not deny mallory";
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(call(stub, {{"x-caller", "alice"}}).status.error_code(), grpc::StatusCode::OK);
+
+  // Allow only alice: now mallory and anyone else are refused.
+  write_atomically(manifests_ / "policy.yaml", rbac_policy("Allow", "request.headers['x-caller'] == 'alice'"));
+  ASSERT_TRUE(wait_for_code(stub, "bob", grpc::StatusCode::PERMISSION_DENIED, 2s)) << "bob is not denied";
+  EXPECT_EQ(call(stub, {{"x-caller", "alice"}}).status.error_code(), grpc::StatusCode::OK);
+  EXPECT_EQ(call(stub, {{"x-caller", "mallory"}}).status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  // The policy goes: everyone is served again.
+  fs::remove(manifests_ / "policy.yaml");
+  EXPECT_TRUE(wait_for_code(stub, "mallory", grpc::StatusCode::OK, 2s)) << "mallory stays denied";
+  const auto xds = kgw::test_support::http_get(admin_port_, "/debug/xds");
+  EXPECT_NE(xds.body.find("\"nacks\":{}"), std::string::npos) << "a client rejected what kgw sent: " << xds.body;
+  server->Shutdown();
+}
+
 TEST_F(GrpcCppXdsClientTest, NodeGrpcJsXdsClientFollowsTheSameRoutes) {
   if (auto why = NodeClient::missing()) {
     if (const char* ci = std::getenv("CI"); ci && std::string(ci) == "true") FAIL() << *why;
@@ -463,9 +563,12 @@ TEST_F(GrpcCppXdsClientTest, NodeGrpcJsXdsClientFollowsTheSameRoutes) {
 int main(int argc, char** argv) {
   // The bootstrap is read when the first xDS channel is made; it names kgw's port.
   GrpcCppXdsClientTest::xds_port_ = free_port();
+  GrpcCppXdsClientTest::server_port_ = free_port();
   const std::string bootstrap = R"({"xds_servers":[{"server_uri":"127.0.0.1:)" +
                                 std::to_string(GrpcCppXdsClientTest::xds_port_) +
                                 R"(","channel_creds":[{"type":"insecure"}],"server_features":["xds_v3"]}],)"
+                                R"("server_listener_resource_name_template":)"
+                                R"("grpc/server?xds.resource.listening_address=%s",)"
                                 R"("node":{"id":"grpc-client.default","locality":{},"metadata":{"role":)"
                                 R"("kgateway-kube-gateway-api~default~gw"}}})";
   ::setenv("GRPC_XDS_BOOTSTRAP_CONFIG", bootstrap.c_str(), 1);

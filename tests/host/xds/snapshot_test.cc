@@ -3,8 +3,17 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <vector>
+
+#include "envoy/config/rbac/v3/rbac.pb.h"
+#include "envoy/extensions/filters/http/fault/v3/fault.pb.h"
+#include "envoy/extensions/filters/http/rbac/v3/rbac.pb.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
 #include "snapshot/proxyless.h"
+#include "snapshot/proxyless_rbac.h"
+#include "xds/type/matcher/v3/cel.pb.h"
+#include "xds/type/matcher/v3/matcher.pb.h"
 #include "xds/wire.h"
 #include "xds_test_util.h"
 
@@ -56,6 +65,153 @@ TEST(SnapshotTest, ProxylessViewHasApiListenersPerHostname) {
   EXPECT_EQ(snapshot->envoy.type(kListenerType)->find("echo.example.com"), nullptr) << "Envoy gets no API listener";
   EXPECT_EQ(snapshot->proxyless().type(kClusterType)->resources.at("a"),
             snapshot->envoy.type(kClusterType)->resources.at("a"));
+}
+
+// CEL syntax trees as the filters plugin's parser builds them.
+cel::expr::Expr ident(const std::string& name) {
+  cel::expr::Expr e;
+  e.mutable_ident_expr()->set_name(name);
+  return e;
+}
+cel::expr::Expr select(cel::expr::Expr operand, const std::string& field) {
+  cel::expr::Expr e;
+  *e.mutable_select_expr()->mutable_operand() = std::move(operand);
+  e.mutable_select_expr()->set_field(field);
+  return e;
+}
+cel::expr::Expr text(const std::string& value) {
+  cel::expr::Expr e;
+  e.mutable_const_expr()->set_string_value(value);
+  return e;
+}
+cel::expr::Expr call(const std::string& function, std::vector<cel::expr::Expr> args,
+                     std::optional<cel::expr::Expr> target = std::nullopt) {
+  cel::expr::Expr e;
+  e.mutable_call_expr()->set_function(function);
+  if (target) *e.mutable_call_expr()->mutable_target() = std::move(*target);
+  for (auto& a : args) *e.mutable_call_expr()->add_args() = std::move(a);
+  return e;
+}
+cel::expr::Expr header_is(const std::string& name, const std::string& value) {
+  return call("_==_", {call("_[_]", {select(ident("request"), "headers"), text(name)}), text(value)});
+}
+
+// An RBACPerRoute as the filters plugin writes it: one CEL predicate per expression, ORed.
+envoy::extensions::filters::http::rbac::v3::RBACPerRoute cel_rbac(bool allow, std::vector<cel::expr::Expr> exprs) {
+  using ::xds::type::matcher::v3::Matcher;
+  Matcher matcher;
+  auto* m = matcher.mutable_matcher_list()->add_matchers();
+  for (auto& e : exprs) {
+    ::xds::type::matcher::v3::CelMatcher cel;
+    *cel.mutable_expr_match()->mutable_cel_expr_parsed()->mutable_expr() = std::move(e);
+    Matcher::MatcherList::Predicate p;
+    p.mutable_single_predicate()->mutable_custom_match()->mutable_typed_config()->PackFrom(cel);
+    if (exprs.size() == 1)
+      *m->mutable_predicate() = std::move(p);
+    else
+      *m->mutable_predicate()->mutable_or_matcher()->add_predicate() = std::move(p);
+  }
+  envoy::config::rbac::v3::Action yes, no;
+  yes.set_action(allow ? envoy::config::rbac::v3::RBAC::ALLOW : envoy::config::rbac::v3::RBAC::DENY);
+  no.set_action(allow ? envoy::config::rbac::v3::RBAC::DENY : envoy::config::rbac::v3::RBAC::ALLOW);
+  m->mutable_on_match()->mutable_action()->mutable_typed_config()->PackFrom(yes);
+  matcher.mutable_on_no_match()->mutable_action()->mutable_typed_config()->PackFrom(no);
+  envoy::extensions::filters::http::rbac::v3::RBACPerRoute out;
+  *out.mutable_rbac()->mutable_matcher() = std::move(matcher);
+  return out;
+}
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+TEST(ProxylessRbacTest, HeaderPathAndLogicTestsBecomeRules) {
+  auto deny = grpc_rbac(cel_rbac(false, {header_is("x-caller", "mallory")}));
+  ASSERT_TRUE(deny.rbac().has_rules());
+  EXPECT_FALSE(deny.rbac().has_matcher());
+  EXPECT_EQ(deny.rbac().rules().action(), envoy::config::rbac::v3::RBAC::DENY);
+  ASSERT_EQ(deny.rbac().rules().policies_size(), 1);
+  const auto& policy = deny.rbac().rules().policies().begin()->second;
+  ASSERT_EQ(policy.permissions_size(), 1);
+  EXPECT_EQ(policy.permissions(0).header().name(), "x-caller");
+  EXPECT_EQ(policy.permissions(0).header().exact_match(), "mallory");
+  ASSERT_EQ(policy.principals_size(), 1);
+  EXPECT_TRUE(policy.principals(0).any());
+
+  // Two expressions (ORed), one of them `&&` of a path prefix and a negated method test.
+  auto allow = grpc_rbac(
+      cel_rbac(true, {header_is("x-caller", "alice"),
+                      call("_&&_", {call("startsWith", {text("/admin")}, select(ident("request"), "path")),
+                                    call("!_", {call("_==_", {select(ident("request"), "method"), text("POST")})})})}));
+  ASSERT_TRUE(allow.rbac().has_rules());
+  EXPECT_EQ(allow.rbac().rules().action(), envoy::config::rbac::v3::RBAC::ALLOW);
+  const auto& either = allow.rbac().rules().policies().begin()->second.permissions(0).or_rules();
+  ASSERT_EQ(either.rules_size(), 2);
+  EXPECT_EQ(either.rules(0).header().exact_match(), "alice");
+  const auto& both = either.rules(1).and_rules();
+  ASSERT_EQ(both.rules_size(), 2);
+  EXPECT_EQ(both.rules(0).url_path().path().prefix(), "/admin");
+  EXPECT_EQ(both.rules(1).not_rule().header().name(), ":method");
+  EXPECT_EQ(both.rules(1).not_rule().header().exact_match(), "POST");
+}
+#pragma GCC diagnostic pop
+
+TEST(ProxylessRbacTest, WhatHasNoRulesFormFailsClosed) {
+  // metadata.filter_metadata[...] == 'x': not a request attribute gRPC can test.
+  auto metadata = call("_==_", {call("_[_]", {select(ident("metadata"), "filter_metadata"), text("jwt")}), text("x")});
+  for (bool allow : {true, false}) {
+    auto out = grpc_rbac(cel_rbac(allow, {header_is("x-caller", "alice"), metadata}));
+    ASSERT_TRUE(out.rbac().has_rules()) << allow;
+    EXPECT_EQ(out.rbac().rules().action(), envoy::config::rbac::v3::RBAC::ALLOW) << allow;
+    EXPECT_EQ(out.rbac().rules().policies_size(), 0) << "allows nothing";
+  }
+  envoy::extensions::filters::http::rbac::v3::RBACPerRoute rules;
+  rules.mutable_rbac()->mutable_rules()->set_action(envoy::config::rbac::v3::RBAC::DENY);
+  EXPECT_EQ(grpc_rbac(rules).SerializeAsString(), rules.SerializeAsString()) << "the rules form stays";
+}
+
+TEST(SnapshotTest, XdsServersGetTheirPortsListenerWithRoutesAnsweredInPlace) {
+  translator::Output out = make_output({"a"}, {{"plain", "echo.example.com", "a"}, {"tls", "secure.example.com", "a"}});
+  HttpConnectionManager envoy_hcm;
+  auto* fault = envoy_hcm.add_http_filters();
+  fault->set_name("envoy.filters.http.fault");
+  fault->mutable_typed_config()->PackFrom(envoy::extensions::filters::http::fault::v3::HTTPFault());
+  auto* rbac = envoy_hcm.add_http_filters();
+  rbac->set_name("envoy.filters.http.rbac");
+  rbac->mutable_typed_config()->PackFrom(envoy::extensions::filters::http::rbac::v3::RBAC());
+  for (int i = 0; i < 2; ++i) {
+    envoy_hcm.mutable_rds()->set_route_config_name(out.routes[i].name());
+    auto* chain = out.listeners[i].add_filter_chains();
+    chain->add_filters()->mutable_typed_config()->PackFrom(envoy_hcm);
+    if (i == 1) chain->mutable_transport_socket()->set_name("envoy.transport_sockets.tls");
+  }
+  auto* route = out.routes[0].mutable_virtual_hosts(0)->mutable_routes(0);
+  (*route->mutable_typed_per_filter_config())["envoy.filters.http.rbac"].PackFrom(
+      cel_rbac(false, {header_is("x-caller", "mallory")}));
+  (*route->mutable_typed_per_filter_config())["envoy.filters.http.fault"].PackFrom(
+      envoy::extensions::filters::http::fault::v3::HTTPFault());
+
+  const auto listeners = server_listeners(out);
+  ASSERT_EQ(listeners.size(), 2u) << "IPv4 and IPv6 for the plain-text port only";
+  EXPECT_EQ(listeners[0].name(), std::string(kServerListenerPrefix) + "0.0.0.0:8080");
+  EXPECT_EQ(listeners[1].name(), std::string(kServerListenerPrefix) + "[::]:8080");
+  EXPECT_EQ(listeners[1].address().socket_address().address(), "::");
+  EXPECT_EQ(listeners[0].address().socket_address().port_value(), 8080u);
+  ASSERT_EQ(listeners[0].filter_chains_size(), 1);
+  HttpConnectionManager hcm;
+  ASSERT_TRUE(listeners[0].filter_chains(0).filters(0).typed_config().UnpackTo(&hcm));
+  ASSERT_EQ(hcm.http_filters_size(), 2) << "RBAC and the router; fault injection is for clients";
+  EXPECT_EQ(hcm.http_filters(0).name(), "envoy.filters.http.rbac");
+  EXPECT_EQ(hcm.http_filters(1).name(), "envoy.filters.http.router");
+  ASSERT_TRUE(hcm.has_route_config());
+  const auto& served = hcm.route_config().virtual_hosts(0).routes(0);
+  EXPECT_TRUE(served.has_non_forwarding_action());
+  EXPECT_EQ(served.typed_per_filter_config().count("envoy.filters.http.fault"), 0u);
+  envoy::extensions::filters::http::rbac::v3::RBACPerRoute per_route;
+  ASSERT_TRUE(served.typed_per_filter_config().at("envoy.filters.http.rbac").UnpackTo(&per_route));
+  EXPECT_EQ(per_route.rbac().rules().action(), envoy::config::rbac::v3::RBAC::DENY);
+
+  auto snapshot = build_snapshot(out, nullptr);
+  EXPECT_NE(snapshot->proxyless().type(kListenerType)->find(listeners[0].name()), nullptr);
+  EXPECT_EQ(snapshot->envoy.type(kListenerType)->find(listeners[0].name()), nullptr);
 }
 
 TEST(SnapshotTest, HeaderMatchersTakeTheOlderFormForProxylessClients) {
