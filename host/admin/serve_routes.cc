@@ -124,11 +124,11 @@ Response snapshot(const serve::ControlLoop& loop, const Request& request) {
 
   std::string out = "{\n  \"gateway\": " + json_string(param->second);
   std::string error;
-  const bool ok = add_resources(out, "listeners", output->listeners, error) &&
-                  add_resources(out, "routes", output->routes, error) &&
-                  add_resources(out, "clusters", output->clusters, error) &&
-                  add_resources(out, "extraClusters", output->extra_clusters, error) &&
-                  add_resources(out, "endpoints", output->endpoints, error);
+  const bool ok = add_resources(out, "listeners", output->listeners.get(), error) &&
+                  add_resources(out, "routes", output->routes.get(), error) &&
+                  add_resources(out, "clusters", output->clusters.get(), error) &&
+                  add_resources(out, "extraClusters", output->extra_clusters.get(), error) &&
+                  add_resources(out, "endpoints", output->endpoints.get(), error);
   if (!ok) return {500, "text/plain; charset=utf-8", "cannot render the snapshot: " + error + "\n"};
   out += "\n}\n";
   return json(200, std::move(out));

@@ -224,7 +224,7 @@ std::set<std::string> ControlLoop::update_errors(const FileErrors& source_errors
 std::optional<std::map<sdk::ObjectRef, std::shared_ptr<const translator::Output>>> ControlLoop::patch_endpoints(
     const store::ChangeSet& changes, const std::set<sdk::ObjectRef>& gateways, const GatewayOutputs& before,
     bool input_was_valid) {
-  constexpr const char* kServiceLabel = "kubernetes.io/service-name";
+  constexpr const char* kServiceLabel = translator::kServiceNameLabel;
   if (changes.objects.empty() || !changes.secrets.empty()) return std::nullopt;
   std::set<std::pair<std::string, std::string>> services;  // namespace, name
   for (const auto& change : changes.objects) {
@@ -240,41 +240,18 @@ std::optional<std::map<sdk::ObjectRef, std::shared_ptr<const translator::Output>
     if (!before.contains(gateway)) return std::nullopt;  // a Gateway without output: translate it
 
   refresh_input(changes, input_was_valid);
-  std::map<std::string, envoy::config::endpoint::v3::ClusterLoadAssignment> assignments;  // by cluster name
+  std::vector<envoy::config::endpoint::v3::ClusterLoadAssignment> assignments;
   for (const auto& [ns, name] : services) {
     const store::StoredObject* stored = store_.find({"", "Service", ns, name});
     if (!stored) continue;  // no Service: no cluster uses these endpoints
-    sdk::Diagnostics diag;
-    const model::Service service = model::parse_service(*stored->object, diag);
-    if (diag.has_errors()) continue;
-    // The Service's slices in load order, as the translator takes them.
-    std::vector<model::EndpointSlice> slices;
-    for (const auto& object : input_objects_) {
-      if (object.ref.kind != "EndpointSlice" || object.ref.group != "discovery.k8s.io" || object.ref.ns != ns) continue;
-      auto label = object.labels.find(kServiceLabel);
-      if (label == object.labels.end() || label->second != name) continue;
-      sdk::Diagnostics slice_diag;
-      auto slice = model::parse_endpoint_slice(object, slice_diag);
-      if (!slice_diag.has_errors()) slices.push_back(std::move(slice));
-    }
-    std::vector<const model::EndpointSlice*> pointers;
-    for (const auto& slice : slices) pointers.push_back(&slice);
-    for (auto& cla : translator::build_endpoints(service, pointers)) assignments[cla.cluster_name()] = std::move(cla);
+    for (auto& cla : translator::service_endpoints(*stored->object, input_objects_))
+      assignments.push_back(std::move(cla));
   }
 
   std::map<sdk::ObjectRef, std::shared_ptr<const translator::Output>> out;
-  for (const auto& gateway : gateways) {
-    const auto& base = before.at(gateway);
-    auto output = std::make_shared<translator::Output>(*base);
-    output->endpoints_only_since = base.get();
-    output->changed_endpoints.clear();
-    for (auto& cla : output->endpoints)
-      if (auto it = assignments.find(cla.cluster_name()); it != assignments.end()) {
-        cla = it->second;
-        output->changed_endpoints.push_back(cla.cluster_name());
-      }
-    out[gateway] = std::move(output);
-  }
+  for (const auto& gateway : gateways)
+    out[gateway] =
+        std::make_shared<const translator::Output>(translator::with_endpoints(*before.at(gateway), assignments));
   return out;
 }
 

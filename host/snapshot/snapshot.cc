@@ -228,12 +228,12 @@ SnapshotPtr build_snapshot(std::shared_ptr<const translator::Output> source, con
   const View* before = previous ? &previous->envoy : nullptr;
   auto named = [](const auto& m) { return m.name(); };
   auto cluster_name = [](const auto& m) { return m.cluster_name(); };
-  add_all(envoy, kClusterType, output.clusters, before, named);
-  add_all(envoy, kClusterType, output.extra_clusters, before, named);
-  add_all(envoy, kEndpointType, output.endpoints, before, cluster_name);
+  add_all(envoy, kClusterType, output.clusters.get(), before, named);
+  add_all(envoy, kClusterType, output.extra_clusters.get(), before, named);
+  add_all(envoy, kEndpointType, output.endpoints.get(), before, cluster_name);
   add_all(envoy, kEndpointType, missing_assignments(output), before, cluster_name);
-  add_all(envoy, kListenerType, output.listeners, before, named);
-  add_all(envoy, kRouteType, output.routes, before, named);
+  add_all(envoy, kListenerType, output.listeners.get(), before, named);
+  add_all(envoy, kRouteType, output.routes.get(), before, named);
   seal(envoy);
   return snapshot;
 }

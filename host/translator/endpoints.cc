@@ -1,7 +1,9 @@
 #include "translator/endpoints.h"
 
 #include <map>
+#include <string_view>
 #include <tuple>
+#include <unordered_map>
 
 namespace kgw::translator {
 
@@ -43,6 +45,49 @@ std::vector<envoy::config::endpoint::v3::ClusterLoadAssignment> build_endpoints(
       }
     }
     out.push_back(std::move(cla));
+  }
+  return out;
+}
+
+std::vector<envoy::config::endpoint::v3::ClusterLoadAssignment> service_endpoints(
+    const sdk::Object& service_object, const std::vector<sdk::Object>& objects) {
+  sdk::Diagnostics diag;
+  const model::Service service = model::parse_service(service_object, diag);
+  if (diag.has_errors()) return {};
+  std::vector<model::EndpointSlice> slices;
+  for (const auto& object : objects) {
+    if (object.ref.kind != "EndpointSlice" || object.ref.ns != service.ref.ns || object.ref.group != "discovery.k8s.io")
+      continue;
+    auto label = object.labels.find(kServiceNameLabel);
+    if (label == object.labels.end() || label->second != service.ref.name) continue;
+    sdk::Diagnostics slice_diag;
+    auto slice = model::parse_endpoint_slice(object, slice_diag);
+    if (!slice_diag.has_errors()) slices.push_back(std::move(slice));
+  }
+  std::vector<const model::EndpointSlice*> pointers;
+  pointers.reserve(slices.size());
+  for (const auto& slice : slices) pointers.push_back(&slice);
+  return build_endpoints(service, pointers);
+}
+
+Output with_endpoints(const Output& base,
+                      const std::vector<envoy::config::endpoint::v3::ClusterLoadAssignment>& assignments) {
+  Output out = base;
+  out.endpoints_only_since = &base;
+  out.changed_endpoints.clear();
+  if (assignments.empty()) return out;
+  std::unordered_map<std::string_view, const envoy::config::endpoint::v3::ClusterLoadAssignment*> by_cluster;
+  for (const auto& cla : assignments) by_cluster[cla.cluster_name()] = &cla;
+  // Find first through the shared body; copy it only when something is replaced.
+  const auto& current = std::as_const(out).endpoints.get();
+  std::vector<size_t> at;
+  for (size_t i = 0; i < current.size(); ++i)
+    if (by_cluster.count(current[i].cluster_name())) at.push_back(i);
+  if (at.empty()) return out;
+  auto& endpoints = out.endpoints.mutate();
+  for (size_t i : at) {
+    endpoints[i] = *by_cluster.at(endpoints[i].cluster_name());
+    out.changed_endpoints.push_back(endpoints[i].cluster_name());
   }
   return out;
 }

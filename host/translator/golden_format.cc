@@ -546,11 +546,11 @@ void add_resources(Value& doc, const char* key, const std::vector<M>& resources)
 
 Value document(const Output& output) {
   Value doc{Value::Map{}};
-  add_resources(doc, "Clusters", output.clusters);
-  add_resources(doc, "Endpoints", output.endpoints);
-  add_resources(doc, "ExtraClusters", output.extra_clusters);
-  add_resources(doc, "Listeners", output.listeners);
-  add_resources(doc, "Routes", output.routes);
+  add_resources(doc, "Clusters", output.clusters.get());
+  add_resources(doc, "Endpoints", output.endpoints.get());
+  add_resources(doc, "ExtraClusters", output.extra_clusters.get());
+  add_resources(doc, "Listeners", output.listeners.get());
+  add_resources(doc, "Routes", output.routes.get());
   Value statuses{Value::Map{}};
   for (const auto& [section, objects] : output.statuses) {
     if (objects.empty()) continue;
@@ -879,15 +879,15 @@ Output parse_golden(std::string_view text, std::vector<std::string>& errors) {
     std::string key = kv.first.Scalar();
     const YAML::Node& node = kv.second;
     if (key == "Clusters") {
-      parse_resources(node, key, "name", output.clusters, errors);
+      parse_resources(node, key, "name", output.clusters.mutate(), errors);
     } else if (key == "ExtraClusters") {
-      parse_resources(node, key, "name", output.extra_clusters, errors);
+      parse_resources(node, key, "name", output.extra_clusters.mutate(), errors);
     } else if (key == "Listeners") {
-      parse_resources(node, key, "name", output.listeners, errors);
+      parse_resources(node, key, "name", output.listeners.mutate(), errors);
     } else if (key == "Routes") {
-      parse_resources(node, key, "name", output.routes, errors);
+      parse_resources(node, key, "name", output.routes.mutate(), errors);
     } else if (key == "Endpoints") {
-      parse_resources(node, key, "clusterName", output.endpoints, errors);
+      parse_resources(node, key, "clusterName", output.endpoints.mutate(), errors);
     } else if (key == kStatuses) {
       if (node.IsNull()) continue;
       if (!node.IsMap()) {
@@ -924,11 +924,11 @@ Output parse_golden(std::string_view text, std::vector<std::string>& errors) {
 
 std::vector<std::string> compare_golden(const Output& actual, const Output& expected) {
   std::vector<std::string> lines;
-  compare_resources("Clusters", actual.clusters, expected.clusters, lines);
-  compare_resources("Endpoints", actual.endpoints, expected.endpoints, lines);
-  compare_resources("ExtraClusters", actual.extra_clusters, expected.extra_clusters, lines);
-  compare_resources("Listeners", actual.listeners, expected.listeners, lines);
-  compare_resources("Routes", actual.routes, expected.routes, lines);
+  compare_resources("Clusters", actual.clusters.get(), expected.clusters.get(), lines);
+  compare_resources("Endpoints", actual.endpoints.get(), expected.endpoints.get(), lines);
+  compare_resources("ExtraClusters", actual.extra_clusters.get(), expected.extra_clusters.get(), lines);
+  compare_resources("Listeners", actual.listeners.get(), expected.listeners.get(), lines);
+  compare_resources("Routes", actual.routes.get(), expected.routes.get(), lines);
   compare_statuses(actual, expected, lines);
   return lines;
 }

@@ -12,20 +12,23 @@
 #include "envoy/config/listener/v3/listener.pb.h"
 #include "envoy/config/route/v3/route.pb.h"
 #include "kgw/sdk/value.h"
+#include "translator/copy_on_write.h"
 
 namespace kgw::translator {
 
+// Each part is copy-on-write: a copy of an Output shares every part it does not change, so an
+// endpoints-only update copies no route, listener or status. Read parts through a const Output.
 struct Output {
-  std::vector<envoy::config::cluster::v3::Cluster> clusters;
-  std::vector<envoy::config::listener::v3::Listener> listeners;
-  std::vector<envoy::config::route::v3::RouteConfiguration> routes;
-  std::vector<envoy::config::endpoint::v3::ClusterLoadAssignment> endpoints;
-  std::vector<envoy::config::cluster::v3::Cluster> extra_clusters;
+  CopyOnWrite<std::vector<envoy::config::cluster::v3::Cluster>> clusters;
+  CopyOnWrite<std::vector<envoy::config::listener::v3::Listener>> listeners;
+  CopyOnWrite<std::vector<envoy::config::route::v3::RouteConfiguration>> routes;
+  CopyOnWrite<std::vector<envoy::config::endpoint::v3::ClusterLoadAssignment>> endpoints;
+  CopyOnWrite<std::vector<envoy::config::cluster::v3::Cluster>> extra_clusters;
 
   // section -> object key -> status. Sections: "gateways", "listenerSets", "httpRoutes",
   // "grpcRoutes", "tcpRoutes", "tlsRoutes" (key "ns/name"), "policies" (key "Kind/ns/name"),
   // "backends" (key "ns/name").
-  std::map<std::string, std::map<std::string, sdk::Value>> statuses;
+  CopyOnWrite<std::map<std::string, std::map<std::string, sdk::Value>>> statuses;
 
   // Set when this output is `endpoints_only_since` with new load assignments for the clusters in
   // `changed_endpoints` and nothing else changed, so a snapshot built from that output can be
