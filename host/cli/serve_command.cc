@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 
 #include "admin/admin_server.h"
 #include "admin/serve_routes.h"
@@ -18,6 +19,7 @@
 #include "plugins/configured_plugins.h"
 #include "serve/control_loop.h"
 #include "serve/xds_publisher.h"
+#include "snapshot/agentgateway.h"
 #include "snapshot/snapshot.h"
 #include "sources/dir_source.h"
 #include "xds/xds_server.h"
@@ -159,12 +161,13 @@ int serve_command(int argc, char** argv, int first) {
   serve::ProxyRejections rejections;
   serve::ControlLoop* loop_for_reports = nullptr;  // set once the loop exists, before it starts
   std::mutex reports_mu;                           // reports from several gRPC threads reach the status in their order
-  xds_options.on_report = [&rejections, &loop_for_reports, &reports_mu](const xds::ProxyReport& report) {
+  auto report_to_status = [&rejections, &loop_for_reports, &reports_mu](const xds::ProxyReport& report) {
     auto gateway = serve::gateway_of_key(report.gateway_key);
     if (!gateway || !loop_for_reports) return;
     std::lock_guard lock(reports_mu);
     loop_for_reports->set_proxy_condition(*gateway, rejections.report(report));
   };
+  xds_options.on_report = report_to_status;
 
   serve::ControlLoopOptions loop_options;
   loop_options.settings = cfg.translation;
@@ -180,6 +183,22 @@ int serve_command(int argc, char** argv, int first) {
   if (auto status = xds_server.start(); !status) {
     std::fprintf(stderr, "kgw serve: %s\n", status.message().c_str());
     return kExitRuntime;
+  }
+
+  // agentgateway proxies have their own cache and server. Until their Gateways are translated,
+  // each gets the resources every proxy gets (none yet): an answer, so the proxy becomes ready.
+  xds::SnapshotCache agentgateway_cache;
+  snapshot::AgentgatewaySnapshots agentgateway_snapshots;
+  std::optional<xds::XdsServer> agentgateway_server;
+  if (cfg.server.agentgateway) {
+    agentgateway_cache.set_fallback(agentgateway_snapshots.fallback());
+    auto options = xds::agentgateway_server_options(cfg.server.xds_address, cfg.server.agentgateway_xds_port);
+    options.on_report = report_to_status;
+    agentgateway_server.emplace(std::move(options), agentgateway_cache, metrics);
+    if (auto status = agentgateway_server->start(); !status) {
+      std::fprintf(stderr, "kgw serve: %s\n", status.message().c_str());
+      return kExitRuntime;
+    }
   }
 
   admin::AdminServer admin_server(cfg.server.admin_address, cfg.server.admin_port);
@@ -212,6 +231,7 @@ int serve_command(int argc, char** argv, int first) {
   // The source first, so no update arrives at a stopped loop.
   source.stop();
   xds_server.stop();
+  if (agentgateway_server) agentgateway_server->stop();
   loop.stop();
   admin_server.stop();
   log->info("stopped");

@@ -13,14 +13,27 @@ void SnapshotCache::publish(const std::string& key, snapshot::SnapshotPtr snapsh
 }
 
 void SnapshotCache::remove(const std::string& key) {
+  snapshot::SnapshotPtr fallback;
   {
     std::lock_guard lock(mu_);
     auto it = entries_.find(key);
     if (it == entries_.end() || !it->second.snapshot) return;
     it->second.snapshot = nullptr;
     if (it->second.watchers.empty()) entries_.erase(it);
+    fallback = fallback_;
   }
-  notify(key, empty_);
+  notify(key, fallback);
+}
+
+void SnapshotCache::set_fallback(snapshot::SnapshotPtr snapshot) {
+  std::vector<std::string> unknown;
+  {
+    std::lock_guard lock(mu_);
+    fallback_ = snapshot;
+    for (const auto& [key, entry] : entries_)
+      if (!entry.snapshot) unknown.push_back(key);
+  }
+  for (const auto& key : unknown) notify(key, snapshot);
 }
 
 void SnapshotCache::notify(const std::string& key, const snapshot::SnapshotPtr& snapshot) {
@@ -42,7 +55,7 @@ snapshot::SnapshotPtr SnapshotCache::get(const std::string& key, bool* known) co
   auto it = entries_.find(key);
   const bool found = it != entries_.end() && it->second.snapshot;
   if (known) *known = found;
-  return found ? it->second.snapshot : empty_;
+  return found ? it->second.snapshot : fallback_;
 }
 
 std::vector<std::string> SnapshotCache::keys() const {
@@ -59,7 +72,7 @@ snapshot::SnapshotPtr SnapshotCache::watch(const std::string& key, const std::sh
   Entry& entry = entries_[key];
   entry.watchers.push_back(watcher);
   if (known) *known = entry.snapshot != nullptr;
-  return entry.snapshot ? entry.snapshot : empty_;
+  return entry.snapshot ? entry.snapshot : fallback_;
 }
 
 void SnapshotCache::unwatch(const std::string& key, const Watcher* watcher) {
