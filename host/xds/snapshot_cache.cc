@@ -26,14 +26,19 @@ void SnapshotCache::remove(const std::string& key) {
 }
 
 void SnapshotCache::set_fallback(snapshot::SnapshotPtr snapshot) {
-  std::vector<std::string> unknown;
+  // Only the watchers of Gateways nobody published get it; like publish(), call it from one thread.
+  std::vector<std::shared_ptr<Watcher>> watchers;
   {
     std::lock_guard lock(mu_);
     fallback_ = snapshot;
-    for (const auto& [key, entry] : entries_)
-      if (!entry.snapshot) unknown.push_back(key);
+    for (auto& [key, entry] : entries_) {
+      if (entry.snapshot) continue;
+      std::erase_if(entry.watchers, [](const auto& w) { return w.expired(); });
+      for (const auto& w : entry.watchers)
+        if (auto strong = w.lock()) watchers.push_back(std::move(strong));
+    }
   }
-  for (const auto& key : unknown) notify(key, snapshot);
+  for (const auto& watcher : watchers) watcher->on_snapshot(snapshot);
 }
 
 void SnapshotCache::notify(const std::string& key, const snapshot::SnapshotPtr& snapshot) {

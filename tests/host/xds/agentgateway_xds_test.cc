@@ -314,6 +314,21 @@ TEST_F(AgentgatewayXdsTest, ProxiesWithoutAKnownGatewayGetAddressesAndUnscopedRe
   stream->WritesDone();
 }
 
+TEST_F(AgentgatewayXdsTest, ProxiesOfUnknownGatewaysFollowTheAddresses) {
+  auto ctx = context();
+  auto stream = stub_->DeltaAggregatedResources(ctx.get());
+  auto [addresses, resources] = open(stream, "default~unknown");
+  EXPECT_TRUE(addresses.resources().empty());
+  ack(stream, addresses);
+  ack(stream, resources);
+  snapshots_.set_addresses({service("default", "be.default.svc.cluster.local")});
+  publish();
+  auto push = read(stream);
+  EXPECT_EQ(push.type_url(), kAddress);
+  EXPECT_EQ(names(push), Strings{"default/be.default.svc.cluster.local"});
+  stream->WritesDone();
+}
+
 TEST_F(AgentgatewayXdsTest, OnlyDeltaAdsWithANode) {
   {
     auto ctx = context();
