@@ -45,10 +45,10 @@ Exits 2 without starting when the configuration is invalid or a required plugin 
 when the source cannot be watched.
 )";
 
-// What /debug/xds shows: streams open, the Gateways published, and the NACKs per Gateway and type.
-std::string xds_debug_json(const xds::XdsServer& server, const xds::SnapshotCache& cache) {
-  google::protobuf::Struct root;
-  auto& fields = *root.mutable_fields();
+// What /debug/xds shows of one server: streams open, the Gateways published, and the NACKs per
+// Gateway and type (with agentgateway's per-resource diagnostics).
+void describe_server(const xds::XdsServer& server, const xds::SnapshotCache& cache, google::protobuf::Struct& out) {
+  auto& fields = *out.mutable_fields();
   fields["streams"].set_number_value(static_cast<double>(server.streams()));
   auto* gateways = fields["gateways"].mutable_list_value();
   for (const auto& key : cache.keys()) gateways->add_values()->set_string_value(key);
@@ -60,8 +60,25 @@ std::string xds_debug_json(const xds::XdsServer& server, const xds::SnapshotCach
       entry["node"].set_string_value(record.node_id);
       entry["message"].set_string_value(record.message);
       entry["count"].set_number_value(static_cast<double>(record.count));
+      if (record.diagnostics.empty()) continue;
+      auto* items = entry["diagnostics"].mutable_list_value();
+      for (const auto& d : record.diagnostics) {
+        auto& item = *items->add_values()->mutable_struct_value()->mutable_fields();
+        item["key"].set_string_value(d.key);
+        item[d.error ? "error" : "warn"].set_string_value(d.message);
+      }
     }
   }
+}
+
+// The Envoy server's figures at the top level; agentgateway's, when served, under "agentgateway".
+std::string xds_debug_json(const xds::XdsServer& server, const xds::SnapshotCache& cache,
+                           const xds::XdsServer* agentgateway_server, const xds::SnapshotCache& agentgateway_cache) {
+  google::protobuf::Struct root;
+  describe_server(server, cache, root);
+  if (agentgateway_server)
+    describe_server(*agentgateway_server, agentgateway_cache,
+                    *(*root.mutable_fields())["agentgateway"].mutable_struct_value());
   std::string json;
   (void)google::protobuf::util::MessageToJsonString(root, &json);
   return json;
@@ -203,9 +220,12 @@ int serve_command(int argc, char** argv, int first) {
 
   admin::AdminServer admin_server(cfg.server.admin_address, cfg.server.admin_port);
   admin::add_serve_routes(admin_server, loop, metrics);
-  admin_server.handle("/debug/xds", [&xds_server, &cache](const admin::Request&) {
-    return admin::Response{200, "application/json", xds_debug_json(xds_server, cache)};
-  });
+  admin_server.handle(
+      "/debug/xds", [&xds_server, &cache, &agentgateway_server, &agentgateway_cache](const admin::Request&) {
+        return admin::Response{200, "application/json",
+                               xds_debug_json(xds_server, cache, agentgateway_server ? &*agentgateway_server : nullptr,
+                                              agentgateway_cache)};
+      });
   if (auto status = admin_server.start(); !status) {
     std::fprintf(stderr, "kgw serve: %s\n", status.message().c_str());
     return kExitRuntime;
