@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 
 #include "admin/admin_server.h"
 #include "admin/serve_routes.h"
@@ -18,6 +19,7 @@
 #include "plugins/configured_plugins.h"
 #include "serve/control_loop.h"
 #include "serve/xds_publisher.h"
+#include "snapshot/agentgateway.h"
 #include "snapshot/snapshot.h"
 #include "sources/dir_source.h"
 #include "xds/xds_server.h"
@@ -43,10 +45,10 @@ Exits 2 without starting when the configuration is invalid or a required plugin 
 when the source cannot be watched.
 )";
 
-// What /debug/xds shows: streams open, the Gateways published, and the NACKs per Gateway and type.
-std::string xds_debug_json(const xds::XdsServer& server, const xds::SnapshotCache& cache) {
-  google::protobuf::Struct root;
-  auto& fields = *root.mutable_fields();
+// What /debug/xds shows of one server: streams open, the Gateways published, and the NACKs per
+// Gateway and type (with agentgateway's per-resource diagnostics).
+void describe_server(const xds::XdsServer& server, const xds::SnapshotCache& cache, google::protobuf::Struct& out) {
+  auto& fields = *out.mutable_fields();
   fields["streams"].set_number_value(static_cast<double>(server.streams()));
   auto* gateways = fields["gateways"].mutable_list_value();
   for (const auto& key : cache.keys()) gateways->add_values()->set_string_value(key);
@@ -58,8 +60,25 @@ std::string xds_debug_json(const xds::XdsServer& server, const xds::SnapshotCach
       entry["node"].set_string_value(record.node_id);
       entry["message"].set_string_value(record.message);
       entry["count"].set_number_value(static_cast<double>(record.count));
+      if (record.diagnostics.empty()) continue;
+      auto* items = entry["diagnostics"].mutable_list_value();
+      for (const auto& d : record.diagnostics) {
+        auto& item = *items->add_values()->mutable_struct_value()->mutable_fields();
+        item["key"].set_string_value(d.key);
+        item[d.error ? "error" : "warn"].set_string_value(d.message);
+      }
     }
   }
+}
+
+// The Envoy server's figures at the top level; agentgateway's, when served, under "agentgateway".
+std::string xds_debug_json(const xds::XdsServer& server, const xds::SnapshotCache& cache,
+                           const xds::XdsServer* agentgateway_server, const xds::SnapshotCache& agentgateway_cache) {
+  google::protobuf::Struct root;
+  describe_server(server, cache, root);
+  if (agentgateway_server)
+    describe_server(*agentgateway_server, agentgateway_cache,
+                    *(*root.mutable_fields())["agentgateway"].mutable_struct_value());
   std::string json;
   (void)google::protobuf::util::MessageToJsonString(root, &json);
   return json;
@@ -159,12 +178,13 @@ int serve_command(int argc, char** argv, int first) {
   serve::ProxyRejections rejections;
   serve::ControlLoop* loop_for_reports = nullptr;  // set once the loop exists, before it starts
   std::mutex reports_mu;                           // reports from several gRPC threads reach the status in their order
-  xds_options.on_report = [&rejections, &loop_for_reports, &reports_mu](const xds::ProxyReport& report) {
+  auto report_to_status = [&rejections, &loop_for_reports, &reports_mu](const xds::ProxyReport& report) {
     auto gateway = serve::gateway_of_key(report.gateway_key);
     if (!gateway || !loop_for_reports) return;
     std::lock_guard lock(reports_mu);
     loop_for_reports->set_proxy_condition(*gateway, rejections.report(report));
   };
+  xds_options.on_report = report_to_status;
 
   serve::ControlLoopOptions loop_options;
   loop_options.settings = cfg.translation;
@@ -182,11 +202,30 @@ int serve_command(int argc, char** argv, int first) {
     return kExitRuntime;
   }
 
+  // agentgateway proxies have their own cache and server. Until their Gateways are translated,
+  // each gets the resources every proxy gets (none yet): an answer, so the proxy becomes ready.
+  xds::SnapshotCache agentgateway_cache;
+  snapshot::AgentgatewaySnapshots agentgateway_snapshots;
+  std::optional<xds::XdsServer> agentgateway_server;
+  if (cfg.server.agentgateway) {
+    agentgateway_cache.set_fallback(agentgateway_snapshots.fallback());
+    auto options = xds::agentgateway_server_options(cfg.server.xds_address, cfg.server.agentgateway_xds_port);
+    options.on_report = report_to_status;
+    agentgateway_server.emplace(std::move(options), agentgateway_cache, metrics);
+    if (auto status = agentgateway_server->start(); !status) {
+      std::fprintf(stderr, "kgw serve: %s\n", status.message().c_str());
+      return kExitRuntime;
+    }
+  }
+
   admin::AdminServer admin_server(cfg.server.admin_address, cfg.server.admin_port);
   admin::add_serve_routes(admin_server, loop, metrics);
-  admin_server.handle("/debug/xds", [&xds_server, &cache](const admin::Request&) {
-    return admin::Response{200, "application/json", xds_debug_json(xds_server, cache)};
-  });
+  admin_server.handle(
+      "/debug/xds", [&xds_server, &cache, &agentgateway_server, &agentgateway_cache](const admin::Request&) {
+        return admin::Response{200, "application/json",
+                               xds_debug_json(xds_server, cache, agentgateway_server ? &*agentgateway_server : nullptr,
+                                              agentgateway_cache)};
+      });
   if (auto status = admin_server.start(); !status) {
     std::fprintf(stderr, "kgw serve: %s\n", status.message().c_str());
     return kExitRuntime;
@@ -212,6 +251,7 @@ int serve_command(int argc, char** argv, int first) {
   // The source first, so no update arrives at a stopped loop.
   source.stop();
   xds_server.stop();
+  if (agentgateway_server) agentgateway_server->stop();
   loop.stop();
   admin_server.stop();
   log->info("stopped");

@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "agw/golden_format.h"
+#include "agw/translate.h"
 #include "builtin/builtin_extensions.h"
 #include "cli/args.h"
 #include "cli/commands.h"
@@ -20,12 +22,16 @@ namespace {
 const char* const kUsage =
     R"(usage: kgw translate -f PATH [-f PATH...] --gateway NS/NAME [--set KEY=VALUE...] [-o yaml|json]
                      [--config FILE] [--plugin-dir DIR]
+       kgw translate --proxy agentgateway -f PATH [-f PATH...] [--set KEY=VALUE...] [-o yaml|json]
 
 Translates the manifests in PATH (files or directories) for one Gateway and prints the proxy
-configuration and the resources' status as one document (the golden format).
+configuration and the resources' status as one document (the golden format). With --proxy
+agentgateway: every Gateway of agentgateway's class, as agentgateway resources (output:,
+addresses:, status:).
 
   -f, --file PATH       a manifest file or directory; repeatable, loaded in the order given
-  --gateway NS/NAME     the Gateway whose proxy configuration is printed
+  --proxy PROXY         envoy (default) or agentgateway
+  --gateway NS/NAME     the Gateway whose proxy configuration is printed (Envoy)
   --set KEY=VALUE       a translation setting, e.g. ValidationMode=apisettings.ValidationStrict or
                         validation_mode=strict; repeatable, applied after --config's [translation]
   -o, --output FORMAT   yaml (default) or json
@@ -40,11 +46,39 @@ int usage_error(const std::string& message) {
   return kExitUsage;
 }
 
+int write_out(const std::string& text) {
+  if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0) {
+    std::fprintf(stderr, "kgw translate: cannot write the output\n");
+    return kExitRuntime;
+  }
+  return kExitOk;
+}
+
+int translate_agentgateway(const Args& args, const std::vector<std::filesystem::path>& paths) {
+  if (args.get("-o") && args.get("--output")) return usage_error("give -o or --output, not both");
+  const std::string format_name = args.get("-o").value_or(args.get("--output").value_or("yaml"));
+  if (format_name != "yaml" && format_name != "json")
+    return usage_error("-o: expected yaml or json, got '" + format_name + "'");
+  config::TranslationSettings settings;
+  for (const auto& assignment : args.all("--set")) {
+    sdk::Status status = config::apply_setting(settings, assignment);
+    if (!status) return usage_error("--set " + assignment + ": " + status.message());
+  }
+  sources::LoadedObjects loaded = sources::load_manifest_paths(paths);
+  for (const auto& e : loaded.errors) std::fprintf(stderr, "kgw translate: %s\n", e.c_str());
+  if (!loaded.errors.empty()) {
+    std::fprintf(stderr, "kgw translate: %zu error(s) in the input\n", loaded.errors.size());
+    return kExitRuntime;
+  }
+  const agw::Output output = agw::translate(loaded.objects);
+  return write_out(agw::render(output, format_name == "json" ? translator::Format::Json : translator::Format::Yaml));
+}
+
 }  // namespace
 
 int translate_command(int argc, char** argv, int first) {
   std::string error;
-  ArgSpec spec{{"-f", "--file", "--gateway", "--set", "-o", "--output", "--config", "--plugin-dir"},
+  ArgSpec spec{{"-f", "--file", "--gateway", "--set", "-o", "--output", "--config", "--plugin-dir", "--proxy"},
                {"-f", "--file", "--set"},
                {"--help", "-h"}};
   auto args = parse_args(argc, argv, first, spec, error);
@@ -59,6 +93,16 @@ int translate_command(int argc, char** argv, int first) {
   for (const char* flag : {"-f", "--file"})
     for (const auto& p : args->all(flag)) paths.emplace_back(p);
   if (paths.empty()) return usage_error("at least one -f PATH is needed");
+
+  const std::string proxy = args->get("--proxy").value_or("envoy");
+  if (proxy != "envoy" && proxy != "agentgateway")
+    return usage_error("--proxy: expected envoy or agentgateway, got '" + proxy + "'");
+  if (proxy == "agentgateway") {
+    if (args->get("--gateway")) return usage_error("--gateway is for Envoy; agentgateway prints every Gateway");
+    if (args->get("--config") || args->get("--plugin-dir"))
+      return usage_error("--config and --plugin-dir are not taken with --proxy agentgateway yet");
+    return translate_agentgateway(*args, paths);
+  }
 
   auto gateway_arg = args->get("--gateway");
   if (!gateway_arg) return usage_error("--gateway NS/NAME is needed");

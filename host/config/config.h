@@ -25,6 +25,9 @@ struct LogConfig {
 struct ServerConfig {
   std::string xds_address = "0.0.0.0";
   uint16_t xds_port = 9977;
+  // agentgateway proxies: served on their own port, on xds_address, when enabled.
+  bool agentgateway = false;
+  uint16_t agentgateway_xds_port = 9978;
   std::string admin_address = "127.0.0.1";
   uint16_t admin_port = 9095;
   LogConfig log;

@@ -382,9 +382,18 @@ void Loader::read(const toml::table& root, Config& out) {
 }
 
 void Loader::read_server(const toml::table& t, ServerConfig& out) {
-  TableReader r(*this, t, "server", {"xds_address", "xds_port", "admin_address", "admin_port", "log"});
+  TableReader r(
+      *this, t, "server",
+      {"xds_address", "xds_port", "agentgateway", "agentgateway_xds_port", "admin_address", "admin_port", "log"});
   if (auto v = r.nonempty_string("xds_address")) out.xds_address = *v;
   if (auto v = r.port("xds_port")) out.xds_port = *v;
+  if (auto v = r.boolean("agentgateway")) out.agentgateway = *v;
+  if (auto v = r.port("agentgateway_xds_port")) out.agentgateway_xds_port = *v;
+  if (out.agentgateway && out.agentgateway_xds_port == out.xds_port) {
+    const auto* at = t.get("agentgateway_xds_port");
+    error(at ? at->source() : t.source(), r.path("agentgateway_xds_port"),
+          "must differ from server.xds_port (" + std::to_string(out.xds_port) + ")");
+  }
   if (auto v = r.nonempty_string("admin_address")) out.admin_address = *v;
   if (auto v = r.port("admin_port")) out.admin_port = *v;
   if (const auto* log = r.table("log")) read_log(*log, r.path("log"), out.log);

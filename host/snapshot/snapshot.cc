@@ -238,7 +238,16 @@ SnapshotPtr build_snapshot(std::shared_ptr<const translator::Output> source, con
   return snapshot;
 }
 
+SnapshotPtr snapshot_of(View view, std::chrono::steady_clock::time_point origin) {
+  auto snapshot = std::make_shared<Snapshot>();
+  snapshot->origin = origin;
+  snapshot->envoy = std::move(view);
+  seal(snapshot->envoy);
+  return snapshot;
+}
+
 const View& Snapshot::proxyless() const {
+  if (!output_) return envoy;
   std::call_once(proxyless_once_, [this] {
     // Clusters are shared; listeners are API listeners, and route configurations and load
     // assignments are rewritten only where gRPC needs another form.

@@ -121,11 +121,13 @@ struct View {
 
 class Snapshot {
  public:
+  // The view served to proxies: Envoy's types, or agentgateway's in a snapshot for agentgateway.
   View envoy;
   // When the change that produced this snapshot was taken up; the server measures change-to-push.
   std::chrono::steady_clock::time_point origin{};
 
-  // The view for proxyless gRPC clients, built on first use: most Gateways never have one.
+  // The view for proxyless gRPC clients, built on first use: most Gateways never have one. A
+  // snapshot not built from a translation has no other view than `envoy`.
   const View& proxyless() const;
   // The translation it was built from (null for the empty snapshot).
   const translator::Output* source() const { return output_.get(); }
@@ -134,6 +136,7 @@ class Snapshot {
   friend std::shared_ptr<const Snapshot> build_snapshot(std::shared_ptr<const translator::Output>, const Snapshot*,
                                                         std::chrono::steady_clock::time_point);
   friend std::shared_ptr<const Snapshot> empty_snapshot();
+  friend std::shared_ptr<const Snapshot> snapshot_of(View, std::chrono::steady_clock::time_point);
   std::shared_ptr<const translator::Output> output_;  // what the proxyless view is built from
   mutable std::once_flag proxyless_once_;
   mutable View proxyless_;
@@ -151,6 +154,9 @@ SnapshotPtr build_snapshot(std::shared_ptr<const translator::Output> output, con
 inline SnapshotPtr build_snapshot(const translator::Output& output, const Snapshot* previous) {
   return build_snapshot(std::make_shared<const translator::Output>(output), previous);
 }
+
+// A snapshot of resources built elsewhere (agentgateway's); sets each type's `all` and version.
+SnapshotPtr snapshot_of(View view, std::chrono::steady_clock::time_point origin = std::chrono::steady_clock::now());
 
 // Serializes a message deterministically into the bytes of an Any, and wraps it as a Resource.
 ResourcePtr make_resource(std::string name, const google::protobuf::Message& message);

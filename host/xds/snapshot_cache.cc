@@ -13,14 +13,32 @@ void SnapshotCache::publish(const std::string& key, snapshot::SnapshotPtr snapsh
 }
 
 void SnapshotCache::remove(const std::string& key) {
+  snapshot::SnapshotPtr fallback;
   {
     std::lock_guard lock(mu_);
     auto it = entries_.find(key);
     if (it == entries_.end() || !it->second.snapshot) return;
     it->second.snapshot = nullptr;
     if (it->second.watchers.empty()) entries_.erase(it);
+    fallback = fallback_;
   }
-  notify(key, empty_);
+  notify(key, fallback);
+}
+
+void SnapshotCache::set_fallback(snapshot::SnapshotPtr snapshot) {
+  // Only the watchers of Gateways nobody published get it; like publish(), call it from one thread.
+  std::vector<std::shared_ptr<Watcher>> watchers;
+  {
+    std::lock_guard lock(mu_);
+    fallback_ = snapshot;
+    for (auto& [key, entry] : entries_) {
+      if (entry.snapshot) continue;
+      std::erase_if(entry.watchers, [](const auto& w) { return w.expired(); });
+      for (const auto& w : entry.watchers)
+        if (auto strong = w.lock()) watchers.push_back(std::move(strong));
+    }
+  }
+  for (const auto& watcher : watchers) watcher->on_snapshot(snapshot);
 }
 
 void SnapshotCache::notify(const std::string& key, const snapshot::SnapshotPtr& snapshot) {
@@ -42,7 +60,7 @@ snapshot::SnapshotPtr SnapshotCache::get(const std::string& key, bool* known) co
   auto it = entries_.find(key);
   const bool found = it != entries_.end() && it->second.snapshot;
   if (known) *known = found;
-  return found ? it->second.snapshot : empty_;
+  return found ? it->second.snapshot : fallback_;
 }
 
 std::vector<std::string> SnapshotCache::keys() const {
@@ -59,7 +77,7 @@ snapshot::SnapshotPtr SnapshotCache::watch(const std::string& key, const std::sh
   Entry& entry = entries_[key];
   entry.watchers.push_back(watcher);
   if (known) *known = entry.snapshot != nullptr;
-  return entry.snapshot ? entry.snapshot : empty_;
+  return entry.snapshot ? entry.snapshot : fallback_;
 }
 
 void SnapshotCache::unwatch(const std::string& key, const Watcher* watcher) {

@@ -1,8 +1,8 @@
 // The snapshots the xDS server serves, per Gateway, and the streams that watch them.
 //
 // Publishing swaps the Gateway's snapshot and tells each watcher, outside the cache's lock. A
-// Gateway nobody published has the empty snapshot, so a proxy of an unknown Gateway gets a
-// valid, empty configuration, and its configuration as soon as the Gateway is published.
+// Gateway nobody published has the fallback snapshot (the empty one unless set), so a proxy of an
+// unknown Gateway gets a valid configuration, and its own as soon as the Gateway is published.
 #pragma once
 
 #include <map>
@@ -26,10 +26,13 @@ class SnapshotCache {
  public:
   // `key` names a Gateway as "namespace/name".
   void publish(const std::string& key, snapshot::SnapshotPtr snapshot);
-  // The Gateway is gone: its watchers get the empty snapshot.
+  // The Gateway is gone: its watchers get the fallback snapshot.
   void remove(const std::string& key);
+  // What unknown Gateways get: agentgateway proxies get every Address whatever their Gateway.
+  // Watchers of unknown Gateways are told.
+  void set_fallback(snapshot::SnapshotPtr snapshot);
 
-  // The current snapshot (the empty one when unknown), and whether the Gateway is known.
+  // The current snapshot (the fallback when unknown), and whether the Gateway is known.
   snapshot::SnapshotPtr get(const std::string& key, bool* known = nullptr) const;
   std::vector<std::string> keys() const;
 
@@ -46,7 +49,7 @@ class SnapshotCache {
 
   mutable std::mutex mu_;
   std::map<std::string, Entry> entries_;
-  snapshot::SnapshotPtr empty_ = snapshot::empty_snapshot();
+  snapshot::SnapshotPtr fallback_ = snapshot::empty_snapshot();
 };
 
 }  // namespace kgw::xds

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "logging/logging.h"
+#include "snapshot/agentgateway.h"
 #include "xds/session.h"
 
 namespace kgw::xds {
@@ -132,16 +133,31 @@ class XdsServer::Impl : public grpc::CallbackGenericService {
     return std::string(rest.substr(0, sep)) + "/" + std::string(rest.substr(sep + 1));
   }
 
-  void record_nack(const std::string& key, const std::string& node_id, const Nack& nack) {
+  void record_nack(const std::string& key, const std::string& node_id, const Nack& nack,
+                   const std::vector<Diagnostic>& diagnostics) {
     metrics
         .counter("kgw_xds_nacks_total", "Responses proxies rejected",
                  {{"server", options.name}, {"gateway", key}, {"type", snapshot::short_type_name(nack.type_url)}})
         .inc();
+    count_diagnostics(key, nack.type_url, diagnostics);
     std::lock_guard lock(mu);
     auto& record = nacks[key][nack.type_url];
     record.node_id = node_id;
     record.message = nack.message;
+    record.diagnostics = diagnostics;
     ++record.count;
+  }
+
+  void count_diagnostics(const std::string& key, const std::string& type_url,
+                         const std::vector<Diagnostic>& diagnostics) {
+    for (const auto& d : diagnostics)
+      metrics
+          .counter("kgw_xds_nack_diagnostics_total", "Per-resource errors and warnings in proxies' NACKs",
+                   {{"server", options.name},
+                    {"gateway", key},
+                    {"type", snapshot::short_type_name(type_url)},
+                    {"severity", d.error ? "error" : "warning"}})
+          .inc();
   }
 
   // Logs once per Gateway key, until the Gateway is published.
@@ -151,7 +167,7 @@ class XdsServer::Impl : public grpc::CallbackGenericService {
       if (!unknown_logged.insert(key).second) return;
     }
     logging::get("xds")->warn(
-        "node '{}' (role '{}') names no known Gateway; it gets an empty configuration until the Gateway appears",
+        "node '{}' (role '{}') names no known Gateway; it gets no Gateway's configuration until the Gateway appears",
         node_id, role);
   }
 
@@ -253,6 +269,8 @@ class StreamReactor : public grpc::ServerGenericBidiReactor {
         request.clear_response_nonce();
         request.clear_error_detail();
       }
+      if (!session_ && server_.options.require_node_id && request.node().id().empty())
+        return close_invalid("missing node information");
       if (!session_) identify(request.node());
       count_type(request.type_url());
       responses = session_->on_request(request, nack);
@@ -261,17 +279,37 @@ class StreamReactor : public grpc::ServerGenericBidiReactor {
       if (!parse(in_, request)) return close_invalid("the request is not a DeltaDiscoveryRequest");
       if (!spec_.fixed_type.empty()) request.set_type_url(spec_.fixed_type);
       if (request.type_url().empty()) return close_invalid("the request has no type_url");
+      if (!session_ && server_.options.require_node_id && request.node().id().empty())
+        return close_invalid("missing node information");
       if (!session_) identify(request.node());
       count_type(request.type_url());
       responses = session_->on_request(request, nack);
     }
+    std::vector<Diagnostic> diagnostics;
+    if (nack && !nack->recovered && server_.options.diagnostic_nacks) {
+      if (auto parsed = parse_diagnostics(nack->message)) diagnostics = std::move(*parsed);
+      if (!diagnostics.empty() && errors_text(diagnostics).empty()) {
+        // Warnings only: the proxy applied everything.
+        server_.count_diagnostics(key_, nack->type_url, diagnostics);
+        if (nack->first_time)
+          logging::get("xds")->warn("node '{}' of Gateway {} accepted {} with warnings: {}", node_id_,
+                                    key_.empty() ? "(none)" : key_, snapshot::short_type_name(nack->type_url),
+                                    warnings_text(diagnostics));
+        if (server_.options.on_report)
+          server_.options.on_report({key_, node_id_, nack->type_url, std::nullopt, diagnostics});
+        nack.reset();
+      } else if (!diagnostics.empty()) {
+        nack->message = errors_text(diagnostics);
+      }
+    }
     if (nack && nack->recovered) {
       logging::get("xds")->info("node '{}' of Gateway {} accepts {} again", node_id_, key_.empty() ? "(none)" : key_,
                                 snapshot::short_type_name(nack->type_url));
-      if (server_.options.on_report) server_.options.on_report({key_, node_id_, nack->type_url, std::nullopt});
+      if (server_.options.on_report) server_.options.on_report({key_, node_id_, nack->type_url, std::nullopt, {}});
     } else if (nack) {
-      server_.record_nack(key_, node_id_, *nack);
-      if (server_.options.on_report) server_.options.on_report({key_, node_id_, nack->type_url, nack->message});
+      server_.record_nack(key_, node_id_, *nack, diagnostics);
+      if (server_.options.on_report)
+        server_.options.on_report({key_, node_id_, nack->type_url, nack->message, diagnostics});
       if (nack->first_time)
         logging::get("xds")->warn("node '{}' of Gateway {} rejected {}: {}; it keeps its last accepted configuration",
                                   node_id_, key_.empty() ? "(none)" : key_, snapshot::short_type_name(nack->type_url),
@@ -285,7 +323,8 @@ class StreamReactor : public grpc::ServerGenericBidiReactor {
     node_id_ = node.id();
     const std::string role = node_role(node);
     key_ = server_.gateway_key(role);
-    session_.emplace(spec_.protocol, server_.options.wildcard_types, is_proxyless(node));
+    const bool proxyless = server_.options.proxyless_clients && is_proxyless(node);
+    session_.emplace(spec_.protocol, server_.options.wildcard_types, proxyless);
     link_ = std::make_shared<StreamLink>();
     link_->reactor = this;
     bool known = false;
@@ -294,7 +333,7 @@ class StreamReactor : public grpc::ServerGenericBidiReactor {
     session_->on_snapshot(std::move(snapshot));  // nothing is asked for yet: sets the snapshot only
     logging::get("xds")->debug("{} stream from {} (node '{}', Gateway {}, {})",
                                spec_.protocol == Protocol::kSotw ? "SotW" : "delta", peer_, node_id_,
-                               key_.empty() ? "(none)" : key_, is_proxyless(node) ? "proxyless" : "Envoy");
+                               key_.empty() ? "(none)" : key_, proxyless ? "proxyless" : server_.options.name);
   }
 
   void count_type(const std::string& type_url) {
@@ -394,6 +433,7 @@ void StreamLink::on_snapshot(const snapshot::SnapshotPtr& snapshot) {
 
 grpc::ServerGenericBidiReactor* XdsServer::Impl::CreateReactor(grpc::GenericCallbackServerContext* ctx) {
   auto spec = method_spec(ctx->method());
+  if (spec && options.delta_ads_only && (spec->protocol != Protocol::kDelta || !spec->fixed_type.empty())) spec.reset();
   if (!spec) {
     class Unimplemented : public grpc::ServerGenericBidiReactor {
      public:
@@ -405,6 +445,20 @@ grpc::ServerGenericBidiReactor* XdsServer::Impl::CreateReactor(grpc::GenericCall
     return new Unimplemented(ctx->method());
   }
   return new StreamReactor(*this, std::move(*spec), ctx);
+}
+
+ServerOptions agentgateway_server_options(std::string address, uint16_t port) {
+  ServerOptions options;
+  options.address = std::move(address);
+  options.port = port;
+  options.name = "agentgateway";
+  options.role_prefix.clear();
+  options.wildcard_types = {std::string(snapshot::kAgentgatewayResourceType), std::string(snapshot::kAddressType)};
+  options.delta_ads_only = true;
+  options.require_node_id = true;
+  options.diagnostic_nacks = true;
+  options.proxyless_clients = false;
+  return options;
 }
 
 XdsServer::XdsServer(ServerOptions options, SnapshotCache& cache, metrics::Registry& metrics)

@@ -20,6 +20,7 @@
 
 #include "kgw/sdk/status.h"
 #include "metrics/metrics.h"
+#include "xds/nack_diagnostics.h"
 #include "xds/snapshot_cache.h"
 
 namespace kgw::xds {
@@ -30,6 +31,9 @@ struct ProxyReport {
   std::string node_id;
   std::string type_url;
   std::optional<std::string> rejection;
+  // With ServerOptions::diagnostic_nacks: the per-resource errors and warnings of the NACK. A
+  // NACK of warnings only is an acceptance (no `rejection`) that carries them.
+  std::vector<Diagnostic> diagnostics;
 };
 
 struct ServerOptions {
@@ -43,15 +47,27 @@ struct ServerOptions {
   int max_message_bytes = 512 * 1024 * 1024;
   // Name used in log lines and metrics ("envoy", "agentgateway").
   std::string name = "envoy";
+  // agentgateway's dialect of the protocol: only DeltaAggregatedResources is served, the first
+  // request must name a node id, NACK messages are JSON arrays of per-resource diagnostics, and
+  // no client is served the proxyless view.
+  bool delta_ads_only = false;
+  bool require_node_id = false;
+  bool diagnostic_nacks = false;
+  bool proxyless_clients = true;
   // Called on a NACK, and on the first ACK of the type after it, on a gRPC thread.
   std::function<void(const ProxyReport&)> on_report;
 };
+
+// The options of the server for agentgateway proxies: delta ADS only, the role `<ns>~<name>`,
+// both of its type URLs as wildcards, NACKs as per-resource diagnostics.
+ServerOptions agentgateway_server_options(std::string address, uint16_t port);
 
 // The last NACK a Gateway's proxies sent for a type.
 struct NackRecord {
   std::string node_id;
   std::string message;
   uint64_t count = 0;
+  std::vector<Diagnostic> diagnostics;  // with ServerOptions::diagnostic_nacks
 };
 
 class XdsServer {

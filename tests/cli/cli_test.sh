@@ -65,6 +65,17 @@ expect_in "$work/err" "expected NS/NAME"
 expect_rc 2 "translate with an unknown setting" -- "$kgw" translate -f "$work/gw.yaml" --gateway default/gw --set Bogus=1
 expect_in "$work/err" "unknown setting"
 expect_rc 2 "translate with a bad output format" -- "$kgw" translate -f "$work/gw.yaml" --gateway default/gw -o xml
+# translate --proxy agentgateway: every agentgateway Gateway, no --gateway.
+expect_rc 0 "translate for agentgateway" -- "$kgw" translate --proxy agentgateway -f "$work/gw.yaml"
+expect_in "$work/out" "output:"
+expect_in "$work/out" "status:"
+expect_rc 0 "translate for agentgateway to JSON" -- "$kgw" translate --proxy agentgateway -f "$work/gw.yaml" -o json
+expect_in "$work/out" '"output"'
+expect_rc 2 "translate for an unknown proxy" -- "$kgw" translate --proxy nginx -f "$work/gw.yaml"
+expect_in "$work/err" "expected envoy or agentgateway"
+expect_rc 2 "translate for agentgateway with --gateway" -- "$kgw" translate --proxy agentgateway -f "$work/gw.yaml" \
+  --gateway default/gw
+expect_rc 1 "translate for agentgateway a missing file" -- "$kgw" translate --proxy agentgateway -f "$work/missing.yaml"
 
 # plugins inspect.
 expect_rc 0 "inspect a good plugin" -- "$kgw" plugins inspect "$fixtures/good.so"

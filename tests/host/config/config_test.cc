@@ -662,5 +662,24 @@ TEST(SetSetting, EnumNames) {
   EXPECT_STREQ(to_string(MergeStrategy::DeepMerge), "DeepMerge");
 }
 
+TEST(ConfigAgentgateway, OffByDefaultOnItsOwnPort) {
+  Config c = load_ok(kSource);
+  EXPECT_FALSE(c.server.agentgateway);
+  EXPECT_EQ(c.server.agentgateway_xds_port, 9978);
+  Config on = load_ok("[server]\nagentgateway = true\nagentgateway_xds_port = 19978\n" + kSource);
+  EXPECT_TRUE(on.server.agentgateway);
+  EXPECT_EQ(on.server.agentgateway_xds_port, 19978);
+}
+
+TEST(ConfigAgentgateway, BadValuesNameTheKey) {
+  EXPECT_EQ(errors_of("[server]\nagentgateway = \"yes\"\nagentgateway_xds_port = 0\n" + kSource),
+            (Errors{
+                "test.toml:2:16: server.agentgateway: expected a boolean, got a string",
+                "test.toml:3:25: server.agentgateway_xds_port: port 0 is out of range (1-65535)",
+            }));
+  EXPECT_EQ(errors_of("[server]\nagentgateway = true\nagentgateway_xds_port = 9977\n" + kSource),
+            Errors{"test.toml:3:25: server.agentgateway_xds_port: must differ from server.xds_port (9977)"});
+}
+
 }  // namespace
 }  // namespace kgw::config
