@@ -1011,11 +1011,15 @@ void translate_backends(Translation& t) {
     }
     Conditions conditions;
     if (diag.has_errors()) {
+      // kgateway's blackhole cluster: routes to the Backend keep their cluster, which has no hosts.
       cluster.Clear();
       cluster.set_name("backend_" + object->ref.ns + "_" + object->ref.name + "_0");
-      cluster.mutable_connect_timeout()->set_seconds(5);
       cluster.set_type(envoy::config::cluster::v3::Cluster::STATIC);
-      conditions.set_if_absent("Accepted", false, "Invalid", diag.status().message());
+      cluster.mutable_load_assignment()->set_cluster_name(cluster.name());
+      cluster.mutable_metadata();
+      std::string errors;
+      for (const auto& e : diag.errors()) errors += (errors.empty() ? "" : "; ") + e.to_string();
+      conditions.set_if_absent("Accepted", false, "Invalid", "Backend error: \"" + errors + "\"");
     } else {
       conditions.set_if_absent("Accepted", true, "Accepted", "Backend accepted");
       for (const auto& c : ctx.reported(object->ref))
