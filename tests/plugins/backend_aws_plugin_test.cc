@@ -142,30 +142,28 @@ std::string condition(const translator::Output& out, const std::string& backend,
   return {};
 }
 
-envoy::extensions::filters::http::aws_request_signing::v3::AwsRequestSigning signing_of(const Cluster& c) {
+// The config of the cluster's upstream HTTP filter `name` (a default message when absent).
+template <typename Config>
+Config upstream_filter(const Cluster& c, const std::string& name) {
   envoy::extensions::upstreams::http::v3::HttpProtocolOptions options;
   EXPECT_TRUE(c.typed_extension_protocol_options()
                   .at("envoy.extensions.upstreams.http.v3.HttpProtocolOptions")
                   .UnpackTo(&options));
-  envoy::extensions::filters::http::aws_request_signing::v3::AwsRequestSigning signing;
+  Config config;
   for (const auto& f : options.http_filters())
-    if (f.name() == "envoy.filters.http.aws_request_signing") {
-      EXPECT_TRUE(f.typed_config().UnpackTo(&signing));
-    }
-  return signing;
-}
-
-envoy::extensions::filters::http::aws_lambda::v3::Config lambda_of(const Cluster& c) {
-  envoy::extensions::upstreams::http::v3::HttpProtocolOptions options;
-  EXPECT_TRUE(c.typed_extension_protocol_options()
-                  .at("envoy.extensions.upstreams.http.v3.HttpProtocolOptions")
-                  .UnpackTo(&options));
-  envoy::extensions::filters::http::aws_lambda::v3::Config config;
-  for (const auto& f : options.http_filters())
-    if (f.name() == "envoy.filters.http.aws_lambda") {
+    if (f.name() == name) {
       EXPECT_TRUE(f.typed_config().UnpackTo(&config));
     }
   return config;
+}
+
+envoy::extensions::filters::http::aws_request_signing::v3::AwsRequestSigning signing_of(const Cluster& c) {
+  return upstream_filter<envoy::extensions::filters::http::aws_request_signing::v3::AwsRequestSigning>(
+      c, "envoy.filters.http.aws_request_signing");
+}
+
+envoy::extensions::filters::http::aws_lambda::v3::Config lambda_of(const Cluster& c) {
+  return upstream_filter<envoy::extensions::filters::http::aws_lambda::v3::Config>(c, "envoy.filters.http.aws_lambda");
 }
 
 std::string lambda_backend(const std::string& name, const std::string& secret, const std::string& lambda_extra = "") {
