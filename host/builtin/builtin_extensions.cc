@@ -2,6 +2,7 @@
 
 #include "builtin/dfp_backend.h"
 #include "builtin/gcp_backend.h"
+#include "builtin/priority_groups_backend.h"
 #include "builtin/static_backend.h"
 
 namespace kgw::builtin {
@@ -11,6 +12,7 @@ void register_builtin_extensions(plugins::ExtensionRegistry& registry) {
   (void)registry.add_backend_type(make_static_backend_type());
   (void)registry.add_backend_type(make_dfp_backend_type());
   (void)registry.add_backend_type(make_gcp_backend_type());
+  (void)registry.add_backend_type(make_priority_groups_backend_type());
 }
 
 }  // namespace kgw::builtin

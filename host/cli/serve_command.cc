@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <optional>
 
@@ -84,6 +85,33 @@ std::string xds_debug_json(const xds::XdsServer& server, const xds::SnapshotCach
   return json;
 }
 
+// Where plugins' refresh requests (HostApi::refresh, from any of their threads) go: the control
+// loop while it exists, nowhere before it is made or once it is going away.
+class RefreshTarget {
+ public:
+  void set(serve::ControlLoop* loop) {
+    std::lock_guard lock(mu_);
+    loop_ = loop;
+  }
+  void refresh(const sdk::ObjectRef& object) {
+    std::lock_guard lock(mu_);
+    if (loop_) loop_->refresh(object);
+  }
+
+ private:
+  std::mutex mu_;
+  serve::ControlLoop* loop_ = nullptr;
+};
+
+// Detaches the loop from its RefreshTarget when it goes out of scope, before the loop does.
+struct RefreshBinding {
+  RefreshTarget& target;
+  RefreshBinding(RefreshTarget& t, serve::ControlLoop& loop) : target(t) { target.set(&loop); }
+  ~RefreshBinding() { target.set(nullptr); }
+  RefreshBinding(const RefreshBinding&) = delete;
+  RefreshBinding& operator=(const RefreshBinding&) = delete;
+};
+
 std::filesystem::path default_config() {
   std::filesystem::path local = "conf/kgw.toml";
   std::error_code ec;
@@ -155,7 +183,12 @@ int serve_command(int argc, char** argv, int first) {
 
   const std::filesystem::path plugin_dir =
       args->get("--plugin-dir") ? std::filesystem::path(*args->get("--plugin-dir")) : plugins::default_plugin_dir();
-  plugins::PluginLoader loader;
+  auto refresh_target = std::make_shared<RefreshTarget>();
+  auto host_services = std::make_shared<plugins::HostServices>();
+  host_services->refresh = [refresh_target](const std::string&, const sdk::ObjectRef& object) {
+    refresh_target->refresh(object);
+  };
+  plugins::PluginLoader loader(host_services);
   plugins::ExtensionRegistry registry;
   builtin::register_builtin_extensions(registry);
   auto plugin_set = plugins::load_configured_plugins(cfg, plugin_dir, loader, registry);
@@ -196,6 +229,7 @@ int serve_command(int argc, char** argv, int first) {
   loop_options.on_ready = [log] { log->info("serving; send SIGTERM or SIGINT to stop"); };
   serve::ControlLoop loop(std::move(loop_options), registry);
   loop_for_reports = &loop;
+  RefreshBinding refresh_binding(*refresh_target, loop);
   xds::XdsServer xds_server(std::move(xds_options), cache, metrics);
   if (auto status = xds_server.start(); !status) {
     std::fprintf(stderr, "kgw serve: %s\n", status.message().c_str());

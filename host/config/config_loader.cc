@@ -408,7 +408,7 @@ void Loader::read_log(const toml::table& t, const std::string& path, LogConfig& 
   r.finish();
 }
 
-// Component names are dotted ("plugin.backend-aws"); TOML turns an unquoted dotted key into nested
+// Component names are dotted ("plugin.filters"); TOML turns an unquoted dotted key into nested
 // tables, so those are flattened back.
 void Loader::read_components(const toml::table& t, const std::string& path, const std::string& prefix, LogConfig& out) {
   TableReader c(*this, t, path, {});

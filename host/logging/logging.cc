@@ -82,7 +82,7 @@ State& state() {
 spdlog::level::level_enum level_for(const Options& o, const std::string& component) {
   if (auto it = o.components.find(component); it != o.components.end())
     if (auto l = parse_level(it->second)) return *l;
-  // "plugin.aws" also listens to a level set for "plugin".
+  // "plugin.filters" also listens to a level set for "plugin".
   if (auto dot = component.find('.'); dot != std::string::npos)
     if (auto it = o.components.find(component.substr(0, dot)); it != o.components.end())
       if (auto l = parse_level(it->second)) return *l;

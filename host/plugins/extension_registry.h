@@ -43,7 +43,7 @@ class ExtensionRegistry final : public sdk::Registry {
     return translators_;
   }
 
-  // One line per registration, sorted, e.g. "backend type AWS" or "policy kind QuotaPolicy.example.com".
+  // One line per registration, sorted, e.g. "backend type Static" or "policy kind QuotaPolicy.example.com".
   std::vector<std::string> describe() const;
   bool empty() const;
 

@@ -110,6 +110,7 @@ void ControlLoop::process(sources::SourceUpdate update) {
   const bool input_was_valid = std::exchange(input_valid_, false);
   const store::ChangeSet changes = store_.apply(std::move(update));
   const std::set<std::string> error_files = update_errors(source_errors, changes);
+  const std::set<sdk::ObjectRef> refreshed = take_refreshes();
 
   store::AffectedGateways affected;
   if (full) {
@@ -117,6 +118,16 @@ void ControlLoop::process(sources::SourceUpdate update) {
     affected.all = true;
   } else {
     affected = store_.affected_gateways(changes);
+    // A refreshed object counts as changed into itself: its users are found as for a change.
+    store::ChangeSet as_changed;
+    for (const auto& ref : refreshed)
+      if (const store::StoredObject* stored = store_.find(ref))
+        as_changed.objects.push_back({ref, stored->object, stored->object});
+    if (!as_changed.objects.empty()) {
+      store::AffectedGateways users = store_.affected_gateways(as_changed);
+      affected.gateways.insert(users.gateways.begin(), users.gateways.end());
+      affected.all = affected.all || users.all;
+    }
   }
 
   const std::shared_ptr<const GatewayOutputs> before = outputs_.load();
@@ -126,7 +137,8 @@ void ControlLoop::process(sources::SourceUpdate update) {
   std::optional<translator::Input> input;  // built once, only when some Gateway needs it
   double input_ms = 0, publish_ms = 0;
   // EndpointSlices alone changed: new load assignments, nothing else built again.
-  auto patched = full ? std::nullopt : patch_endpoints(changes, affected.gateways, *before, input_was_valid);
+  auto patched =
+      full || !refreshed.empty() ? std::nullopt : patch_endpoints(changes, affected.gateways, *before, input_was_valid);
   if (patched) {
     for (auto& [gateway, output] : *patched) {
       (*outputs)[gateway] = std::move(output);
@@ -179,10 +191,11 @@ void ControlLoop::process(sources::SourceUpdate update) {
     write_status_changes(*before, changed, error_files);
 
   log->debug(
-      "{} object(s) and {} Secret(s) changed; {} Gateway(s) affected{}, {} translated, {} with new endpoints only, {} "
-      "dropped in {:.1f} ms (input {:.1f} ms, snapshots {:.1f} ms)",
-      changes.objects.size(), changes.secrets.size(), affected.gateways.size(), affected.all ? " (all)" : "",
-      translated, patched ? patched->size() : 0, dropped, ms_since(started), input_ms, publish_ms);
+      "{} object(s) and {} Secret(s) changed, {} refreshed; {} Gateway(s) affected{}, {} translated, {} with new "
+      "endpoints only, {} dropped in {:.1f} ms (input {:.1f} ms, snapshots {:.1f} ms)",
+      changes.objects.size(), changes.secrets.size(), refreshed.size(), affected.gateways.size(),
+      affected.all ? " (all)" : "", translated, patched ? patched->size() : 0, dropped, ms_since(started), input_ms,
+      publish_ms);
   if (full) {
     log->info("ready: {} Gateway(s) translated from {} object(s) in {:.1f} ms", translated, store_.size(),
               ms_since(started));
@@ -193,7 +206,31 @@ void ControlLoop::process(sources::SourceUpdate update) {
       ready_.store(true);
     }
     ready_cv_.notify_all();
+    // Refreshes asked for during this first pass may have come after their plugin's hook ran.
+    bool pending = false;
+    {
+      std::lock_guard lock(refresh_mu_);
+      pending = !refresh_pending_.empty();
+    }
+    if (pending) submit(sources::SourceUpdate{});
   }
+}
+
+void ControlLoop::refresh(const sdk::ObjectRef& object) {
+  bool wake = false;
+  {
+    std::lock_guard lock(refresh_mu_);
+    refresh_pending_.insert(object);
+    // Before the first pass is done it takes every Gateway anyway; the pass wakes the loop again
+    // if refreshes arrived meanwhile (ready_ is set before it looks, under this lock).
+    wake = ready_.load();
+  }
+  if (wake) submit(sources::SourceUpdate{});
+}
+
+std::set<sdk::ObjectRef> ControlLoop::take_refreshes() {
+  std::lock_guard lock(refresh_mu_);
+  return std::exchange(refresh_pending_, {});
 }
 
 // Folds the update's file errors into the loop's; returns the files whose errors changed.

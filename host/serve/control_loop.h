@@ -84,6 +84,12 @@ class ControlLoop {
   // Manifest files with errors, and their errors (parse errors and Secrets that do not decode).
   FileErrors file_errors() const;
 
+  // Translates again, soon, every Gateway whose translation uses `object`, as if it had changed:
+  // what a plugin's HostApi::refresh asks for when state outside the manifests (endpoints it
+  // discovers, say) changed. Thread-safe; requests made while the loop is busy coalesce into its
+  // next pass. An object the store does not hold refreshes nothing.
+  void refresh(const sdk::ObjectRef& object);
+
   // A condition about a Gateway's proxies (the xDS server's report of a rejected configuration),
   // added to the Gateway's status conditions; nullopt takes it away. Thread-safe; the status file
   // is rewritten on the loop's thread.
@@ -123,6 +129,11 @@ class ControlLoop {
   std::optional<std::map<sdk::ObjectRef, std::shared_ptr<const translator::Output>>> patch_endpoints(
       const store::ChangeSet& changes, const std::set<sdk::ObjectRef>& gateways, const GatewayOutputs& before,
       bool input_was_valid);
+
+  // Objects whose users are to be translated again (refresh()), taken by the next pass.
+  std::mutex refresh_mu_;
+  std::set<sdk::ObjectRef> refresh_pending_;
+  std::set<sdk::ObjectRef> take_refreshes();
 
   // Proxy conditions per Gateway, and the Gateways whose status file needs them written.
   mutable std::mutex proxy_mu_;

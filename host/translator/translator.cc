@@ -57,18 +57,26 @@ void set_resolved_refs_error(const std::string& error, Conditions& conditions) {
 
 // What a built-in or plugin backend type sees while it builds a cluster.
 
-// kgateway infers a Backend's type from the one configuration it holds when `type` is absent.
-std::string backend_type_of(const sdk::Object& backend) {
+// kgateway infers a Backend's type from the one configuration field it holds when `type` is
+// absent: the registered type named like that field, ignoring case (`static` is Static). With no
+// such type, the field's own name, so the error names what is not supported.
+std::string backend_type_of(const sdk::Object& backend, const plugins::ExtensionRegistry& registry) {
   const sdk::Value* spec = backend.spec();
   if (!spec) return {};
   if (const auto* t = spec->find("type"); t && t->as_string()) return *t->as_string();
-  static const std::pair<const char*, const char*> kinds[] = {{"aws", "AWS"},
-                                                              {"static", "Static"},
-                                                              {"dynamicForwardProxy", "DynamicForwardProxy"},
-                                                              {"gcp", "GCP"},
-                                                              {"priorityGroups", "PriorityGroups"}};
-  for (const auto& [field, type] : kinds)
-    if (spec->find(field)) return type;
+  const sdk::Value::Map* fields = spec->as_map();
+  if (!fields) return {};
+  auto same = [](std::string_view a, std::string_view b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+      return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+    });
+  };
+  for (const auto& [field, value] : *fields) {
+    if (field == "type" || value.is_null()) continue;
+    for (const auto& [type, owned] : registry.backend_types())
+      if (same(type, field)) return type;
+    return field;
+  }
   return {};
 }
 
@@ -404,7 +412,7 @@ struct Translation {
         if (const auto* st = spec->find("static"))
           if (const auto* ap = st->find("appProtocol"); ap && ap->as_string()) app_protocol = *ap->as_string();
       used_clusters.insert("backend_" + ns + "_" + ref.name + "_0");
-      return {"backend_" + ns + "_" + ref.name + "_0", ref.weight, app_protocol, backend_type_of(backend)};
+      return {"backend_" + ns + "_" + ref.name + "_0", ref.weight, app_protocol, backend_type_of(backend, registry)};
     }
     if (!ref.group.empty() || ref.kind != "Service") {
       error = kUnknownBackendKind;
@@ -807,7 +815,7 @@ std::vector<HttpFilter> http_filters(Translation& t, const std::map<std::string,
       for (const auto& ref : rule.backend_refs) {
         if (ref.group != kKgatewayGroup || ref.kind != "Backend") continue;
         auto it = t.backends.find(ref.ns.value_or(e.route->ref.ns) + "/" + ref.name);
-        if (it != t.backends.end()) backend_types.insert(backend_type_of(*it->second));
+        if (it != t.backends.end()) backend_types.insert(backend_type_of(*it->second, t.registry));
       }
     }
   std::vector<HttpFilter> out;
@@ -1005,7 +1013,7 @@ void translate_backends(Translation& t) {
     cluster.set_name("backend_" + object->ref.ns + "_" + object->ref.name + "_0");
     cluster.mutable_connect_timeout()->set_seconds(5);
     sdk::Diagnostics diag;
-    const std::string type = backend_type_of(*object);
+    const std::string type = backend_type_of(*object, t.registry);
     const sdk::BackendType* backend_type = t.registry.backend_type(type);
     if (!backend_type) {
       diag.error("spec.type", type.empty() ? "the Backend has no configuration" : "unsupported backend type " + type);
@@ -1015,11 +1023,15 @@ void translate_backends(Translation& t) {
     }
     Conditions conditions;
     if (diag.has_errors()) {
+      // kgateway's blackhole cluster: routes to the Backend keep their cluster, which has no hosts.
       cluster.Clear();
       cluster.set_name("backend_" + object->ref.ns + "_" + object->ref.name + "_0");
-      cluster.mutable_connect_timeout()->set_seconds(5);
       cluster.set_type(envoy::config::cluster::v3::Cluster::STATIC);
-      conditions.set_if_absent("Accepted", false, "Invalid", diag.status().message());
+      cluster.mutable_load_assignment()->set_cluster_name(cluster.name());
+      cluster.mutable_metadata();
+      std::string errors;
+      for (const auto& e : diag.errors()) errors += (errors.empty() ? "" : "; ") + e.to_string();
+      conditions.set_if_absent("Accepted", false, "Invalid", "Backend error: \"" + errors + "\"");
     } else {
       conditions.set_if_absent("Accepted", true, "Accepted", "Backend accepted");
       for (const auto& c : ctx.reported(object->ref))

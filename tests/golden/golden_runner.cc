@@ -185,7 +185,7 @@ const Extensions& extensions() {
   static Extensions* ext = [] {
     auto* e = new Extensions;
     builtin::register_builtin_extensions(e->registry);
-    for (const char* path : {KGW_FILTERS_PLUGIN}) {
+    for (const char* path : {KGW_FILTERS_PLUGIN, KGW_BACKEND_AWS_PLUGIN}) {
       auto result = e->loader.load({path, "", sdk::Value::Map{}}, e->registry);
       if (auto* refusal = std::get_if<plugins::Refusal>(&result)) e->errors.push_back(refusal->message);
     }

@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <mutex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -323,6 +325,93 @@ TEST(ControlLoop, EndpointSliceChangesGiveWhatAFullTranslationGives) {
   for (size_t i = 0; i < full->routes.size(); ++i)
     EXPECT_EQ(patched->routes[i].SerializeAsString(), full->routes[i].SerializeAsString());
   fresh_source.stop();
+}
+
+}  // namespace
+}  // namespace kgw::serve
+
+namespace kgw::serve {
+namespace {
+
+// A backend type whose cluster shows state kept outside the manifests, as a plugin's discovered
+// endpoints are.
+class ExternalStateBackend final : public sdk::BackendType {
+ public:
+  explicit ExternalStateBackend(std::atomic<int>& state) : state_(state) {}
+  std::string_view type() const noexcept override { return "ExternalState"; }
+  std::shared_ptr<const sdk::PluginIr> parse(const sdk::Object&, const sdk::HostApi&,
+                                             sdk::Diagnostics&) const noexcept override {
+    return std::make_shared<Ir>();
+  }
+  void build_cluster(const sdk::TranslationContext&, const sdk::Object&, const sdk::PluginIr&, sdk::ClusterOutput& out,
+                     sdk::Diagnostics&) const noexcept override {
+    out.cluster.set_type(envoy::config::cluster::v3::Cluster::STATIC);
+    out.cluster.mutable_load_assignment()
+        ->add_endpoints()
+        ->add_lb_endpoints()
+        ->mutable_endpoint()
+        ->mutable_address()
+        ->mutable_socket_address()
+        ->set_address("10.0.0." + std::to_string(state_.load()));
+  }
+
+ private:
+  struct Ir final : sdk::PluginIr {
+    bool equals(const sdk::PluginIr&) const noexcept override { return true; }
+  };
+  std::atomic<int>& state_;
+};
+
+std::string cluster_bytes(const translator::Output& output) {
+  std::string all;
+  for (const auto& c : output.clusters) all += c.SerializeAsString();
+  return all;
+}
+
+// A plugin's refresh of a Backend translates again the Gateways whose routes reach it, and only those.
+TEST(ControlLoop, ARefreshTranslatesAgainTheGatewaysUsingTheObject) {
+  TempDir d{"kgw-control-loop"};
+  const fs::path manifests = d.path() / "m";
+  fs::create_directories(manifests);
+  write(manifests / "gateways.yaml", gateway("gw1", "kgateway") + gateway("gw2", "kgateway"));
+  write(manifests / "routes.yaml",
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: to-backend\nspec:\n"
+        "  parentRefs:\n  - name: gw1\n  rules:\n  - backendRefs:\n    - name: external\n"
+        "      kind: Backend\n      group: gateway.kgateway.dev\n---\n"
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: to-service\nspec:\n"
+        "  parentRefs:\n  - name: gw2\n  rules:\n  - backendRefs:\n    - name: svc\n      port: 80\n---\n"
+        "apiVersion: gateway.kgateway.dev/v1alpha1\nkind: Backend\nmetadata:\n  name: external\nspec:\n"
+        "  type: ExternalState\n");
+  write(manifests / "service.yaml", kService);
+
+  std::atomic<int> state{1};
+  plugins::ExtensionRegistry registry;
+  ASSERT_TRUE(registry.add_backend_type(std::make_unique<ExternalStateBackend>(state)).is_ok());
+  std::mutex mu;
+  std::vector<std::set<sdk::ObjectRef>> published;
+  ControlLoopOptions options;
+  options.on_publish = [&](const GatewayOutputs&, const std::set<sdk::ObjectRef>& changed,
+                           std::chrono::steady_clock::time_point) {
+    std::lock_guard lock(mu);
+    published.push_back(changed);
+  };
+  ControlLoop loop(options, registry);
+  ASSERT_TRUE(loop.start().is_ok());
+  sources::DirSource source(sources::DirSourceOptions{{manifests}, 20ms, 500ms});
+  ASSERT_TRUE(source.start(loop.consumer()).is_ok());
+  ASSERT_TRUE(loop.wait_ready(kTimeout));
+  ASSERT_NE(cluster_bytes(*loop.snapshot(gateway_ref("gw1"))).find("10.0.0.1"), std::string::npos);
+
+  state = 2;
+  loop.refresh({"gateway.kgateway.dev", "Backend", "default", "external"});
+  ASSERT_TRUE(eventually(
+      [&] { return cluster_bytes(*loop.snapshot(gateway_ref("gw1"))).find("10.0.0.2") != std::string::npos; }));
+  {
+    std::lock_guard lock(mu);
+    ASSERT_GE(published.size(), 2u);
+    EXPECT_EQ(published.back(), (std::set<sdk::ObjectRef>{gateway_ref("gw1")}));
+  }
+  source.stop();
 }
 
 }  // namespace
