@@ -1199,7 +1199,10 @@ std::vector<HttpFilter> with_staged_filters(std::vector<sdk::StagedHttpFilter> s
   std::set<std::string> names;
   for (auto& f : staged)
     if (names.insert(f.filter.name()).second) unique.push_back(std::move(f));
-  std::stable_sort(unique.begin(), unique.end(), [](const auto& a, const auto& b) { return a.stage < b.stage; });
+  // Stage, then name: the order of a stage's filters must not depend on which policy came first.
+  std::stable_sort(unique.begin(), unique.end(), [](const auto& a, const auto& b) {
+    return a.stage != b.stage ? a.stage < b.stage : a.filter.name() < b.filter.name();
+  });
   std::vector<HttpFilter> out;
   out.reserve(unique.size() + host.size());
   for (auto& f : unique) out.push_back(std::move(f.filter));

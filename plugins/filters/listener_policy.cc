@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "access_log.h"
 #include "attachment_conditions.h"
 #include "envoy/config/accesslog/v3/accesslog.pb.h"
 #include "envoy/config/listener/v3/listener.pb.h"
@@ -138,6 +139,14 @@ void parse_http_settings(const Value& s, const std::string& path, const std::str
   const auto use_remote = bool_field(&s, "useRemoteAddress");
   const auto hops = int_field(&s, "xffNumTrustedHops");
   const auto skip_append = bool_field(&s, "skipXFFAppend");
+  if (const Value* logs = s.find("accessLog")) {
+    auto loggers = parse_access_logs(*logs, path + ".accessLog", diag);
+    add("accessLog", [loggers](HCM& h) {
+      for (const auto& l : loggers) *h.add_access_log() = l;
+    });
+    // kgateway records the loggers' shared configuration under its own name as well.
+    add("accessLogConfig", nullptr);
+  }
   if (use_remote) add("useRemoteAddress", [v = *use_remote](HCM& h) { h.mutable_use_remote_address()->set_value(v); });
   if (use_remote == false) {
     // Without the remote address, the client address comes from X-Forwarded-For.

@@ -35,6 +35,7 @@
 #include "envoy/extensions/filters/http/rbac/v3/rbac.pb.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/wrappers.pb.h"
+#include "jwt.h"
 #include "value_helpers.h"
 #include "xds/type/matcher/v3/cel.pb.h"
 #include "xds/type/matcher/v3/http_inputs.pb.h"
@@ -101,6 +102,8 @@ class TrafficPolicyIr final : public sdk::PluginIr {
   std::optional<envoy::config::route::v3::InternalRedirectPolicy> internal_redirect;
   // By feature name, as the merge metadata names it.
   std::map<std::string, FilterFeature> filter_features;
+  // What referenced objects (GatewayExtensions, ConfigMaps) contributed.
+  Value::List resolved;
 
   // Every feature this policy sets, by name.
   std::vector<std::string> features() const {
@@ -116,7 +119,7 @@ class TrafficPolicyIr final : public sdk::PluginIr {
 
   bool equals(const sdk::PluginIr& other) const noexcept override {
     const auto* o = dynamic_cast<const TrafficPolicyIr*>(&other);
-    return o && o->spec == spec;
+    return o && o->spec == spec && o->resolved == resolved;
   }
 };
 
@@ -784,6 +787,13 @@ void parse_url_rewrite(const Value& v, TrafficPolicyIr& ir) {
   ir.url_rewrite = r;
 }
 
+void add_auth_feature(const std::string& name, AuthFeature feature, TrafficPolicyIr& ir) {
+  auto& f = ir.filter_features[name];
+  f.filters = std::move(feature.filters);
+  f.configs = std::move(feature.configs);
+  for (auto& v : feature.resolved) ir.resolved.push_back(std::move(v));
+}
+
 // Shallow merge: each feature comes from the highest-precedence policy that sets it.
 struct Merged {
   struct Source {
@@ -882,6 +892,7 @@ class TrafficPolicyKind final : public sdk::PolicyKind {
       if (const Value* v = field(spec, "rbac")) parse_rbac(*v, diag, *ir);
       if (const Value* v = field(spec, "basicAuth")) parse_basic_auth(policy, *v, host, diag, *ir);
       if (const Value* v = field(spec, "apiKeyAuth")) parse_api_key_auth(policy, *v, host, diag, *ir);
+      if (const Value* v = field(spec, "jwtAuth")) add_auth_feature("jwt", parse_jwt_auth(policy, *v, host, diag), *ir);
       if (const Value* v = field(spec, "internalRedirect")) {
         envoy::config::route::v3::InternalRedirectPolicy policy;
         if (auto n = int_field(v, "maxRedirects"))

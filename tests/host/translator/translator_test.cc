@@ -3,9 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "envoy/extensions/filters/http/router/v3/router.pb.h"
+#include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
+#include "kgw/sdk/policy_kind.h"
+#include "plugins/extension_registry.h"
 #include "sources/manifest_parser.h"
 
 namespace kgw::translator {
@@ -299,6 +304,77 @@ spec:
   ASSERT_EQ(route.response_headers_to_add_size(), 1);
   EXPECT_EQ(route.response_headers_to_add(0).header().value(), "r");
   EXPECT_EQ(route.route().cluster(), "kube_default_svc_80");
+}
+
+// A policy kind whose policies each put the filters their spec names, in that order, on the chain.
+class NamedFiltersKind final : public sdk::PolicyKind {
+ public:
+  struct Ir final : sdk::PluginIr {
+    std::vector<std::string> names;
+    bool equals(const sdk::PluginIr& other) const noexcept override { return &other == this; }
+  };
+  sdk::GroupKind group_kind() const noexcept override { return {"example.dev", "NamedFilters"}; }
+  std::shared_ptr<const sdk::PluginIr> parse(const sdk::Object& policy, const sdk::HostApi&,
+                                             sdk::Diagnostics&) const noexcept override {
+    auto ir = std::make_shared<Ir>();
+    for (const auto& name : *policy.spec()->find("filters")->as_list()) ir->names.push_back(*name.as_string());
+    return ir;
+  }
+  void http_filters(const sdk::TranslationContext&, sdk::AttachedPolicies policies,
+                    std::vector<sdk::StagedHttpFilter>& out) const noexcept override {
+    for (const auto& p : policies)
+      for (const auto& name : static_cast<const Ir*>(p.ir)->names) {
+        sdk::StagedHttpFilter f;
+        f.stage.stage = sdk::WellKnownStage::AuthN;
+        f.filter.set_name(name);
+        f.filter.mutable_typed_config()->PackFrom(envoy::extensions::filters::http::router::v3::Router());
+        out.push_back(std::move(f));
+      }
+  }
+};
+
+// Filters of one stage are ordered by name, whichever policy contributed them first.
+TEST(TranslateGateway, FiltersOfOneStageAreOrderedByName) {
+  const Input input = input_from(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  gatewayClassName: kgateway
+  listeners:
+  - {name: a, protocol: HTTP, port: 80}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - backendRefs: [{name: svc, port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: svc}
+spec:
+  ports: [{port: 80}]
+---
+apiVersion: example.dev/v1
+kind: NamedFilters
+metadata: {name: p}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw}]
+  filters: [jwt/z, jwt/b, jwt/m]
+)");
+  config::TranslationSettings settings;
+  plugins::ExtensionRegistry registry;
+  ASSERT_TRUE(registry.add_policy_kind(std::make_unique<NamedFiltersKind>()));
+  Output out = translate_gateway(input, {"gateway.networking.k8s.io", "Gateway", "default", "gw"}, settings, registry);
+  ASSERT_EQ(out.listeners.size(), 1u);
+  envoy::extensions::filters::network::http_connection_manager::v3::HttpConnectionManager hcm;
+  ASSERT_TRUE(out.listeners[0].filter_chains(0).filters(0).typed_config().UnpackTo(&hcm));
+  std::vector<std::string> names;
+  for (const auto& f : hcm.http_filters()) names.push_back(f.name());
+  EXPECT_EQ(names, (std::vector<std::string>{"jwt/b", "jwt/m", "jwt/z", "envoy.filters.http.router"}));
 }
 
 }  // namespace
