@@ -33,8 +33,12 @@
 #include "envoy/extensions/filters/http/header_mutation/v3/header_mutation.pb.h"
 #include "envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.pb.h"
 #include "envoy/extensions/filters/http/rbac/v3/rbac.pb.h"
+#include "ext_auth.h"
+#include "ext_proc.h"
+#include "filter_feature.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/wrappers.pb.h"
+#include "rate_limit.h"
 #include "value_helpers.h"
 #include "xds/type/matcher/v3/cel.pb.h"
 #include "xds/type/matcher/v3/http_inputs.pb.h"
@@ -82,13 +86,6 @@ struct Retry {
 
 struct Timeouts {
   std::optional<int64_t> request_ms, stream_idle_ms;
-};
-
-// A feature carried by HTTP filters: the filters it needs on the chain (disabled there) and their
-// configuration for the level it applies at.
-struct FilterFeature {
-  std::vector<sdk::StagedHttpFilter> filters;
-  std::vector<std::pair<std::string, google::protobuf::Any>> configs;
 };
 
 class TrafficPolicyIr final : public sdk::PluginIr {
@@ -882,6 +879,12 @@ class TrafficPolicyKind final : public sdk::PolicyKind {
       if (const Value* v = field(spec, "rbac")) parse_rbac(*v, diag, *ir);
       if (const Value* v = field(spec, "basicAuth")) parse_basic_auth(policy, *v, host, diag, *ir);
       if (const Value* v = field(spec, "apiKeyAuth")) parse_api_key_auth(policy, *v, host, diag, *ir);
+      if (const Value* v = field(spec, "extAuth"))
+        parse_ext_auth(policy, *v, host, diag, ir->filter_features["extAuth"]);
+      if (const Value* v = field(spec, "extProc"))
+        parse_ext_proc(policy, *v, host, diag, ir->filter_features["extProc"]);
+      if (const Value* v = field(field(spec, "rateLimit"), "global"))
+        parse_global_rate_limit(policy, *v, host, diag, ir->filter_features["rateLimit.global"]);
       if (const Value* v = field(spec, "internalRedirect")) {
         envoy::config::route::v3::InternalRedirectPolicy policy;
         if (auto n = int_field(v, "maxRedirects"))
