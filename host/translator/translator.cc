@@ -1183,7 +1183,10 @@ std::vector<HttpFilter> with_staged_filters(std::vector<sdk::StagedHttpFilter> s
   std::set<std::string> names;
   for (auto& f : staged)
     if (names.insert(f.filter.name()).second) unique.push_back(std::move(f));
-  std::stable_sort(unique.begin(), unique.end(), [](const auto& a, const auto& b) { return a.stage < b.stage; });
+  // By stage, then by name, so the order never depends on the order policies were met in.
+  std::stable_sort(unique.begin(), unique.end(), [](const auto& a, const auto& b) {
+    return a.stage != b.stage ? a.stage < b.stage : a.filter.name() < b.filter.name();
+  });
   std::vector<HttpFilter> out;
   out.reserve(unique.size() + host.size());
   for (auto& f : unique) out.push_back(std::move(f.filter));
@@ -1413,8 +1416,13 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
     std::vector<sdk::StagedHttpFilter> staged;
     // Once per place policies meet (the chain, each route), so a kind can leave out what a
     // higher-precedence policy overrides there.
+    // Plain-HTTP listeners share the chain: their policies apply to their virtual hosts and the
+    // Gateway's to the route configuration (as below), so each level needs its own filters.
+    const bool shared = !ls.empty() && ls.front()->protocol != "HTTPS";
     for (const auto* kind : policies.kinds()) {
-      if (auto attached = listener_policies(kind, ls); !attached.empty())
+      if (auto attached = listener_policies(kind, ls, !shared); !attached.empty())
+        kind->http_filters(policy_ctx, attached, staged);
+      if (auto attached = listener_policies(kind, {}); shared && !attached.empty())
         kind->http_filters(policy_ctx, attached, staged);
       for (const auto& [host, entries] : vhosts[rc_name])
         for (const auto& e : entries)
