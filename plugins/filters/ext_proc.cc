@@ -60,13 +60,15 @@ ExternalProcessor processor(const sdk::Value& ext, const std::string& cluster, s
   config.set_failure_mode_allow(bool_field(&ext, "failOpen").value_or(true));
   if (const sdk::Value* mode = field(&ext, "processingMode"))
     parse_processing_mode(*mode, path, diag, *config.mutable_processing_mode());
-  for (auto [key, out] : {std::pair{"messageTimeout", config.mutable_message_timeout()},
-                          std::pair{"maxMessageTimeout", config.mutable_max_message_timeout()}})
-    if (auto s = string_field(&ext, key)) {
-      auto ms = parse_duration_ms(*s);
-      if (!ms) diag.error(path, std::string(key) + ": invalid duration: " + *s);
-      set_duration(ms.value_or(0), *out);
-    }
+  auto timeout = [&](const char* key, google::protobuf::Duration* (ExternalProcessor::*out)()) {
+    auto s = string_field(&ext, key);
+    if (!s) return;
+    auto ms = parse_duration_ms(*s);
+    if (!ms) diag.error(path, std::string(key) + ": invalid duration: " + *s);
+    set_duration(ms.value_or(0), *(config.*out)());
+  };
+  timeout("messageTimeout", &ExternalProcessor::mutable_message_timeout);
+  timeout("maxMessageTimeout", &ExternalProcessor::mutable_max_message_timeout);
   if (auto prefix = string_field(&ext, "statPrefix")) config.set_stat_prefix(*prefix);
   if (auto action = string_field(&ext, "routeCacheAction")) {
     if (*action == "Clear") config.set_route_cache_action(ExternalProcessor::CLEAR);
