@@ -1347,6 +1347,8 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   std::map<std::string, std::map<std::string, std::vector<RouteEntry>>> vhosts;
   // route configuration name -> hostname -> how specifically the listeners serving it match it
   std::map<std::string, std::map<std::string, size_t>> vhost_rank;
+  // The listener that serves each virtual host, by route configuration and hostname.
+  std::map<std::string, std::map<std::string, const model::Listener*>> vhost_listener;
   std::map<const model::HttpRoute*, std::vector<std::pair<const model::ParentRef*, Conditions>>> route_parents;
   for (const auto& route : routes) {
     for (const auto& parent : route.parent_refs) {
@@ -1388,6 +1390,7 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
           auto [best, first] = vhost_rank[route_config_name(l)].emplace(host, rank);
           if (rank < best->second) continue;
           auto& entries = vhosts[route_config_name(l)][host];
+          vhost_listener[route_config_name(l)][host] = &l;
           if (rank > best->second) {
             entries.clear();
             best->second = rank;
@@ -1420,10 +1423,16 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
     // Gateway's to the route configuration (as below), so each level needs its own filters.
     const bool shared = !ls.empty() && ls.front()->protocol != "HTTPS";
     for (const auto* kind : policies.kinds()) {
-      if (auto attached = listener_policies(kind, ls, !shared); !attached.empty())
-        kind->http_filters(policy_ctx, attached, staged);
-      if (auto attached = listener_policies(kind, {}); shared && !attached.empty())
-        kind->http_filters(policy_ctx, attached, staged);
+      if (!shared) {
+        if (auto attached = listener_policies(kind, ls); !attached.empty())
+          kind->http_filters(policy_ctx, attached, staged);
+      } else {
+        for (const auto* l : ls)
+          if (auto attached = listener_policies(kind, {l}, false); !attached.empty())
+            kind->http_filters(policy_ctx, attached, staged);
+        if (auto attached = listener_policies(kind, {}); !attached.empty())
+          kind->http_filters(policy_ctx, attached, staged);
+      }
       for (const auto& [host, entries] : vhosts[rc_name])
         for (const auto& e : entries)
           if (auto attached = route_policies(kind, e); !attached.empty())
@@ -1562,7 +1571,7 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
         // them by sectionName applies to its virtual hosts.
         if (!https)
           for (const auto* kind : policies.kinds())
-            if (auto attached = listener_policies(kind, rc_listeners[rc_name], false); !attached.empty())
+            if (auto attached = listener_policies(kind, {vhost_listener[rc_name][host]}, false); !attached.empty())
               kind->apply_virtual_host(policy_ctx, attached, *vh);
       }
       for (const auto* kind : policies.kinds())
