@@ -225,8 +225,12 @@ struct Translation {
   mutable std::unordered_map<std::string, const sdk::Object*> objects_by_ref;
 
   // An object `from` may refer to (HostApi::find_object), or nullptr.
+  // kgateway's own references across namespaces (a policy's GatewayExtension) need a ReferenceGrant
+  // only in Strict mode; the Gateway API's kinds follow permitted().
   const sdk::Object* find_object(const sdk::ObjectRef& from, const sdk::ObjectRef& target) const {
-    if (!permitted({from.group, from.kind}, from.ns, target)) return nullptr;
+    const bool extension_ref = target.group == kKgatewayGroup && from.group == kKgatewayGroup;
+    const bool checked = !extension_ref || settings.reference_grant_mode == config::ReferenceGrantMode::Strict;
+    if (checked && !permitted({from.group, from.kind}, from.ns, target)) return nullptr;
     auto key = [](const sdk::ObjectRef& r) { return r.group + "/" + r.kind + "/" + r.ns + "/" + r.name; };
     if (objects_by_ref.empty())
       for (const auto& object : input.objects) objects_by_ref.emplace(key(object.ref), &object);

@@ -191,7 +191,71 @@ inline std::string route_yaml(size_t i, size_t services, int variant, size_t* ma
   return y;
 }
 
-inline std::string cluster_yaml(size_t n, Shape& shape) {
+// A TrafficPolicy on route `i` (timeouts, a local rate limit, CORS and a response header), the
+// kind of policy an operator puts on one route in ten.
+inline std::string traffic_policy_yaml(size_t i, size_t services) {
+  return "apiVersion: gateway.kgateway.dev/v1alpha1\n"
+         "kind: TrafficPolicy\n"
+         "metadata:\n"
+         "  name: policy-" +
+         num(i) + "\n  namespace: " + namespace_of_service(i % services) +
+         "\n"
+         "spec:\n"
+         "  targetRefs:\n"
+         "  - group: gateway.networking.k8s.io\n"
+         "    kind: HTTPRoute\n"
+         "    name: route-" +
+         num(i) +
+         "\n"
+         "  timeouts:\n"
+         "    request: 15s\n"
+         "  rateLimit:\n"
+         "    local:\n"
+         "      tokenBucket:\n"
+         "        maxTokens: 100\n"
+         "        tokensPerFill: 10\n"
+         "        fillInterval: 1s\n"
+         "  cors:\n"
+         "    allowOrigins:\n"
+         "    - https://app-" +
+         num(i % kHostnames) +
+         ".example.com\n"
+         "  headerModifiers:\n"
+         "    response:\n"
+         "      add:\n"
+         "      - name: x-policy\n"
+         "        value: p" +
+         num(i) + "\n";
+}
+
+// A ListenerPolicy on the Gateway: buffer limit and HTTP connection manager settings.
+inline std::string listener_policy_yaml() {
+  return std::string(
+             "apiVersion: gateway.kgateway.dev/v1alpha1\n"
+             "kind: ListenerPolicy\n"
+             "metadata:\n"
+             "  name: gateway-defaults\n"
+             "  namespace: ") +
+         kGatewayNs +
+         "\n"
+         "spec:\n"
+         "  targetRefs:\n"
+         "  - group: gateway.networking.k8s.io\n"
+         "    kind: Gateway\n"
+         "    name: " +
+         kGatewayName +
+         "\n"
+         "  default:\n"
+         "    perConnectionBufferLimitBytes: 65536\n"
+         "    httpSettings:\n"
+         "      useRemoteAddress: true\n"
+         "      xffNumTrustedHops: 1\n"
+         "      serverHeaderTransformation: PassThrough\n";
+}
+
+// With `policies`, a TrafficPolicy on every tenth route and a ListenerPolicy on the Gateway
+// (objects of the filters plugin).
+inline std::string cluster_yaml(size_t n, Shape& shape, bool policies = false) {
   shape.routes = n;
   shape.services = service_count(n);
   std::string y = fixed_objects_yaml();
@@ -204,7 +268,9 @@ inline std::string cluster_yaml(size_t n, Shape& shape) {
     size_t matches = 0;
     y += "---\n" + route_yaml(i, shape.services, 0, &matches);
     shape.matches += matches;
+    if (policies && i % 10 == 0) y += "---\n" + traffic_policy_yaml(i, shape.services);
   }
+  if (policies) y += "---\n" + listener_policy_yaml();
   return y;
 }
 

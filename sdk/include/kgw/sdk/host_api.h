@@ -47,7 +47,8 @@ class HostApi {
   // Since ABI 1.1.
 
   // Looks up object `target` (group, kind, namespace, name) on behalf of object `from`, applying
-  // ReferenceGrant rules when the namespaces differ: the GatewayExtension a policy names, say. The
+  // ReferenceGrant rules when the namespaces differ (between two kgateway kinds, such as a policy
+  // and its GatewayExtension, only in the Strict ReferenceGrant mode, as kgateway does). The
   // host records the dependency like find_secret's. Returns nullptr when the object does not
   // exist or may not be used; the pointer is valid until the hook that received this HostApi
   // returns (only the contexts handed to translation hooks see objects; the registration-time
