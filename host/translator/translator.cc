@@ -568,9 +568,11 @@ struct Translation {
   }
 
   // kgateway replaces a rule it cannot translate with a 500 and reports it on every parent.
+  // `position` overrides the rule's index in the message.
   static void replace_rule(const model::HttpRoute& route, const model::HttpRouteRule& rule, const std::string& why,
-                           envoy::config::route::v3::Route& out, Parents& parents) {
-    const size_t index = static_cast<size_t>(&rule - route.rules.data());
+                           envoy::config::route::v3::Route& out, Parents& parents,
+                           std::optional<size_t> position = std::nullopt) {
+    const size_t index = position.value_or(static_cast<size_t>(&rule - route.rules.data()));
     out.clear_action();
     auto* dr = out.mutable_direct_response();
     dr->set_status(500);
@@ -1617,7 +1619,11 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
           if (settings.enable_route_source_metadata) add_route_source_metadata(e, source, *r);
           t.build_route(*e.route, e.route->rules[e.rule], port, https, *r, route_parents[e.route]);
           if (auto why = rejected_by_policy(e)) {
-            Translation::replace_rule(*e.route, e.route->rules[e.rule], *why, *r, route_parents[e.route]);
+            // kgateway counts these among the route's own rules as sorted in the virtual host.
+            const auto position =
+                static_cast<size_t>(std::count_if(entries.begin(), entries.begin() + static_cast<std::ptrdiff_t>(i),
+                                                  [&](const RouteEntry& other) { return other.route == e.route; }));
+            Translation::replace_rule(*e.route, e.route->rules[e.rule], *why, *r, route_parents[e.route], position);
             continue;
           }
           for (const auto* kind : policies.kinds())
