@@ -94,7 +94,8 @@ class TrafficPolicyIr final : public sdk::PluginIr {
   std::optional<Timeouts> timeouts;
   std::optional<Retry> retry;
   std::optional<envoy::type::matcher::v3::RegexMatchAndSubstitute> url_rewrite;
-  std::optional<std::string> stat_prefix;
+  std::optional<std::string> stat_prefix;  // may hold {{route_name}}-style tokens
+  std::string policy_namespace;
   std::optional<envoy::config::route::v3::InternalRedirectPolicy> internal_redirect;
   // By feature name, as the merge metadata names it.
   std::map<std::string, FilterFeature> filter_features;
@@ -781,6 +782,60 @@ void parse_url_rewrite(const Value& v, TrafficPolicyIr& ir) {
   ir.url_rewrite = r;
 }
 
+// The route, its namespace and its rule's name, read back from the Envoy route's name
+// ("...-httproute-<name>-<ns>-<rule>-<match>[-<rule name>]-matcher-<n>"): route hooks get no
+// more. Routes are in their policy's namespace, which keeps names with dashes unambiguous.
+struct RouteIdentity {
+  std::string name, ns, rule_name;
+};
+std::optional<RouteIdentity> route_identity(const std::string& route_name, const std::string& ns) {
+  for (const char* kind : {"-httproute-", "-grpcroute-"}) {
+    const size_t start = route_name.find(kind);
+    if (start == std::string::npos) continue;
+    const std::string rest = route_name.substr(start + std::string(kind).size());
+    const std::string marker = "-" + ns + "-";
+    for (size_t at = rest.find(marker); at != std::string::npos; at = rest.find(marker, at + 1)) {
+      size_t i = at + marker.size();
+      auto digits = [&] {
+        const size_t from = i;
+        while (i < rest.size() && std::isdigit(static_cast<unsigned char>(rest[i]))) ++i;
+        return i > from && i < rest.size() && rest[i++] == '-';
+      };
+      if (!digits() || !digits()) continue;
+      const size_t matcher = rest.rfind("matcher-");
+      if (matcher == std::string::npos || matcher < i) continue;
+      RouteIdentity id{rest.substr(0, at), ns, matcher > i ? rest.substr(i, matcher - i - 1) : ""};
+      return id;
+    }
+  }
+  return std::nullopt;
+}
+
+// A stat prefix with its {{route_name}}, {{route_namespace}} and {{rule_name}} tokens filled in.
+std::string render_stat_prefix(const std::string& prefix, const std::string& route_name, const std::string& ns) {
+  if (prefix.find("{{") == std::string::npos) return prefix;
+  const auto id = route_identity(route_name, ns).value_or(RouteIdentity{});
+  std::string out;
+  for (size_t i = 0; i < prefix.size();) {
+    const size_t open = prefix.find("{{", i);
+    const size_t close = open == std::string::npos ? std::string::npos : prefix.find("}}", open);
+    if (close == std::string::npos) {
+      out += prefix.substr(i);
+      break;
+    }
+    out += prefix.substr(i, open - i);
+    std::string token = prefix.substr(open + 2, close - open - 2);
+    token.erase(std::remove_if(token.begin(), token.end(), [](unsigned char c) { return std::isspace(c); }),
+                token.end());
+    out += token == "route_name"        ? id.name
+           : token == "route_namespace" ? id.ns
+           : token == "rule_name"       ? id.rule_name
+                                        : "";
+    i = close + 2;
+  }
+  return out;
+}
+
 // Shallow merge: each feature comes from the highest-precedence policy that sets it.
 struct Merged {
   struct Source {
@@ -839,7 +894,8 @@ struct Merged {
     }
     if (const auto* ir = get("internalRedirect"); ir && !action.has_internal_redirect_policy())
       *action.mutable_internal_redirect_policy() = *ir->internal_redirect;
-    if (const auto* ir = get("statPrefix"); ir && route.stat_prefix().empty()) route.set_stat_prefix(*ir->stat_prefix);
+    if (const auto* ir = get("statPrefix"); ir && route.stat_prefix().empty())
+      route.set_stat_prefix(render_stat_prefix(*ir->stat_prefix, route.name(), ir->policy_namespace));
     if (const auto* ir = get("urlRewrite"); ir && !action.has_regex_rewrite() && action.prefix_rewrite().empty())
       *action.mutable_regex_rewrite() = *ir->url_rewrite;
   }
@@ -896,11 +952,8 @@ class TrafficPolicyKind final : public sdk::PolicyKind {
         ir->internal_redirect = policy;
       }
       if (auto v = string_field(spec, "statPrefix")) {
-        // Templates name the route and rule, which route hooks do not see yet.
-        if (v->find("{{") != std::string::npos)
-          diag.warning("spec.statPrefix", "templated stat prefixes are not supported yet; ignored");
-        else
-          ir->stat_prefix = *v;
+        ir->stat_prefix = *v;
+        ir->policy_namespace = policy.ref.ns;
       }
       if (diag.has_errors()) return nullptr;
       return ir;

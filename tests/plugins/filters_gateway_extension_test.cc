@@ -306,3 +306,22 @@ spec:
 
 }  // namespace
 }  // namespace kgw
+
+namespace kgw {
+namespace {
+
+// Not a GatewayExtension feature, but it shares this file's route: a templated stat prefix is
+// filled in from the route the policy applies to.
+TEST(FiltersStatPrefix, TemplateTokensTakeTheRoutesNamespaceNameAndRuleName) {
+  auto out = translate(R"(
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: TrafficPolicy
+metadata: {name: policy, namespace: default}
+spec:
+  statPrefix: "{{route_namespace}}.{{ route_name }}.rule-{{rule_name}}"
+)");
+  EXPECT_EQ(only_route(out).stat_prefix(), "default.r.rule-");
+}
+
+}  // namespace
+}  // namespace kgw
