@@ -843,10 +843,42 @@ struct Merged {
     const sdk::ObjectRef* policy;
   };
   std::map<std::string, Source> by_feature;
+  // Features merged from several policies: their configuration and every policy merged in.
+  std::map<std::string, FilterFeature> deep;
+  std::map<std::string, std::vector<const sdk::ObjectRef*>> deep_sources;
 
   explicit Merged(sdk::AttachedPolicies policies) {
     for (const auto& p : policies)
       for (const auto& name : ir_of(p).features()) by_feature.emplace(name, Source{&ir_of(p), &p.policy});
+    merge_acl(policies);
+  }
+
+  // kgateway merges ACLs deeply by default: the rules of every policy, in precedence order, when
+  // they agree on the default action and deny response; otherwise the first policy's ACL alone.
+  void merge_acl(sdk::AttachedPolicies policies) {
+    std::vector<const sdk::AttachedPolicy*> with;
+    for (const auto& p : policies)
+      if (ir_of(p).filter_features.count("httpACL")) with.push_back(&p);
+    if (with.size() < 2) return;
+    const Value* first = field(&ir_of(*with[0]).spec, "acl");
+    Value::List rules;
+    for (const auto* p : with) {
+      const Value* acl = field(&ir_of(*p).spec, "acl");
+      if (string_field(acl, "defaultAction") != string_field(first, "defaultAction")) return;
+      const Value *ours = field(first, "denyResponse"), *theirs = field(acl, "denyResponse");
+      if (ours && theirs && !(*ours == *theirs)) return;
+      if (const Value* list = field(acl, "rules"); list && list->as_list())
+        rules.insert(rules.end(), list->as_list()->begin(), list->as_list()->end());
+    }
+    Value merged = *first;
+    merged.set("rules", Value(std::move(rules)));
+    FilterFeature feature;
+    feature.filters = ir_of(*with[0]).filter_features.at("httpACL").filters;
+    std::string json;
+    append_json(merged, json);
+    feature.configs.push_back(config_for(kAclFilter, module_per_route(kAclModuleFilter, json)));
+    deep["httpACL"] = std::move(feature);
+    for (const auto* p : with) deep_sources["httpACL"].push_back(&p->policy);
   }
   const TrafficPolicyIr* get(const std::string& name) const {
     auto it = by_feature.find(name);
@@ -860,17 +892,28 @@ struct Merged {
     envoy::config::core::v3::Metadata& metadata = *owner.mutable_metadata();
     google::protobuf::Struct st;
     for (const auto& [name, source] : by_feature) {
-      const sdk::ObjectRef& ref = *source.policy;
       auto& list = *(*st.mutable_fields())[name].mutable_list_value();
-      list.add_values()->set_string_value(ref.group + "/" + ref.kind + "/" + ref.ns + "/" + ref.name);
+      auto it = deep_sources.find(name);
+      for (const sdk::ObjectRef* ref : it == deep_sources.end() ? std::vector{source.policy} : it->second)
+        list.add_values()->set_string_value(ref->group + "/" + ref->kind + "/" + ref->ns + "/" + ref->name);
     }
     (*metadata.mutable_filter_metadata())[kMergeMetadata] = std::move(st);
   }
 
   void report_attachment(const sdk::TranslationContext& ctx, sdk::AttachedPolicies policies) const {
+    std::set<sdk::ObjectRef> from, merged_in;
+    for (const auto& [name, source] : by_feature) from.insert(*source.policy);
+    for (const auto& [name, refs] : deep_sources)
+      for (const auto* ref : refs) merged_in.insert(*ref);
+    // A policy merged deeply into another's feature is attached as it is, neither merged nor
+    // overridden.
+    std::vector<sdk::AttachedPolicy> shown;
+    for (const auto& p : policies)
+      if (from.count(p.policy) || !merged_in.count(p.policy)) shown.push_back(p);
     std::set<const sdk::ObjectRef*> contributors;
-    for (const auto& [name, source] : by_feature) contributors.insert(source.policy);
-    filters::report_attachment(ctx, policies, contributors);
+    for (const auto& p : shown)
+      if (from.count(p.policy)) contributors.insert(&p.policy);
+    filters::report_attachment(ctx, shown, contributors);
   }
 
   // Route settings, each only where the route (or a more specific policy) left it unset.
@@ -903,9 +946,13 @@ struct Merged {
   // Filter configurations for the level's typed_per_filter_config.
   void apply_filter_configs(google::protobuf::Map<std::string, google::protobuf::Any>& configs) const {
     for (const auto& [name, source] : by_feature) {
-      auto it = source.ir->filter_features.find(name);
-      if (it == source.ir->filter_features.end()) continue;
-      for (const auto& [filter, config] : it->second.configs)
+      const FilterFeature* feature = nullptr;
+      if (auto d = deep.find(name); d != deep.end())
+        feature = &d->second;
+      else if (auto f = source.ir->filter_features.find(name); f != source.ir->filter_features.end())
+        feature = &f->second;
+      if (!feature) continue;
+      for (const auto& [filter, config] : feature->configs)
         if (!configs.count(filter)) configs[filter] = config;
     }
   }

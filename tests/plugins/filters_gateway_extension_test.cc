@@ -9,10 +9,12 @@
 #include "envoy/config/listener/v3/listener.pb.h"
 #include "envoy/extensions/common/matching/v3/extension_matcher.pb.h"
 #include "envoy/extensions/filters/http/composite/v3/composite.pb.h"
+#include "envoy/extensions/filters/http/dynamic_modules/v3/dynamic_modules.pb.h"
 #include "envoy/extensions/filters/http/ext_authz/v3/ext_authz.pb.h"
 #include "envoy/extensions/filters/http/ext_proc/v3/ext_proc.pb.h"
 #include "envoy/extensions/filters/http/ratelimit/v3/rate_limit.pb.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
+#include "google/protobuf/wrappers.pb.h"
 #include "plugins/extension_registry.h"
 #include "plugins/plugin_loader.h"
 #include "sources/manifest_parser.h"
@@ -321,6 +323,56 @@ spec:
   statPrefix: "{{route_namespace}}.{{ route_name }}.rule-{{rule_name}}"
 )");
   EXPECT_EQ(only_route(out).stat_prefix(), "default.r.rule-");
+}
+
+}  // namespace
+}  // namespace kgw
+
+namespace kgw {
+namespace {
+
+std::string acl_config(const Route& route) {
+  auto it = route.typed_per_filter_config().find("dynamic_modules/http-acl");
+  if (it == route.typed_per_filter_config().end()) return "";
+  envoy::extensions::filters::http::dynamic_modules::v3::DynamicModuleFilterPerRoute per_route;
+  google::protobuf::StringValue value;
+  if (!it->second.UnpackTo(&per_route) || !per_route.filter_config().UnpackTo(&value)) return "";
+  return value.value();
+}
+
+// Also not a GatewayExtension feature: ACLs of one level merge unless they disagree.
+TEST(FiltersAcl, PoliciesOfOneLevelWithDifferentDenyResponsesDoNotMerge) {
+  const std::string policies = R"(
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: TrafficPolicy
+metadata: {name: policy, namespace: default}
+spec:
+  acl:
+    defaultAction: deny
+    denyResponse: {statusCode: 403}
+    rules: [{action: allow, cidrs: [10.0.0.0/8]}]
+---
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: TrafficPolicy
+metadata: {name: other, namespace: default}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: r}]
+  acl:
+    defaultAction: deny
+    denyResponse: {statusCode: DENY_STATUS}
+    rules: [{action: allow, cidrs: [192.168.0.0/16]}]
+)";
+  auto same = [&](const std::string& status) {
+    std::string yaml = policies;
+    yaml.replace(yaml.find("DENY_STATUS"), 11, status);
+    return acl_config(only_route(translate(yaml)));
+  };
+  EXPECT_EQ(same("403"),
+            R"({"defaultAction":"deny","denyResponse":{"statusCode":403},"rules":[{"action":"allow","cidrs":)"
+            R"(["10.0.0.0/8"]},{"action":"allow","cidrs":["192.168.0.0/16"]}]})");
+  EXPECT_EQ(same("401"),
+            R"({"defaultAction":"deny","denyResponse":{"statusCode":403},"rules":[{"action":"allow","cidrs":)"
+            R"(["10.0.0.0/8"]}]})");
 }
 
 }  // namespace
