@@ -1636,6 +1636,9 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
             if (auto attached = listener_policies(kind, {vhost_listener[rc_name][host]}, false); !attached.empty())
               kind->apply_virtual_host(policy_ctx, attached, *vh);
       }
+      // kgateway orders virtual hosts by name, where '.' has become '_'.
+      std::sort(rc.mutable_virtual_hosts()->begin(), rc.mutable_virtual_hosts()->end(),
+                [](const auto& a, const auto& b) { return a.name() < b.name(); });
       for (const auto* kind : policies.kinds())
         if (auto attached =
                 listener_policies(kind, https ? rc_listeners[rc_name] : std::vector<const model::Listener*>{});
