@@ -17,6 +17,7 @@
 #include "envoy/extensions/filters/http/gcp_authn/v3/gcp_authn.pb.h"
 #include "envoy/extensions/filters/http/router/v3/router.pb.h"
 #include "envoy/extensions/filters/http/stateful_session/v3/stateful_session.pb.h"
+#include "envoy/extensions/filters/http/upstream_codec/v3/upstream_codec.pb.h"
 #include "envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.pb.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
 #include "envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.pb.h"
@@ -575,9 +576,11 @@ struct Translation {
   }
 
   // kgateway replaces a rule it cannot translate with a 500 and reports it on every parent.
+  // `position` overrides the rule's index in the message.
   static void replace_rule(const model::HttpRoute& route, const model::HttpRouteRule& rule, const std::string& why,
-                           envoy::config::route::v3::Route& out, Parents& parents) {
-    const size_t index = static_cast<size_t>(&rule - route.rules.data());
+                           envoy::config::route::v3::Route& out, Parents& parents,
+                           std::optional<size_t> position = std::nullopt) {
+    const size_t index = position.value_or(static_cast<size_t>(&rule - route.rules.data()));
     out.clear_action();
     auto* dr = out.mutable_direct_response();
     dr->set_status(500);
@@ -699,7 +702,8 @@ envoy::config::listener::v3::Listener empty_listener(int32_t port) {
 // `filters` before the router.
 void add_http_chain(const std::string& name, const std::vector<HttpFilter>& filters,
                     envoy::config::listener::v3::FilterChain& chain,
-                    const std::function<void(HCM&)>& customize = nullptr) {
+                    const std::function<void(HCM&)>& customize = nullptr,
+                    const std::vector<HttpFilter>& upstream = {}) {
   chain.set_name(name);
   HCM hcm;
   hcm.set_stat_prefix("http");
@@ -713,7 +717,15 @@ void add_http_chain(const std::string& name, const std::vector<HttpFilter>& filt
   for (const auto& f : filters) *hcm.add_http_filters() = f;
   auto* router = hcm.add_http_filters();
   router->set_name("envoy.filters.http.router");
-  router->mutable_typed_config()->PackFrom(envoy::extensions::filters::http::router::v3::Router());
+  envoy::extensions::filters::http::router::v3::Router router_config;
+  if (!upstream.empty()) {
+    // Upstream filters end with the codec that sends the request.
+    for (const auto& f : upstream) *router_config.add_upstream_http_filters() = f;
+    auto* codec = router_config.add_upstream_http_filters();
+    codec->set_name("envoy.filters.http.upstream_codec");
+    codec->mutable_typed_config()->PackFrom(envoy::extensions::filters::http::upstream_codec::v3::UpstreamCodec());
+  }
+  router->mutable_typed_config()->PackFrom(router_config);
   if (customize) customize(hcm);
   auto* filter = chain.add_filters();
   filter->set_name("envoy.filters.network.http_connection_manager");
@@ -1194,7 +1206,8 @@ sdk::Value policy_status_for_gateway(const sdk::ObjectRef& gateway, Conditions c
 
 // The host's filters of a chain with the staged filters policy kinds contribute: each name once
 // (the first contribution wins), in stage order, ahead of the host's own and the router.
-std::vector<HttpFilter> with_staged_filters(std::vector<sdk::StagedHttpFilter> staged, std::vector<HttpFilter> host) {
+std::vector<HttpFilter> with_staged_filters(std::vector<sdk::StagedHttpFilter> staged, std::vector<HttpFilter> host,
+                                            std::vector<HttpFilter>& upstream) {
   std::vector<sdk::StagedHttpFilter> unique;
   std::set<std::string> names;
   for (auto& f : staged)
@@ -1205,7 +1218,12 @@ std::vector<HttpFilter> with_staged_filters(std::vector<sdk::StagedHttpFilter> s
   });
   std::vector<HttpFilter> out;
   out.reserve(unique.size() + host.size());
-  for (auto& f : unique) out.push_back(std::move(f.filter));
+  // After the Route stage means after the router: its upstream filters.
+  for (auto& f : unique) {
+    const bool after_route =
+        f.stage.stage == sdk::WellKnownStage::Route && f.stage.relative == sdk::FilterStage::Relative::After;
+    (after_route ? upstream : out).push_back(std::move(f.filter));
+  }
   for (auto& f : host)
     if (!names.count(f.name())) out.push_back(std::move(f));
   return out;
@@ -1304,6 +1322,35 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
     return out;
   };
 
+  // Why kgateway replaces a rule because of its policies: a policy of a registered kind that
+  // targets the route or rule has errors, or the rule's ExtensionRef names one that is missing or
+  // has errors.
+  auto rejected_by_policy = [&](const RouteEntry& e) -> std::optional<std::string> {
+    const auto& rule = e.route->rules[e.rule];
+    auto name_of = [](const sdk::ObjectRef& r) { return r.group + "/" + r.kind + "/" + r.ns + "/" + r.name; };
+    auto errors_of = [&](const ParsedPolicy& p) {
+      std::string message;
+      for (const auto& err : p.errors) message += (message.empty() ? "" : "; ") + err.message;
+      return name_of(p.object->ref) + ": " + message;
+    };
+    for (const auto& f : rule.filters) {
+      if (!f.extension_ref || !registry.policy_kind({f.extension_ref->group, f.extension_ref->kind})) continue;
+      auto it = std::find_if(policies.policies().begin(), policies.policies().end(),
+                             [&](const ParsedPolicy& p) { return p.object->ref == *f.extension_ref; });
+      if (it == policies.policies().end()) return name_of(*f.extension_ref) + ": policy not found";
+      if (!it->ir) return errors_of(*it);
+    }
+    for (const auto& p : policies.policies()) {
+      if (p.ir) continue;
+      for (const auto& target : p.targets)
+        if (target.object == e.route->ref &&
+            (target.level == AttachmentLevel::Route ||
+             (target.level == AttachmentLevel::Rule && rule.name && target.section == *rule.name)))
+          return errors_of(p);
+    }
+    return std::nullopt;
+  };
+
   // ListenerSets that name this Gateway and that it allows in.
   std::vector<model::ListenerSet> listener_sets;
   for (const auto& object : input.objects) {
@@ -1363,6 +1410,8 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   std::map<std::string, std::map<std::string, std::vector<RouteEntry>>> vhosts;
   // route configuration name -> hostname -> how specifically the listeners serving it match it
   std::map<std::string, std::map<std::string, size_t>> vhost_rank;
+  // The listener that serves each virtual host, by route configuration and hostname.
+  std::map<std::string, std::map<std::string, const model::Listener*>> vhost_listener;
   std::map<const model::HttpRoute*, std::vector<std::pair<const model::ParentRef*, Conditions>>> route_parents;
   for (const auto& route : routes) {
     for (const auto& parent : route.parent_refs) {
@@ -1404,6 +1453,7 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
           auto [best, first] = vhost_rank[route_config_name(l)].emplace(host, rank);
           if (rank < best->second) continue;
           auto& entries = vhosts[route_config_name(l)][host];
+          vhost_listener[route_config_name(l)][host] = &l;
           if (rank > best->second) {
             entries.clear();
             best->second = rank;
@@ -1432,20 +1482,34 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
     std::vector<sdk::StagedHttpFilter> staged;
     // Once per place policies meet (the chain, each route), so a kind can leave out what a
     // higher-precedence policy overrides there.
+    // Plain-HTTP listeners share the chain: their policies apply to their virtual hosts and the
+    // Gateway's to the route configuration (as below), so each level needs its own filters.
+    const bool shared = !ls.empty() && ls.front()->protocol != "HTTPS";
     for (const auto* kind : policies.kinds()) {
-      if (auto attached = listener_policies(kind, ls); !attached.empty())
-        kind->http_filters(policy_ctx, attached, staged);
+      if (!shared) {
+        if (auto attached = listener_policies(kind, ls); !attached.empty())
+          kind->http_filters(policy_ctx, attached, staged);
+      } else {
+        for (const auto* l : ls)
+          if (auto attached = listener_policies(kind, {l}, false); !attached.empty())
+            kind->http_filters(policy_ctx, attached, staged);
+        if (auto attached = listener_policies(kind, {}); !attached.empty())
+          kind->http_filters(policy_ctx, attached, staged);
+      }
       for (const auto& [host, entries] : vhosts[rc_name])
         for (const auto& e : entries)
           if (auto attached = route_policies(kind, e); !attached.empty())
             kind->http_filters(policy_ctx, attached, staged);
     }
-    add_http_chain(rc_name, with_staged_filters(std::move(staged), http_filters(t, vhosts[rc_name])), chain,
-                   [&](HCM& hcm) {
-                     for (const auto* kind : policies.kinds())
-                       if (auto attached = listener_policies(kind, ls); !attached.empty())
-                         kind->apply_http_connection_manager(policy_ctx, attached, hcm);
-                   });
+    std::vector<HttpFilter> upstream;
+    add_http_chain(
+        rc_name, with_staged_filters(std::move(staged), http_filters(t, vhosts[rc_name]), upstream), chain,
+        [&](HCM& hcm) {
+          for (const auto* kind : policies.kinds())
+            if (auto attached = listener_policies(kind, ls); !attached.empty())
+              kind->apply_http_connection_manager(policy_ctx, attached, hcm);
+        },
+        upstream);
     for (const auto* kind : policies.kinds())
       if (auto attached = listener_policies(kind, ls); !attached.empty())
         kind->apply_filter_chain(policy_ctx, attached, chain);
@@ -1566,6 +1630,14 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
           build_match(e.route->rules[e.rule].matches[e.match], *r->mutable_match());
           if (settings.enable_route_source_metadata) add_route_source_metadata(e, source, *r);
           t.build_route(*e.route, e.route->rules[e.rule], port, https, *r, route_parents[e.route]);
+          if (auto why = rejected_by_policy(e)) {
+            // kgateway counts these among the route's own rules as sorted in the virtual host.
+            const auto position =
+                static_cast<size_t>(std::count_if(entries.begin(), entries.begin() + static_cast<std::ptrdiff_t>(i),
+                                                  [&](const RouteEntry& other) { return other.route == e.route; }));
+            Translation::replace_rule(*e.route, e.route->rules[e.rule], *why, *r, route_parents[e.route], position);
+            continue;
+          }
           for (const auto* kind : policies.kinds())
             if (auto attached = route_policies(kind, e); !attached.empty()) kind->apply_route(policy_ctx, attached, *r);
         }
@@ -1573,9 +1645,12 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
         // them by sectionName applies to its virtual hosts.
         if (!https)
           for (const auto* kind : policies.kinds())
-            if (auto attached = listener_policies(kind, rc_listeners[rc_name], false); !attached.empty())
+            if (auto attached = listener_policies(kind, {vhost_listener[rc_name][host]}, false); !attached.empty())
               kind->apply_virtual_host(policy_ctx, attached, *vh);
       }
+      // kgateway orders virtual hosts by name, where '.' has become '_'.
+      std::sort(rc.mutable_virtual_hosts()->begin(), rc.mutable_virtual_hosts()->end(),
+                [](const auto& a, const auto& b) { return a.name() < b.name(); });
       for (const auto* kind : policies.kinds())
         if (auto attached =
                 listener_policies(kind, https ? rc_listeners[rc_name] : std::vector<const model::Listener*>{});

@@ -33,9 +33,13 @@
 #include "envoy/extensions/filters/http/header_mutation/v3/header_mutation.pb.h"
 #include "envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.pb.h"
 #include "envoy/extensions/filters/http/rbac/v3/rbac.pb.h"
+#include "ext_auth.h"
+#include "ext_proc.h"
+#include "filter_feature.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/wrappers.pb.h"
 #include "jwt.h"
+#include "rate_limit.h"
 #include "value_helpers.h"
 #include "xds/type/matcher/v3/cel.pb.h"
 #include "xds/type/matcher/v3/http_inputs.pb.h"
@@ -85,20 +89,14 @@ struct Timeouts {
   std::optional<int64_t> request_ms, stream_idle_ms;
 };
 
-// A feature carried by HTTP filters: the filters it needs on the chain (disabled there) and their
-// configuration for the level it applies at.
-struct FilterFeature {
-  std::vector<sdk::StagedHttpFilter> filters;
-  std::vector<std::pair<std::string, google::protobuf::Any>> configs;
-};
-
 class TrafficPolicyIr final : public sdk::PluginIr {
  public:
   Value spec;
   std::optional<Timeouts> timeouts;
   std::optional<Retry> retry;
   std::optional<envoy::type::matcher::v3::RegexMatchAndSubstitute> url_rewrite;
-  std::optional<std::string> stat_prefix;
+  std::optional<std::string> stat_prefix;  // may hold {{route_name}}-style tokens
+  std::string policy_namespace;
   std::optional<envoy::config::route::v3::InternalRedirectPolicy> internal_redirect;
   // By feature name, as the merge metadata names it.
   std::map<std::string, FilterFeature> filter_features;
@@ -794,6 +792,60 @@ void add_auth_feature(const std::string& name, AuthFeature feature, TrafficPolic
   for (auto& v : feature.resolved) ir.resolved.push_back(std::move(v));
 }
 
+// The route, its namespace and its rule's name, read back from the Envoy route's name
+// ("...-httproute-<name>-<ns>-<rule>-<match>[-<rule name>]-matcher-<n>"): route hooks get no
+// more. Routes are in their policy's namespace, which keeps names with dashes unambiguous.
+struct RouteIdentity {
+  std::string name, ns, rule_name;
+};
+std::optional<RouteIdentity> route_identity(const std::string& route_name, const std::string& ns) {
+  for (const char* kind : {"-httproute-", "-grpcroute-"}) {
+    const size_t start = route_name.find(kind);
+    if (start == std::string::npos) continue;
+    const std::string rest = route_name.substr(start + std::string(kind).size());
+    const std::string marker = "-" + ns + "-";
+    for (size_t at = rest.find(marker); at != std::string::npos; at = rest.find(marker, at + 1)) {
+      size_t i = at + marker.size();
+      auto digits = [&] {
+        const size_t from = i;
+        while (i < rest.size() && std::isdigit(static_cast<unsigned char>(rest[i]))) ++i;
+        return i > from && i < rest.size() && rest[i++] == '-';
+      };
+      if (!digits() || !digits()) continue;
+      const size_t matcher = rest.rfind("matcher-");
+      if (matcher == std::string::npos || matcher < i) continue;
+      RouteIdentity id{rest.substr(0, at), ns, matcher > i ? rest.substr(i, matcher - i - 1) : ""};
+      return id;
+    }
+  }
+  return std::nullopt;
+}
+
+// A stat prefix with its {{route_name}}, {{route_namespace}} and {{rule_name}} tokens filled in.
+std::string render_stat_prefix(const std::string& prefix, const std::string& route_name, const std::string& ns) {
+  if (prefix.find("{{") == std::string::npos) return prefix;
+  const auto id = route_identity(route_name, ns).value_or(RouteIdentity{});
+  std::string out;
+  for (size_t i = 0; i < prefix.size();) {
+    const size_t open = prefix.find("{{", i);
+    const size_t close = open == std::string::npos ? std::string::npos : prefix.find("}}", open);
+    if (close == std::string::npos) {
+      out += prefix.substr(i);
+      break;
+    }
+    out += prefix.substr(i, open - i);
+    std::string token = prefix.substr(open + 2, close - open - 2);
+    token.erase(std::remove_if(token.begin(), token.end(), [](unsigned char c) { return std::isspace(c); }),
+                token.end());
+    out += token == "route_name"        ? id.name
+           : token == "route_namespace" ? id.ns
+           : token == "rule_name"       ? id.rule_name
+                                        : "";
+    i = close + 2;
+  }
+  return out;
+}
+
 // Shallow merge: each feature comes from the highest-precedence policy that sets it.
 struct Merged {
   struct Source {
@@ -801,10 +853,42 @@ struct Merged {
     const sdk::ObjectRef* policy;
   };
   std::map<std::string, Source> by_feature;
+  // Features merged from several policies: their configuration and every policy merged in.
+  std::map<std::string, FilterFeature> deep;
+  std::map<std::string, std::vector<const sdk::ObjectRef*>> deep_sources;
 
   explicit Merged(sdk::AttachedPolicies policies) {
     for (const auto& p : policies)
       for (const auto& name : ir_of(p).features()) by_feature.emplace(name, Source{&ir_of(p), &p.policy});
+    merge_acl(policies);
+  }
+
+  // kgateway merges ACLs deeply by default: the rules of every policy, in precedence order, when
+  // they agree on the default action and deny response; otherwise the first policy's ACL alone.
+  void merge_acl(sdk::AttachedPolicies policies) {
+    std::vector<const sdk::AttachedPolicy*> with;
+    for (const auto& p : policies)
+      if (ir_of(p).filter_features.count("httpACL")) with.push_back(&p);
+    if (with.size() < 2) return;
+    const Value* first = field(&ir_of(*with[0]).spec, "acl");
+    Value::List rules;
+    for (const auto* p : with) {
+      const Value* acl = field(&ir_of(*p).spec, "acl");
+      if (string_field(acl, "defaultAction") != string_field(first, "defaultAction")) return;
+      const Value *ours = field(first, "denyResponse"), *theirs = field(acl, "denyResponse");
+      if (ours && theirs && !(*ours == *theirs)) return;
+      if (const Value* list = field(acl, "rules"); list && list->as_list())
+        rules.insert(rules.end(), list->as_list()->begin(), list->as_list()->end());
+    }
+    Value merged = *first;
+    merged.set("rules", Value(std::move(rules)));
+    FilterFeature feature;
+    feature.filters = ir_of(*with[0]).filter_features.at("httpACL").filters;
+    std::string json;
+    append_json(merged, json);
+    feature.configs.push_back(config_for(kAclFilter, module_per_route(kAclModuleFilter, json)));
+    deep["httpACL"] = std::move(feature);
+    for (const auto* p : with) deep_sources["httpACL"].push_back(&p->policy);
   }
   const TrafficPolicyIr* get(const std::string& name) const {
     auto it = by_feature.find(name);
@@ -818,17 +902,28 @@ struct Merged {
     envoy::config::core::v3::Metadata& metadata = *owner.mutable_metadata();
     google::protobuf::Struct st;
     for (const auto& [name, source] : by_feature) {
-      const sdk::ObjectRef& ref = *source.policy;
       auto& list = *(*st.mutable_fields())[name].mutable_list_value();
-      list.add_values()->set_string_value(ref.group + "/" + ref.kind + "/" + ref.ns + "/" + ref.name);
+      auto it = deep_sources.find(name);
+      for (const sdk::ObjectRef* ref : it == deep_sources.end() ? std::vector{source.policy} : it->second)
+        list.add_values()->set_string_value(ref->group + "/" + ref->kind + "/" + ref->ns + "/" + ref->name);
     }
     (*metadata.mutable_filter_metadata())[kMergeMetadata] = std::move(st);
   }
 
   void report_attachment(const sdk::TranslationContext& ctx, sdk::AttachedPolicies policies) const {
+    std::set<sdk::ObjectRef> from, merged_in;
+    for (const auto& [name, source] : by_feature) from.insert(*source.policy);
+    for (const auto& [name, refs] : deep_sources)
+      for (const auto* ref : refs) merged_in.insert(*ref);
+    // A policy merged deeply into another's feature is attached as it is, neither merged nor
+    // overridden.
+    std::vector<sdk::AttachedPolicy> shown;
+    for (const auto& p : policies)
+      if (from.count(p.policy) || !merged_in.count(p.policy)) shown.push_back(p);
     std::set<const sdk::ObjectRef*> contributors;
-    for (const auto& [name, source] : by_feature) contributors.insert(source.policy);
-    filters::report_attachment(ctx, policies, contributors);
+    for (const auto& p : shown)
+      if (from.count(p.policy)) contributors.insert(&p.policy);
+    filters::report_attachment(ctx, shown, contributors);
   }
 
   // Route settings, each only where the route (or a more specific policy) left it unset.
@@ -852,7 +947,8 @@ struct Merged {
     }
     if (const auto* ir = get("internalRedirect"); ir && !action.has_internal_redirect_policy())
       *action.mutable_internal_redirect_policy() = *ir->internal_redirect;
-    if (const auto* ir = get("statPrefix"); ir && route.stat_prefix().empty()) route.set_stat_prefix(*ir->stat_prefix);
+    if (const auto* ir = get("statPrefix"); ir && route.stat_prefix().empty())
+      route.set_stat_prefix(render_stat_prefix(*ir->stat_prefix, route.name(), ir->policy_namespace));
     if (const auto* ir = get("urlRewrite"); ir && !action.has_regex_rewrite() && action.prefix_rewrite().empty())
       *action.mutable_regex_rewrite() = *ir->url_rewrite;
   }
@@ -860,9 +956,13 @@ struct Merged {
   // Filter configurations for the level's typed_per_filter_config.
   void apply_filter_configs(google::protobuf::Map<std::string, google::protobuf::Any>& configs) const {
     for (const auto& [name, source] : by_feature) {
-      auto it = source.ir->filter_features.find(name);
-      if (it == source.ir->filter_features.end()) continue;
-      for (const auto& [filter, config] : it->second.configs)
+      const FilterFeature* feature = nullptr;
+      if (auto d = deep.find(name); d != deep.end())
+        feature = &d->second;
+      else if (auto f = source.ir->filter_features.find(name); f != source.ir->filter_features.end())
+        feature = &f->second;
+      if (!feature) continue;
+      for (const auto& [filter, config] : feature->configs)
         if (!configs.count(filter)) configs[filter] = config;
     }
   }
@@ -893,6 +993,12 @@ class TrafficPolicyKind final : public sdk::PolicyKind {
       if (const Value* v = field(spec, "basicAuth")) parse_basic_auth(policy, *v, host, diag, *ir);
       if (const Value* v = field(spec, "apiKeyAuth")) parse_api_key_auth(policy, *v, host, diag, *ir);
       if (const Value* v = field(spec, "jwtAuth")) add_auth_feature("jwt", parse_jwt_auth(policy, *v, host, diag), *ir);
+      if (const Value* v = field(spec, "extAuth"))
+        parse_ext_auth(policy, *v, host, diag, ir->filter_features["extAuth"]);
+      if (const Value* v = field(spec, "extProc"))
+        parse_ext_proc(policy, *v, host, diag, ir->filter_features["extProc"]);
+      if (const Value* v = field(field(spec, "rateLimit"), "global"))
+        parse_global_rate_limit(policy, *v, host, diag, ir->filter_features["rateLimit.global"]);
       if (const Value* v = field(spec, "internalRedirect")) {
         envoy::config::route::v3::InternalRedirectPolicy policy;
         if (auto n = int_field(v, "maxRedirects"))
@@ -904,11 +1010,8 @@ class TrafficPolicyKind final : public sdk::PolicyKind {
         ir->internal_redirect = policy;
       }
       if (auto v = string_field(spec, "statPrefix")) {
-        // Templates name the route and rule, which route hooks do not see yet.
-        if (v->find("{{") != std::string::npos)
-          diag.warning("spec.statPrefix", "templated stat prefixes are not supported yet; ignored");
-        else
-          ir->stat_prefix = *v;
+        ir->stat_prefix = *v;
+        ir->policy_namespace = policy.ref.ns;
       }
       if (diag.has_errors()) return nullptr;
       return ir;

@@ -52,8 +52,11 @@ class RecordingKind final : public sdk::PolicyKind {
                     std::vector<sdk::StagedHttpFilter>& out) const noexcept override {
     for (const auto& p : policies) {
       auto& f = out.emplace_back();
-      f.stage.stage = p.policy.name == "early" ? sdk::WellKnownStage::Fault : sdk::WellKnownStage::RateLimit;
-      f.filter.set_name("filter." + (p.policy.name == "early" ? std::string("early") : std::string("late")));
+      const std::string& name = p.policy.name;
+      f.stage.stage = name == "early" ? sdk::WellKnownStage::Fault : sdk::WellKnownStage::RateLimit;
+      if (name == "upstream") f.stage = {sdk::WellKnownStage::Route, sdk::FilterStage::Relative::After, 0};
+      const bool own_name = name.starts_with("named-") || name == "upstream";
+      f.filter.set_name("filter." + (name == "early" ? std::string("early") : own_name ? name : std::string("late")));
       f.filter.set_disabled(true);
       f.filter.mutable_typed_config()->PackFrom(google::protobuf::StringValue());
     }
@@ -248,7 +251,7 @@ kind: TestPolicy
 metadata: {name: broken}
 spec:
   bad: true
-  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: r}]
+  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw}]
 ---
 apiVersion: example.com/v1
 kind: TestPolicy
@@ -290,6 +293,80 @@ spec:
   EXPECT_EQ(*rejected->find("reason")->as_string(), "Invalid");
   EXPECT_EQ(*rejected->find("message")->as_string(), "bad is not allowed; and neither is this");
   EXPECT_EQ(*find_condition(broken, "Attached")->find("reason")->as_string(), "Pending");
+}
+
+TEST(TranslateGatewayPolicies, FiltersOfOneStageGoByNameAndAfterTheRouteStageRunUpstream) {
+  Input input;
+  input.objects = objects_from(std::string(kGatewayAndRoute) + R"(
+---
+apiVersion: example.com/v1
+kind: TestPolicy
+metadata: {name: named-b}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw}]
+---
+apiVersion: example.com/v1
+kind: TestPolicy
+metadata: {name: named-a}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: r}]
+---
+apiVersion: example.com/v1
+kind: TestPolicy
+metadata: {name: upstream}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: r}]
+)");
+  plugins::ExtensionRegistry registry;
+  ASSERT_TRUE(registry.add_policy_kind(std::make_unique<RecordingKind>()));
+  Output out = translate_gateway(input, kGateway, config::TranslationSettings{}, registry);
+
+  ASSERT_EQ(out.listeners.size(), 1u);
+  envoy::extensions::filters::network::http_connection_manager::v3::HttpConnectionManager hcm;
+  ASSERT_TRUE(out.listeners[0].filter_chains(0).filters(0).typed_config().UnpackTo(&hcm));
+  std::vector<std::string> filters;
+  for (const auto& f : hcm.http_filters()) filters.push_back(f.name());
+  // The Gateway's filter is met first, but one stage is ordered by name.
+  EXPECT_EQ(filters, (std::vector<std::string>{"filter.named-a", "filter.named-b", "envoy.filters.http.router"}));
+  envoy::extensions::filters::http::router::v3::Router router;
+  ASSERT_TRUE(hcm.http_filters(2).typed_config().UnpackTo(&router));
+  ASSERT_EQ(router.upstream_http_filters_size(), 2);
+  EXPECT_EQ(router.upstream_http_filters(0).name(), "filter.upstream");
+  EXPECT_EQ(router.upstream_http_filters(1).name(), "envoy.filters.http.upstream_codec");
+}
+
+TEST(TranslateGatewayPolicies, AnInvalidPolicyOnARuleReplacesItAndSaysWhyOnTheRoute) {
+  Input input;
+  input.objects = objects_from(std::string(kGatewayAndRoute) + R"(
+---
+apiVersion: example.com/v1
+kind: TestPolicy
+metadata: {name: broken}
+spec:
+  bad: true
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: r, sectionName: first}]
+---
+apiVersion: example.com/v1
+kind: TestPolicy
+metadata: {name: fine}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: r}]
+)");
+  plugins::ExtensionRegistry registry;
+  ASSERT_TRUE(registry.add_policy_kind(std::make_unique<RecordingKind>()));
+  Output out = translate_gateway(input, kGateway, config::TranslationSettings{}, registry);
+
+  ASSERT_EQ(out.routes.size(), 1u);
+  const auto& route = out.routes[0].virtual_hosts(0).routes(0);
+  ASSERT_TRUE(route.has_direct_response());
+  EXPECT_EQ(route.direct_response().status(), 500u);
+  // A replaced rule gets no policy hooks.
+  EXPECT_EQ(route.request_headers_to_remove_size(), 0);
+  const auto& parents = *out.statuses.at("httpRoutes").at("default/r").find("parents")->as_list();
+  const auto& programmed = parents.at(0).find("conditions")->as_list()->at(0);
+  EXPECT_EQ(*programmed.find("reason")->as_string(), "RouteRuleReplaced");
+  EXPECT_EQ(*programmed.find("message")->as_string(),
+            "Replaced Rule (0): example.com/TestPolicy/default/broken: bad is not allowed; and neither is this");
 }
 
 TEST(TranslateGatewayPolicies, AnExtensionRefFilterAttachesAPolicyToItsRuleFirst) {

@@ -144,6 +144,36 @@ spec: {ports: [{port: 80}]}
   EXPECT_EQ(clusters["b.example.com"], std::vector<std::string>{"kube_default_w_80"});
 }
 
+// Virtual hosts go by name, in which '.' is '_': "example2_com" sorts before "example_com".
+TEST(TranslateGateway, VirtualHostsAreOrderedByName) {
+  Output out = translate(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  gatewayClassName: kgateway
+  listeners:
+  - {name: http, protocol: HTTP, port: 80}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [example.com, example2.com]
+  rules: [{backendRefs: [{name: s, port: 80}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: s}
+spec: {ports: [{port: 80}]}
+)");
+  ASSERT_EQ(out.routes.size(), 1u);
+  std::vector<std::string> names;
+  for (const auto& vh : out.routes[0].virtual_hosts()) names.push_back(vh.name());
+  EXPECT_EQ(names, (std::vector<std::string>{"listener~80~example2_com", "listener~80~example_com"}));
+}
+
 // A listener of a protocol kgateway does not serve is rejected on its own (no supported kinds, no
 // Envoy listener); the Gateway's other listeners are unaffected.
 TEST(TranslateGateway, AnUnsupportedProtocolRejectsTheListener) {
