@@ -58,7 +58,12 @@ void PluginHostApi::report_condition(const sdk::ObjectRef& object, const sdk::Ob
   }
 }
 
-const sdk::Object* PluginHostApi::find_object(const sdk::ObjectRef&, const sdk::ObjectRef&) const noexcept {
+const sdk::Object* PluginHostApi::find_object(const sdk::ObjectRef&, const sdk::ObjectRef&,
+                                              std::string* why) const noexcept {
+  try {
+    if (why) *why = "not found";
+  } catch (...) {
+  }
   return nullptr;
 }
 

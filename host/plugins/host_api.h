@@ -36,7 +36,8 @@ class PluginHostApi final : public sdk::HostApi {
   void report_condition(const sdk::ObjectRef& object, const sdk::ObjectRef* ancestor,
                         const sdk::Condition& condition) const noexcept override;
   // Objects and backends exist only during a translation: these find nothing.
-  const sdk::Object* find_object(const sdk::ObjectRef& from, const sdk::ObjectRef& target) const noexcept override;
+  const sdk::Object* find_object(const sdk::ObjectRef& from, const sdk::ObjectRef& target,
+                                 std::string* why = nullptr) const noexcept override;
   std::string backend_cluster(const sdk::ObjectRef& from, const sdk::ObjectRef& target, int32_t port,
                               std::string& error) const noexcept override;
   void refresh(const sdk::ObjectRef& object) const noexcept override;

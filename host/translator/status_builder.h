@@ -2,6 +2,8 @@
 // set (later sets of the same type update it in place), as kgateway's reports show them.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,6 +11,16 @@
 #include "kgw/sdk/value.h"
 
 namespace kgw::translator {
+
+// The generation an object's manifest states (metadata.generation), which its status conditions
+// then report as observedGeneration, as the Kubernetes API server's objects always have one.
+// Manifests without one get no observedGeneration.
+inline std::optional<int64_t> stated_generation(const sdk::Object& object) {
+  const sdk::Value* metadata = object.body.find("metadata");
+  const sdk::Value* generation = metadata ? metadata->find("generation") : nullptr;
+  if (!generation || generation->is_null()) return std::nullopt;
+  return object.generation;
+}
 
 class Conditions {
  public:
@@ -29,15 +41,17 @@ class Conditions {
       if (c.type == type) return true;
     return false;
   }
-  sdk::Value to_value() const {
+  // With `observed_generation`, each condition says which generation of its object it is about.
+  sdk::Value to_value(std::optional<int64_t> observed_generation = std::nullopt) const {
     sdk::Value::List out;
     out.reserve(list_.size());
     for (const auto& c : list_) {
       // Built directly rather than through Value::set: statuses are a hot path of translation.
       sdk::Value::Map m;
-      m.reserve(5);
+      m.reserve(6);
       m.emplace_back("lastTransitionTime", nullptr);
       m.emplace_back("message", c.message);
+      if (observed_generation) m.emplace_back("observedGeneration", *observed_generation);
       m.emplace_back("reason", c.reason);
       m.emplace_back("status", c.status == sdk::Condition::Status::True ? "True" : "False");
       m.emplace_back("type", c.type);

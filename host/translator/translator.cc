@@ -236,15 +236,22 @@ struct Translation {
   // An object `from` may refer to (HostApi::find_object), or nullptr.
   // kgateway's own references across namespaces (a policy's GatewayExtension) need a ReferenceGrant
   // only in Strict mode; the Gateway API's kinds follow permitted().
-  const sdk::Object* find_object(const sdk::ObjectRef& from, const sdk::ObjectRef& target) const {
+  const sdk::Object* find_object(const sdk::ObjectRef& from, const sdk::ObjectRef& target, std::string* why) const {
     const bool extension_ref = target.group == kKgatewayGroup && from.group == kKgatewayGroup;
     const bool checked = !extension_ref || settings.reference_grant_mode == config::ReferenceGrantMode::Strict;
-    if (checked && !permitted({from.group, from.kind}, from.ns, target)) return nullptr;
+    if (checked && !permitted({from.group, from.kind}, from.ns, target)) {
+      if (why) *why = "missing reference grant";
+      return nullptr;
+    }
     auto key = [](const sdk::ObjectRef& r) { return r.group + "/" + r.kind + "/" + r.ns + "/" + r.name; };
     if (objects_by_ref.empty())
       for (const auto& object : input.objects) objects_by_ref.emplace(key(object.ref), &object);
     auto it = objects_by_ref.find(key(target));
-    return it == objects_by_ref.end() ? nullptr : it->second;
+    if (it == objects_by_ref.end()) {
+      if (why) *why = "not found";
+      return nullptr;
+    }
+    return it->second;
   }
   std::map<std::string, const sdk::Object*> backends;          // kgateway Backends, "ns/name"
   std::map<std::string, const sdk::Object*> direct_responses;  // "ns/name"
@@ -967,9 +974,10 @@ class TranslationHost : public sdk::TranslationContext, public sdk::HostApi {
       return nullptr;
     }
   }
-  const sdk::Object* find_object(const sdk::ObjectRef& from, const sdk::ObjectRef& target) const noexcept override {
+  const sdk::Object* find_object(const sdk::ObjectRef& from, const sdk::ObjectRef& target,
+                                 std::string* why) const noexcept override {
     try {
-      return t_.find_object(from, target);
+      return t_.find_object(from, target, why);
     } catch (...) {
       return nullptr;
     }
@@ -1777,6 +1785,7 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   std::map<std::optional<sdk::ObjectRef>, ListenerTally> tally;
   sdk::Value::List listener_status;
   std::map<sdk::ObjectRef, sdk::Value::List> set_listener_status;
+  const std::optional<int64_t> gateway_generation = stated_generation(*gateway_object);
   for (auto& ls : listeners) {
     const auto& l = *ls.listener;
     // A TCP or TLS listener whose port ends up with no filter chain at all is not programmed.
@@ -1798,7 +1807,7 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
     ls.conditions.set_if_absent("Programmed", true, "Programmed", "Successfully programmed Listener");
     sdk::Value v = sdk::Value::Map{};
     v.set("attachedRoutes", ls.attached);
-    v.set("conditions", ls.conditions.to_value());
+    v.set("conditions", ls.conditions.to_value(l.listener_set ? std::nullopt : gateway_generation));
     v.set("name", l.name);
     sdk::Value::List kinds;
     for (const auto& gk : supported_kinds(l)) {
@@ -1835,7 +1844,7 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   gw.set_if_absent("ResolvedRefs", true, "ResolvedRefs", "Successfully resolved all Gateway references");
   sdk::Value gw_status = sdk::Value::Map{};
   if (!listener_sets.empty()) gw_status.set("attachedListenerSets", static_cast<int64_t>(listener_sets.size()));
-  gw_status.set("conditions", gw.to_value());
+  gw_status.set("conditions", gw.to_value(gateway_generation));
   for (const auto& set : listener_sets) {
     Conditions conditions;
     const auto& count = tally[set.ref];

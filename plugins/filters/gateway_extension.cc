@@ -27,9 +27,10 @@ const sdk::Object* find_gateway_extension(const sdk::Object& policy, const sdk::
     error = "extensionRef.name is required";
     return nullptr;
   }
-  const sdk::Object* extension = host.find_object(policy.ref, {kGroup, "GatewayExtension", ns, name});
+  std::string why;
+  const sdk::Object* extension = host.find_object(policy.ref, {kGroup, "GatewayExtension", ns, name}, &why);
   if (!extension) {
-    error = "GatewayExtension " + ns + "/" + name + " not found";
+    error = why == "missing reference grant" ? why : "GatewayExtension " + ns + "/" + name + " " + why;
     return nullptr;
   }
   if (!field(extension->spec(), section)) {

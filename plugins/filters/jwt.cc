@@ -255,10 +255,13 @@ AuthFeature parse_jwt_auth(const sdk::Object& policy, const sdk::Value& jwt_auth
   }
   const sdk::ObjectRef target{kGroup, "GatewayExtension", string_field(ref, "namespace").value_or(policy.ref.ns),
                               string_field(ref, "name").value_or("")};
-  const sdk::Object* extension = host.find_object(policy.ref, target);
+  std::string why;
+  const sdk::Object* extension = host.find_object(policy.ref, target, &why);
   if (!extension) {
-    diag.error("spec.jwtAuth.extensionRef",
-               "GatewayExtension " + target.ns + "/" + target.name + " not found or not permitted");
+    // kgateway's words for a refused reference; a missing one is named.
+    diag.error("spec.jwtAuth.extensionRef", why == "missing reference grant"
+                                                ? "jwt: " + why
+                                                : "GatewayExtension " + target.ns + "/" + target.name + " " + why);
     return out;
   }
   if (!field(extension->spec(), "jwt")) {

@@ -88,7 +88,7 @@ class NullHost final : public sdk::HostApi {
     return nullptr;
   }
   void report_condition(const sdk::ObjectRef&, const sdk::ObjectRef*, const sdk::Condition&) const noexcept override {}
-  const sdk::Object* find_object(const sdk::ObjectRef&, const sdk::ObjectRef&) const noexcept override {
+  const sdk::Object* find_object(const sdk::ObjectRef&, const sdk::ObjectRef&, std::string*) const noexcept override {
     return nullptr;
   }
   std::string backend_cluster(const sdk::ObjectRef&, const sdk::ObjectRef&, int32_t,

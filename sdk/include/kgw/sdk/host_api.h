@@ -50,10 +50,12 @@ class HostApi {
   // ReferenceGrant rules when the namespaces differ (between two kgateway kinds, such as a policy
   // and its GatewayExtension, only in the Strict ReferenceGrant mode, as kgateway does). The
   // host records the dependency like find_secret's. Returns nullptr when the object does not
-  // exist or may not be used; the pointer is valid until the hook that received this HostApi
+  // exist or may not be used, and then, with `why`, "not found" or "missing reference grant"; the
+  // pointer is valid until the hook that received this HostApi
   // returns (only the contexts handed to translation hooks see objects; the registration-time
   // HostApi always returns nullptr).
-  virtual const Object* find_object(const ObjectRef& from, const ObjectRef& target) const noexcept = 0;
+  virtual const Object* find_object(const ObjectRef& from, const ObjectRef& target,
+                                    std::string* why = nullptr) const noexcept = 0;
 
   // Resolves a backend that object `from` refers to (a core Service and its `port`, or a kgateway
   // Backend with port 0), applying ReferenceGrant rules, and makes sure the Gateway's output holds
