@@ -1,12 +1,28 @@
 #include "translator/policy_attachment.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <string>
+#include <utility>
 
 namespace kgw::translator {
 namespace {
 
 constexpr const char* kGatewayGroup = "gateway.networking.k8s.io";
 constexpr const char* kKgatewayGroup = "gateway.kgateway.dev";
+
+// A policy's `kgateway.dev/policy-weight` annotation (0 when absent or not an integer).
+int64_t policy_weight(const sdk::Object& policy) {
+  auto it = policy.annotations.find("kgateway.dev/policy-weight");
+  if (it == policy.annotations.end()) return 0;
+  try {
+    size_t used = 0;
+    const int64_t weight = std::stoll(it->second, &used);
+    return used == it->second.size() ? weight : 0;
+  } catch (...) {
+    return 0;
+  }
+}
 
 std::string string_at(const sdk::Value& v, const char* key) {
   const sdk::Value* f = v.find(key);
@@ -112,13 +128,16 @@ PolicyIndex::PolicyIndex(const std::vector<sdk::Object>& objects, const plugins:
         list.push_back({p.object->ref, p.ir.get()});
     }
   }
-  std::map<const sdk::PluginIr*, int64_t> created;
+  // kgateway's precedence: a higher `kgateway.dev/policy-weight` first, then the older policy.
+  std::map<const sdk::PluginIr*, std::pair<int64_t, int64_t>> order;  // (weight, creation)
   for (const auto& p : policies_)
-    if (p.ir) created[p.ir.get()] = p.object->creation_timestamp;
+    if (p.ir) order[p.ir.get()] = {policy_weight(*p.object), p.object->creation_timestamp};
   for (auto& [key, list] : attached_)
     std::stable_sort(list.begin(), list.end(), [&](const sdk::AttachedPolicy& a, const sdk::AttachedPolicy& b) {
-      const int64_t ta = created[a.ir], tb = created[b.ir];
-      return ta != tb ? ta < tb : a.policy < b.policy;
+      const auto& oa = order[a.ir];
+      const auto& ob = order[b.ir];
+      if (oa.first != ob.first) return oa.first > ob.first;
+      return oa.second != ob.second ? oa.second < ob.second : a.policy < b.policy;
     });
   std::sort(kinds_.begin(), kinds_.end(),
             [](const sdk::PolicyKind* a, const sdk::PolicyKind* b) { return a->group_kind() < b->group_kind(); });

@@ -963,6 +963,16 @@ class TranslationHost : public sdk::TranslationContext, public sdk::HostApi {
   TranslationHost(const sdk::ObjectRef& gateway, Translation& t) : gateway_(gateway), t_(t) {}
   const sdk::ObjectRef& gateway() const noexcept override { return gateway_; }
   const sdk::HostApi& host() const noexcept override { return *this; }
+  std::string merge_strategy(std::string_view kind, std::string_view field) const noexcept override {
+    try {
+      auto k = t_.settings.policy_merge.find(std::string(kind));
+      if (k == t_.settings.policy_merge.end()) return {};
+      auto f = k->second.find(std::string(field));
+      return f == k->second.end() ? std::string() : config::to_string(f->second);
+    } catch (...) {
+      return {};
+    }
+  }
   void log(sdk::LogLevel, std::string_view) const noexcept override {}
   std::shared_ptr<const sdk::Secret> find_secret(const sdk::ObjectRef& from, std::string_view ns,
                                                  std::string_view name) const noexcept override {

@@ -102,6 +102,8 @@ class TrafficPolicyIr final : public sdk::PluginIr {
   std::map<std::string, FilterFeature> filter_features;
   // What referenced objects (GatewayExtensions, ConfigMaps) contributed.
   Value::List resolved;
+  // The httpACL feature's configuration as the manifest wrote it (for shallow merges).
+  std::optional<std::pair<std::string, google::protobuf::Any>> acl_as_written;
 
   // Every feature this policy sets, by name.
   std::vector<std::string> features() const {
@@ -517,9 +519,9 @@ void parse_api_key_auth(const sdk::Object& policy, const Value& v, const sdk::Ho
   add_auth_filters(feature, kApiKeyAuthFilter, ApiKeyAuth(), per_route);
 }
 
-// JSON with keys in sorted order and empty values left out, as kgateway writes the dynamic
-// modules' configuration.
-void append_json(const Value& v, std::string& out) {
+// JSON with keys in sorted order (or as written, without `sort_keys`) and empty values left out, as
+// kgateway writes the dynamic modules' configuration.
+void append_json(const Value& v, std::string& out, bool sort_keys = true) {
   if (const std::string* s = v.as_string()) {
     out += '"';
     for (char c : *s) {
@@ -556,21 +558,23 @@ void append_json(const Value& v, std::string& out) {
     out += '[';
     for (size_t i = 0; i < l->size(); ++i) {
       if (i) out += ',';
-      append_json((*l)[i], out);
+      append_json((*l)[i], out, sort_keys);
     }
     out += ']';
   } else if (const Value::Map* m = v.as_map()) {
-    std::map<std::string, const Value*> sorted;
+    std::vector<std::pair<std::string, const Value*>> members;
     for (const auto& [k, item] : *m)
-      if (!item.is_null()) sorted.emplace(k, &item);
+      if (!item.is_null()) members.emplace_back(k, &item);
+    if (sort_keys)
+      std::stable_sort(members.begin(), members.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     out += '{';
     bool first = true;
-    for (const auto& [k, item] : sorted) {
+    for (const auto& [k, item] : members) {
       if (!first) out += ',';
       first = false;
       append_json(Value(k), out);
       out += ':';
-      append_json(*item, out);
+      append_json(*item, out, sort_keys);
     }
     out += '}';
   } else {
@@ -589,6 +593,10 @@ void parse_acl(const Value& v, TrafficPolicyIr& ir) {
   std::string config;
   append_json(v, config);
   feature.configs.push_back(config_for(kAclFilter, module_per_route(kAclModuleFilter, config)));
+  // A shallow merge passes the policy's ACL on as written, in the manifest's field order.
+  std::string as_written;
+  append_json(v, as_written, /*sort_keys=*/false);
+  ir.acl_as_written = config_for(kAclFilter, module_per_route(kAclModuleFilter, as_written));
 }
 
 // RBAC as a matcher: the request matches when any CEL expression is true, and the policy's action
@@ -856,15 +864,24 @@ struct Merged {
   // Features merged from several policies: their configuration and every policy merged in.
   std::map<std::string, FilterFeature> deep;
   std::map<std::string, std::vector<const sdk::ObjectRef*>> deep_sources;
+  // Features whose winning configuration is passed on as written (configurations only).
+  std::map<std::string, FilterFeature> as_written;
 
-  explicit Merged(sdk::AttachedPolicies policies) {
+  Merged(const sdk::TranslationContext& ctx, sdk::AttachedPolicies policies) {
     for (const auto& p : policies)
       for (const auto& name : ir_of(p).features()) by_feature.emplace(name, Source{&ir_of(p), &p.policy});
-    merge_acl(policies);
+    if (ctx.merge_strategy("trafficPolicy", "acl") != "ShallowMerge") {
+      merge_acl(policies);
+    } else if (auto it = by_feature.find("httpACL"); it != by_feature.end() && it->second.ir->acl_as_written) {
+      FilterFeature feature;
+      feature.configs.push_back(*it->second.ir->acl_as_written);
+      as_written["httpACL"] = std::move(feature);
+    }
   }
 
-  // kgateway merges ACLs deeply by default: the rules of every policy, in precedence order, when
-  // they agree on the default action and deny response; otherwise the first policy's ACL alone.
+  // kgateway merges ACLs deeply unless the operator asks for a shallow merge: the rules of every
+  // policy, in precedence order, when they agree on the default action and deny response;
+  // otherwise the first policy's ACL alone.
   void merge_acl(sdk::AttachedPolicies policies) {
     std::vector<const sdk::AttachedPolicy*> with;
     for (const auto& p : policies)
@@ -959,6 +976,8 @@ struct Merged {
       const FilterFeature* feature = nullptr;
       if (auto d = deep.find(name); d != deep.end())
         feature = &d->second;
+      else if (auto w = as_written.find(name); w != as_written.end())
+        feature = &w->second;
       else if (auto f = source.ir->filter_features.find(name); f != source.ir->filter_features.end())
         feature = &f->second;
       if (!feature) continue;
@@ -1021,23 +1040,23 @@ class TrafficPolicyKind final : public sdk::PolicyKind {
     }
   }
 
-  void http_filters(const sdk::TranslationContext&, sdk::AttachedPolicies policies,
+  void http_filters(const sdk::TranslationContext& ctx, sdk::AttachedPolicies policies,
                     std::vector<sdk::StagedHttpFilter>& out) const noexcept override {
     // Only the features that win here: an overridden policy's codec needs no filter.
-    Merged merged(policies);
+    Merged merged(ctx, policies);
     for (const auto& [name, source] : merged.by_feature)
       if (auto it = source.ir->filter_features.find(name); it != source.ir->filter_features.end())
         out.insert(out.end(), it->second.filters.begin(), it->second.filters.end());
   }
 
-  void apply_listener(const sdk::TranslationContext&, sdk::AttachedPolicies policies,
+  void apply_listener(const sdk::TranslationContext& ctx, sdk::AttachedPolicies policies,
                       envoy::config::listener::v3::Listener& listener) const noexcept override {
-    Merged(policies).add_metadata(listener);
+    Merged(ctx, policies).add_metadata(listener);
   }
 
   void apply_route_configuration(const sdk::TranslationContext& ctx, sdk::AttachedPolicies policies,
                                  envoy::config::route::v3::RouteConfiguration& rc) const noexcept override {
-    Merged merged(policies);
+    Merged merged(ctx, policies);
     merged.add_metadata(rc);
     merged.report_attachment(ctx, policies);
     merged.apply_filter_configs(*rc.mutable_typed_per_filter_config());
@@ -1047,7 +1066,7 @@ class TrafficPolicyKind final : public sdk::PolicyKind {
 
   void apply_virtual_host(const sdk::TranslationContext& ctx, sdk::AttachedPolicies policies,
                           envoy::config::route::v3::VirtualHost& vhost) const noexcept override {
-    Merged merged(policies);
+    Merged merged(ctx, policies);
     merged.add_metadata(vhost);
     merged.report_attachment(ctx, policies);
     merged.apply_filter_configs(*vhost.mutable_typed_per_filter_config());
@@ -1056,7 +1075,7 @@ class TrafficPolicyKind final : public sdk::PolicyKind {
 
   void apply_route(const sdk::TranslationContext& ctx, sdk::AttachedPolicies policies,
                    envoy::config::route::v3::Route& route) const noexcept override {
-    Merged merged(policies);
+    Merged merged(ctx, policies);
     merged.add_metadata(route);
     merged.report_attachment(ctx, policies);
     merged.apply_route_settings(route);

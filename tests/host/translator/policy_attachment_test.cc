@@ -177,6 +177,43 @@ spec:
   EXPECT_EQ(index.policies()[1].targets.size(), 7u);
 }
 
+TEST(PolicyIndex, AHigherPolicyWeightComesBeforeAnOlderPolicy) {
+  auto objects = objects_from(std::string(kGatewayAndRoute) + R"(
+---
+apiVersion: example.com/v1
+kind: TestPolicy
+metadata: {name: oldest}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: r}]
+---
+apiVersion: example.com/v1
+kind: TestPolicy
+metadata: {name: weighted, annotations: {kgateway.dev/policy-weight: "5"}}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: r}]
+---
+apiVersion: example.com/v1
+kind: TestPolicy
+metadata: {name: not-a-number, annotations: {kgateway.dev/policy-weight: "5x"}}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: r}]
+---
+apiVersion: example.com/v1
+kind: TestPolicy
+metadata: {name: negative, annotations: {kgateway.dev/policy-weight: "-1"}}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: r}]
+)");
+  plugins::ExtensionRegistry registry;
+  ASSERT_TRUE(registry.add_policy_kind(std::make_unique<RecordingKind>()));
+  NullHost host;
+  PolicyIndex index(objects, registry, host, "");
+  const sdk::PolicyKind* kind = registry.policy_kind({"example.com", "TestPolicy"});
+  // Weight first (a weight that is not an integer counts as none), then creation time.
+  EXPECT_EQ(names(index.route(kind, kRoute)),
+            (std::vector<std::string>{"weighted", "oldest", "not-a-number", "negative"}));
+}
+
 TEST(PolicyIndex, TargetSelectorsMatchLabelsInTheirNamespaceOrEverywhereFromTheGlobalOne) {
   auto objects = objects_from(std::string(kGatewayAndRoute) + R"(
 ---

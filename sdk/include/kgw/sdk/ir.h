@@ -3,6 +3,7 @@
 
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "kgw/sdk/host_api.h"
 #include "kgw/sdk/object.h"
@@ -26,6 +27,10 @@ class TranslationContext {
   // Same HostApi as at registration; secret lookups made through it are attributed to this
   // translation (and so re-run it when the Secret changes).
   virtual const HostApi& host() const noexcept = 0;
+  // Since ABI 1.1. How the operator set policies of `kind` (kgateway's settings name, such as
+  // "trafficPolicy") attached at several levels to merge `field` (such as "acl"): "DeepMerge",
+  // "ShallowMerge", or "" when nothing is set and the kind's own default applies.
+  virtual std::string merge_strategy(std::string_view kind, std::string_view field) const noexcept = 0;
 
  protected:
   ~TranslationContext() = default;
