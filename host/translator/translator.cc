@@ -973,6 +973,26 @@ class TranslationHost : public sdk::TranslationContext, public sdk::HostApi {
       return {};
     }
   }
+  const sdk::ObjectRef* upstream_tls_policy(std::string_view cluster) const noexcept override {
+    try {
+      if (t_.backend_tls_policies.empty()) return nullptr;
+      if (!tls_owners_) {
+        tls_owners_.emplace();
+        for (const auto& [key, service] : t_.services)
+          for (const auto& port : service.ports)
+            if (const auto* p = t_.tls_policy_for(service, port))
+              tls_owners_->emplace("kube_" + service.ref.ns + "_" + service.ref.name + "_" + std::to_string(port.port),
+                                   p->ref);
+        for (const auto& [key, backend] : t_.backends)
+          if (const auto* p = t_.tls_policy_for(backend->ref))
+            tls_owners_->emplace("backend_" + backend->ref.ns + "_" + backend->ref.name + "_0", p->ref);
+      }
+      auto it = tls_owners_->find(std::string(cluster));
+      return it == tls_owners_->end() ? nullptr : &it->second;
+    } catch (...) {
+      return nullptr;
+    }
+  }
   void log(sdk::LogLevel, std::string_view) const noexcept override {}
   std::shared_ptr<const sdk::Secret> find_secret(const sdk::ObjectRef& from, std::string_view ns,
                                                  std::string_view name) const noexcept override {
@@ -1034,6 +1054,7 @@ class TranslationHost : public sdk::TranslationContext, public sdk::HostApi {
   const sdk::ObjectRef& gateway_;
   Translation& t_;
   mutable std::map<sdk::ObjectRef, std::vector<sdk::Condition>> reported_;
+  mutable std::optional<std::map<std::string, sdk::ObjectRef>> tls_owners_;  // cluster -> BackendTLSPolicy
 };
 
 void translate_backends(Translation& t) {
@@ -1775,9 +1796,14 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
         conditions.set_if_absent("Attached", false, "Pending", "");
       } else {
         conditions.set_if_absent("Accepted", true, "Valid", "Policy accepted");
-        for (const auto& c : policy_ctx.reported(p.object->ref))
-          conditions.set_if_absent(c.type, c.status == sdk::Condition::Status::True, c.reason, c.message);
+        const auto reported = policy_ctx.reported(p.object->ref);
+        // Attached comes right after Accepted, whether the kind reports it or the host assumes it.
+        for (const auto& c : reported)
+          if (c.type == "Attached")
+            conditions.set_if_absent(c.type, c.status == sdk::Condition::Status::True, c.reason, c.message);
         conditions.set_if_absent("Attached", true, "Attached", "Attached to all targets");
+        for (const auto& c : reported)
+          conditions.set_if_absent(c.type, c.status == sdk::Condition::Status::True, c.reason, c.message);
       }
       t.out.statuses["policies"][p.object->ref.kind + "/" + key_of(p.object->ref)] =
           policy_status_for(ancestors, conditions);

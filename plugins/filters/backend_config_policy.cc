@@ -373,12 +373,27 @@ class BackendConfigPolicyKind final : public sdk::PolicyKind {
     }
   }
 
-  void apply_cluster(const sdk::TranslationContext&, sdk::AttachedPolicies policies,
+  void apply_cluster(const sdk::TranslationContext& ctx, sdk::AttachedPolicies policies,
                      envoy::config::cluster::v3::Cluster& cluster) const noexcept override {
-    std::map<std::string, const Setting*> merged;
+    std::map<std::string, std::pair<const Setting*, const sdk::ObjectRef*>> merged;
     for (const auto& p : policies)
-      for (const auto& s : static_cast<const BackendConfigPolicyIr*>(p.ir)->settings) merged.emplace(s.name, &s);
-    for (const auto& [name, s] : merged) s->apply(cluster);
+      for (const auto& s : static_cast<const BackendConfigPolicyIr*>(p.ir)->settings)
+        merged.emplace(s.name, std::make_pair(&s, &p.policy));
+    // A BackendTLSPolicy sets the cluster's TLS instead of the policy, which says so.
+    const sdk::ObjectRef* tls_owner = ctx.upstream_tls_policy(cluster.name());
+    for (const auto& [name, setting] : merged) {
+      if (name == "tls" && tls_owner) {
+        try {
+          ctx.host().report_condition(
+              *setting.second, nullptr,
+              {"Overridden", sdk::Condition::Status::True, "ConflictedWithBackendTLSPolicy",
+               "spec.tls overridden by BackendTLSPolicy " + tls_owner->ns + "/" + tls_owner->name});
+        } catch (...) {
+        }
+        continue;
+      }
+      setting.first->apply(cluster);
+    }
   }
 };
 

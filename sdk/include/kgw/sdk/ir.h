@@ -31,6 +31,10 @@ class TranslationContext {
   // "trafficPolicy") attached at several levels to merge `field` (such as "acl"): "DeepMerge",
   // "ShallowMerge", or "" when nothing is set and the kind's own default applies.
   virtual std::string merge_strategy(std::string_view kind, std::string_view field) const noexcept = 0;
+  // Since ABI 1.1. The BackendTLSPolicy that sets the upstream TLS of cluster `cluster`, or
+  // nullptr: it takes precedence over TLS a cluster hook sets, which a kind may report as
+  // overridden.
+  virtual const ObjectRef* upstream_tls_policy(std::string_view cluster) const noexcept = 0;
 
  protected:
   ~TranslationContext() = default;
