@@ -201,5 +201,20 @@ spec:
   EXPECT_EQ(route.tracing().custom_tags(0).literal().value(), "gold");
 }
 
+TEST(FiltersTracing, TrafficPolicyTracingOnTheGatewayLeavesRoutesAlone) {
+  auto out = translate(R"(
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: TrafficPolicy
+metadata: {name: gateway-wide, namespace: infra}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: edge}]
+  tracing:
+    disable: {}
+)");
+  ASSERT_EQ(out.routes.size(), 1u);
+  ASSERT_EQ(out.routes.at(0).virtual_hosts(0).routes_size(), 1);
+  EXPECT_FALSE(out.routes.at(0).virtual_hosts(0).routes(0).has_tracing());
+}
+
 }  // namespace
 }  // namespace kgw
