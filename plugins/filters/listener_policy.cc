@@ -21,6 +21,7 @@
 #include "envoy/extensions/request_id/uuid/v3/uuid.pb.h"
 #include "envoy/extensions/transport_sockets/tls/v3/tls.pb.h"
 #include "google/protobuf/struct.pb.h"
+#include "tracing.h"
 #include "value_helpers.h"
 
 namespace kgw::filters {
@@ -36,6 +37,8 @@ struct Setting {
   std::function<void(envoy::config::listener::v3::Listener&)> apply_listener;
   std::optional<sdk::StagedHttpFilter> filter;
   std::function<void(envoy::config::listener::v3::FilterChain&)> apply_chain = nullptr;
+  // For settings whose defaults name the Gateway being translated.
+  std::function<void(const sdk::ObjectRef& gateway, HCM&)> apply_for_gateway = nullptr;
 };
 
 class ListenerPolicyIr final : public sdk::PluginIr {
@@ -122,9 +125,10 @@ std::optional<envoy::extensions::filters::network::http_connection_manager::v3::
   return out;
 }
 
-// Parses the HTTP settings `s` (at `path`) into settings named `prefix` + kgateway's name.
-void parse_http_settings(const Value& s, const std::string& path, const std::string& prefix, sdk::Diagnostics& diag,
-                         std::vector<Setting>& out) {
+// Parses the HTTP settings `s` (at `path`) of `policy` into settings named `prefix` + kgateway's
+// name.
+void parse_http_settings(const sdk::Object& policy, const Value& s, const std::string& path, const std::string& prefix,
+                         const sdk::HostApi& host, sdk::Diagnostics& diag, std::vector<Setting>& out) {
   auto add = [&](const std::string& name, std::function<void(HCM&)> apply) {
     out.push_back({prefix + name, std::move(apply), nullptr, std::nullopt});
   };
@@ -296,6 +300,14 @@ void parse_http_settings(const Value& s, const std::string& path, const std::str
       ext->mutable_typed_config()->PackFrom(config);
     });
   }
+  if (const Value* t = s.find("tracing"))
+    if (auto tracing = parse_listener_tracing(policy, *t, path + ".tracing", host, diag)) {
+      Setting setting{prefix + "tracing", nullptr, nullptr, std::nullopt};
+      setting.apply_for_gateway = [t = *tracing](const sdk::ObjectRef& gateway, HCM& h) {
+        *h.mutable_tracing() = t.for_gateway(gateway.name, gateway.ns);
+      };
+      out.push_back(std::move(setting));
+    }
   if (const Value* lr = s.find("localReplies"))
     if (auto config = local_reply_config(*lr, path + ".localReplies", diag))
       add("localReplyConfig", [c = *config](HCM& h) { *h.mutable_local_reply_config() = c; });
@@ -447,8 +459,8 @@ class ListenerPolicyKind final : public sdk::PolicyKind {
       if (spec) ir->spec = *spec;
       const Value* settings = nested_ ? field(field(spec, "default"), "httpSettings") : spec;
       if (settings)
-        parse_http_settings(*settings, nested_ ? "spec.default.httpSettings" : "spec",
-                            nested_ ? "default.httpSettings." : "", diag, ir->settings);
+        parse_http_settings(policy, *settings, nested_ ? "spec.default.httpSettings" : "spec",
+                            nested_ ? "default.httpSettings." : "", host, diag, ir->settings);
       if (nested_) parse_listener_settings(policy, field(spec, "default"), host, diag, ir->settings);
       if (diag.has_errors()) return nullptr;
       return ir;
@@ -464,10 +476,12 @@ class ListenerPolicyKind final : public sdk::PolicyKind {
       if (source.second->filter) out.push_back(*source.second->filter);
   }
 
-  void apply_http_connection_manager(const sdk::TranslationContext&, sdk::AttachedPolicies policies,
+  void apply_http_connection_manager(const sdk::TranslationContext& ctx, sdk::AttachedPolicies policies,
                                      HCM& hcm) const noexcept override {
-    for (const auto& [name, source] : merged(policies))
+    for (const auto& [name, source] : merged(policies)) {
       if (source.second->apply) source.second->apply(hcm);
+      if (source.second->apply_for_gateway) source.second->apply_for_gateway(ctx.gateway(), hcm);
+    }
   }
 
   void apply_listener(const sdk::TranslationContext& ctx, sdk::AttachedPolicies policies,

@@ -40,6 +40,7 @@
 #include "google/protobuf/wrappers.pb.h"
 #include "jwt.h"
 #include "rate_limit.h"
+#include "tracing.h"
 #include "value_helpers.h"
 #include "xds/type/matcher/v3/cel.pb.h"
 #include "xds/type/matcher/v3/http_inputs.pb.h"
@@ -98,6 +99,7 @@ class TrafficPolicyIr final : public sdk::PluginIr {
   std::optional<std::string> stat_prefix;  // may hold {{route_name}}-style tokens
   std::string policy_namespace;
   std::optional<envoy::config::route::v3::InternalRedirectPolicy> internal_redirect;
+  std::optional<envoy::config::route::v3::Tracing> tracing;
   // By feature name, as the merge metadata names it.
   std::map<std::string, FilterFeature> filter_features;
   // What referenced objects (GatewayExtensions, ConfigMaps) contributed.
@@ -113,6 +115,7 @@ class TrafficPolicyIr final : public sdk::PluginIr {
     if (url_rewrite) out.push_back("urlRewrite");
     if (stat_prefix) out.push_back("statPrefix");
     if (internal_redirect) out.push_back("internalRedirect");
+    if (tracing) out.push_back("tracing");
     for (const auto& [name, f] : filter_features) out.push_back(name);
     return out;
   }
@@ -944,7 +947,12 @@ struct Merged {
   }
 
   // Route settings, each only where the route (or a more specific policy) left it unset.
-  void apply_route_settings(envoy::config::route::v3::Route& route) const {
+  // `route_level` when the policies target the route itself.
+  void apply_route_settings(envoy::config::route::v3::Route& route, bool route_level = false) const {
+    // Tracing overrides are honoured for route targets only (the tracer is the listener's); they
+    // sit on the route itself, whatever its action.
+    if (const auto* ir = get("tracing"); ir && route_level && !route.has_tracing())
+      *route.mutable_tracing() = *ir->tracing;
     if (!route.has_route()) return;
     RouteAction& action = *route.mutable_route();
     if (const auto* ir = get("timeouts")) {
@@ -1028,6 +1036,7 @@ class TrafficPolicyKind final : public sdk::PolicyKind {
         if (auto b = bool_field(v, "allowCrossSchemeRedirect")) policy.set_allow_cross_scheme_redirect(*b);
         ir->internal_redirect = policy;
       }
+      if (const Value* v = field(spec, "tracing")) ir->tracing = parse_route_tracing(*v, "spec.tracing", diag);
       if (auto v = string_field(spec, "statPrefix")) {
         ir->stat_prefix = *v;
         ir->policy_namespace = policy.ref.ns;
@@ -1078,7 +1087,7 @@ class TrafficPolicyKind final : public sdk::PolicyKind {
     Merged merged(ctx, policies);
     merged.add_metadata(route);
     merged.report_attachment(ctx, policies);
-    merged.apply_route_settings(route);
+    merged.apply_route_settings(route, true);
     merged.apply_filter_configs(*route.mutable_typed_per_filter_config());
   }
 };
