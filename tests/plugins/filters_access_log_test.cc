@@ -7,6 +7,7 @@
 
 #include "envoy/extensions/access_loggers/file/v3/file.pb.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
+#include "filters_test_util.h"
 #include "plugins/extension_registry.h"
 #include "plugins/plugin_loader.h"
 #include "sources/manifest_parser.h"
@@ -16,20 +17,6 @@ namespace kgw {
 namespace {
 
 using HttpConnectionManager = envoy::extensions::filters::network::http_connection_manager::v3::HttpConnectionManager;
-
-const plugins::ExtensionRegistry& registry() {
-  static auto* state = [] {
-    struct State {
-      plugins::PluginLoader loader;
-      plugins::ExtensionRegistry registry;
-    };
-    auto* s = new State;
-    auto result = s->loader.load({KGW_FILTERS_PLUGIN, "", sdk::Value::Map{}}, s->registry);
-    EXPECT_FALSE(std::holds_alternative<plugins::Refusal>(result));
-    return s;
-  }();
-  return state->registry;
-}
 
 // The HTTP connection manager of a Gateway with a ListenerPolicy whose httpSettings are `settings`.
 HttpConnectionManager hcm_with(const std::string& settings) {
@@ -50,13 +37,7 @@ spec:
   default:
     httpSettings:
 )" + settings;
-  auto parsed = sources::parse_manifests(yaml, "test.yaml");
-  EXPECT_TRUE(parsed.errors.empty());
-  translator::Input input;
-  for (auto& p : parsed.objects) input.objects.push_back(std::move(p.object));
-  config::TranslationSettings translation;
-  auto out = translator::translate_gateway(input, {"gateway.networking.k8s.io", "Gateway", "default", "gw"},
-                                           translation, registry());
+  auto out = test_support::translate_with_filters(yaml, "default", "gw");
   HttpConnectionManager hcm;
   if (out.listeners.empty()) return hcm;
   EXPECT_TRUE(out.listeners[0].filter_chains(0).filters(0).typed_config().UnpackTo(&hcm));

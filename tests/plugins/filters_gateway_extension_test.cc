@@ -14,6 +14,7 @@
 #include "envoy/extensions/filters/http/ext_proc/v3/ext_proc.pb.h"
 #include "envoy/extensions/filters/http/ratelimit/v3/rate_limit.pb.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
+#include "filters_test_util.h"
 #include "google/protobuf/wrappers.pb.h"
 #include "plugins/extension_registry.h"
 #include "plugins/plugin_loader.h"
@@ -26,49 +27,10 @@ namespace {
 using envoy::config::route::v3::Route;
 using HCM = envoy::extensions::filters::network::http_connection_manager::v3::HttpConnectionManager;
 
-const plugins::ExtensionRegistry& registry() {
-  static auto* state = [] {
-    struct State {
-      plugins::PluginLoader loader;
-      plugins::ExtensionRegistry registry;
-    };
-    auto* s = new State;
-    auto result = s->loader.load({KGW_FILTERS_PLUGIN, "", sdk::Value::Map{}}, s->registry);
-    EXPECT_FALSE(std::holds_alternative<plugins::Refusal>(result));
-    return s;
-  }();
-  return state->registry;
-}
-
 // A Gateway, a route to a Service whose rule names TrafficPolicy `policy` in an ExtensionRef, a
 // Service `ext` for the extensions' backends (gRPC on 9000), and `extra` objects.
 translator::Output translate(const std::string& extra) {
-  const std::string yaml = R"(
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: default}
-spec:
-  gatewayClassName: kgateway
-  listeners:
-  - {name: http, protocol: HTTP, port: 80}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: r, namespace: default}
-spec:
-  parentRefs: [{name: gw}]
-  rules:
-  - backendRefs: [{name: svc, port: 80}]
-    filters:
-    - type: ExtensionRef
-      extensionRef: {group: gateway.kgateway.dev, kind: TrafficPolicy, name: policy}
----
-apiVersion: v1
-kind: Service
-metadata: {name: svc, namespace: default}
-spec:
-  ports: [{port: 80}]
----
+  const std::string yaml = std::string(test_support::kGatewayRouteAndService) + R"(
 apiVersion: v1
 kind: Service
 metadata: {name: ext, namespace: default}
@@ -76,17 +38,7 @@ spec:
   ports: [{port: 9000, appProtocol: kubernetes.io/h2c}]
 ---
 )" + extra;
-  auto parsed = sources::parse_manifests(yaml, "test.yaml");
-  EXPECT_TRUE(parsed.errors.empty());
-  translator::Input input;
-  int64_t t = 0;
-  for (auto& p : parsed.objects) {
-    p.object.creation_timestamp = ++t;
-    input.objects.push_back(std::move(p.object));
-  }
-  config::TranslationSettings settings;
-  return translator::translate_gateway(input, {"gateway.networking.k8s.io", "Gateway", "default", "gw"}, settings,
-                                       registry());
+  return test_support::translate_with_filters(yaml, "default", "gw");
 }
 
 const Route& only_route(const translator::Output& out) {

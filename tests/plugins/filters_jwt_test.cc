@@ -11,6 +11,7 @@
 #include "envoy/extensions/filters/http/composite/v3/composite.pb.h"
 #include "envoy/extensions/filters/http/jwt_authn/v3/config.pb.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
+#include "filters_test_util.h"
 #include "plugins/extension_registry.h"
 #include "plugins/filters/jwks.h"
 #include "plugins/plugin_loader.h"
@@ -85,59 +86,10 @@ TEST(FiltersJwks, InvalidInputIsAnError) {
   EXPECT_NE(jwks_from_inline("-----BEGIN RSA PUBLIC KEY-----\nMIGJAoGBAMxi\n-----END RSA PUBLIC KEY-----").error, "");
 }
 
-const plugins::ExtensionRegistry& registry() {
-  static auto* state = [] {
-    struct State {
-      plugins::PluginLoader loader;
-      plugins::ExtensionRegistry registry;
-    };
-    auto* s = new State;
-    auto result = s->loader.load({KGW_FILTERS_PLUGIN, "", sdk::Value::Map{}}, s->registry);
-    EXPECT_FALSE(std::holds_alternative<plugins::Refusal>(result));
-    return s;
-  }();
-  return state->registry;
-}
-
 // A Gateway, one route to a Service whose rule names TrafficPolicy `policy`, and `extra` objects.
 translator::Output translate(const std::string& extra, config::TranslationSettings settings = {}) {
-  const std::string yaml = R"(
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: default}
-spec:
-  gatewayClassName: kgateway
-  listeners:
-  - {name: http, protocol: HTTP, port: 80}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: r, namespace: default}
-spec:
-  parentRefs: [{name: gw}]
-  rules:
-  - backendRefs: [{name: svc, port: 80}]
-    filters:
-    - type: ExtensionRef
-      extensionRef: {group: gateway.kgateway.dev, kind: TrafficPolicy, name: policy}
----
-apiVersion: v1
-kind: Service
-metadata: {name: svc, namespace: default}
-spec:
-  ports: [{port: 80}]
----
-)" + extra;
-  auto parsed = sources::parse_manifests(yaml, "test.yaml");
-  EXPECT_TRUE(parsed.errors.empty());
-  translator::Input input;
-  int64_t t = 0;
-  for (auto& p : parsed.objects) {
-    p.object.creation_timestamp = ++t;
-    input.objects.push_back(std::move(p.object));
-  }
-  return translator::translate_gateway(input, {"gateway.networking.k8s.io", "Gateway", "default", "gw"}, settings,
-                                       registry());
+  const std::string yaml = test_support::kGatewayRouteAndService + extra;
+  return test_support::translate_with_filters(yaml, "default", "gw", settings);
 }
 
 constexpr const char* kPolicy = R"(

@@ -7,6 +7,7 @@
 
 #include "envoy/config/trace/v3/opentelemetry.pb.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
+#include "filters_test_util.h"
 #include "plugins/extension_registry.h"
 #include "plugins/plugin_loader.h"
 #include "sources/manifest_parser.h"
@@ -17,20 +18,6 @@ namespace {
 
 using HttpConnectionManager = envoy::extensions::filters::network::http_connection_manager::v3::HttpConnectionManager;
 using envoy::config::trace::v3::OpenTelemetryConfig;
-
-const plugins::ExtensionRegistry& registry() {
-  static auto* state = [] {
-    struct State {
-      plugins::PluginLoader loader;
-      plugins::ExtensionRegistry registry;
-    };
-    auto* s = new State;
-    auto result = s->loader.load({KGW_FILTERS_PLUGIN, "", sdk::Value::Map{}}, s->registry);
-    EXPECT_FALSE(std::holds_alternative<plugins::Refusal>(result));
-    return s;
-  }();
-  return state->registry;
-}
 
 // Gateway `edge`/`infra`, a route `r` to Service `svc`, the collector Service and `extra` objects.
 translator::Output translate(const std::string& extra) {
@@ -65,13 +52,7 @@ spec:
   ports: [{port: 4317}]
 ---
 )" + extra;
-  auto parsed = sources::parse_manifests(yaml, "test.yaml");
-  EXPECT_TRUE(parsed.errors.empty());
-  translator::Input input;
-  for (auto& p : parsed.objects) input.objects.push_back(std::move(p.object));
-  config::TranslationSettings settings;
-  return translator::translate_gateway(input, {"gateway.networking.k8s.io", "Gateway", "infra", "edge"}, settings,
-                                       registry());
+  return test_support::translate_with_filters(yaml, "infra", "edge");
 }
 
 HttpConnectionManager hcm_of(const translator::Output& out) {

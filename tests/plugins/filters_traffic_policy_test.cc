@@ -11,6 +11,7 @@
 #include "envoy/extensions/filters/http/cors/v3/cors.pb.h"
 #include "envoy/extensions/filters/http/dynamic_modules/v3/dynamic_modules.pb.h"
 #include "envoy/extensions/filters/http/rbac/v3/rbac.pb.h"
+#include "filters_test_util.h"
 #include "google/protobuf/wrappers.pb.h"
 #include "plugins/extension_registry.h"
 #include "plugins/plugin_loader.h"
@@ -22,60 +23,10 @@ namespace {
 
 using envoy::config::route::v3::Route;
 
-const plugins::ExtensionRegistry& registry() {
-  static auto* state = [] {
-    struct State {
-      plugins::PluginLoader loader;
-      plugins::ExtensionRegistry registry;
-    };
-    auto* s = new State;
-    auto result = s->loader.load({KGW_FILTERS_PLUGIN, "", sdk::Value::Map{}}, s->registry);
-    EXPECT_FALSE(std::holds_alternative<plugins::Refusal>(result));
-    return s;
-  }();
-  return state->registry;
-}
-
 // A Gateway, one route to a Service with the ExtensionRef filter `policy`, and `extra` objects.
 translator::Output translate(const std::string& extra) {
-  const std::string yaml = R"(
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: default}
-spec:
-  gatewayClassName: kgateway
-  listeners:
-  - {name: http, protocol: HTTP, port: 80}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: r, namespace: default}
-spec:
-  parentRefs: [{name: gw}]
-  rules:
-  - backendRefs: [{name: svc, port: 80}]
-    filters:
-    - type: ExtensionRef
-      extensionRef: {group: gateway.kgateway.dev, kind: TrafficPolicy, name: policy}
----
-apiVersion: v1
-kind: Service
-metadata: {name: svc, namespace: default}
-spec:
-  ports: [{port: 80}]
----
-)" + extra;
-  auto parsed = sources::parse_manifests(yaml, "test.yaml");
-  EXPECT_TRUE(parsed.errors.empty());
-  translator::Input input;
-  int64_t t = 0;
-  for (auto& p : parsed.objects) {
-    p.object.creation_timestamp = ++t;
-    input.objects.push_back(std::move(p.object));
-  }
-  config::TranslationSettings settings;
-  return translator::translate_gateway(input, {"gateway.networking.k8s.io", "Gateway", "default", "gw"}, settings,
-                                       registry());
+  const std::string yaml = test_support::kGatewayRouteAndService + extra;
+  return test_support::translate_with_filters(yaml, "default", "gw");
 }
 
 const Route& only_route(const translator::Output& out) {
