@@ -5,6 +5,8 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "translator/cluster_names.h"
+
 namespace kgw::translator {
 
 std::vector<envoy::config::endpoint::v3::ClusterLoadAssignment> build_endpoints(
@@ -31,7 +33,7 @@ std::vector<envoy::config::endpoint::v3::ClusterLoadAssignment> build_endpoints(
       }
     }
     envoy::config::endpoint::v3::ClusterLoadAssignment cla;
-    cla.set_cluster_name("kube_" + service.ref.ns + "_" + service.ref.name + "_" + std::to_string(port.port));
+    cla.set_cluster_name(service_cluster_name(service.ref.ns, service.ref.name, port.port));
     for (const auto& [zone, endpoints] : localities) {
       auto* locality = cla.add_endpoints();
       if (!zone.empty()) locality->mutable_locality()->set_zone(zone);

@@ -28,6 +28,7 @@
 #include "model/gateway_api.h"
 #include "model/value_reader.h"
 #include "sources/manifest_parser.h"
+#include "translator/cluster_names.h"
 #include "translator/endpoints.h"
 #include "translator/policy_attachment.h"
 #include "translator/route_precedence.h"
@@ -419,8 +420,8 @@ struct Translation {
       if (const sdk::Value* spec = backend.spec())
         if (const auto* st = spec->find("static"))
           if (const auto* ap = st->find("appProtocol"); ap && ap->as_string()) app_protocol = *ap->as_string();
-      used_clusters.insert("backend_" + ns + "_" + ref.name + "_0");
-      return {"backend_" + ns + "_" + ref.name + "_0", ref.weight, app_protocol, backend_type_of(backend, registry)};
+      used_clusters.insert(backend_cluster_name(ns, ref.name));
+      return {backend_cluster_name(ns, ref.name), ref.weight, app_protocol, backend_type_of(backend, registry)};
     }
     if (!ref.group.empty() || ref.kind != "Service") {
       error = kUnknownBackendKind;
@@ -435,7 +436,7 @@ struct Translation {
       error = "port is required for Service backends";
       return {kBlackholeCluster, ref.weight};
     }
-    std::string cluster = "kube_" + ns + "_" + ref.name + "_" + std::to_string(*ref.port);
+    std::string cluster = service_cluster_name(ns, ref.name, *ref.port);
     std::optional<std::string> app_protocol;
     const model::ServicePort* service_port = nullptr;
     for (const auto& p : it->second.ports)
@@ -981,11 +982,10 @@ class TranslationHost : public sdk::TranslationContext, public sdk::HostApi {
         for (const auto& [key, service] : t_.services)
           for (const auto& port : service.ports)
             if (const auto* p = t_.tls_policy_for(service, port))
-              tls_owners_->emplace("kube_" + service.ref.ns + "_" + service.ref.name + "_" + std::to_string(port.port),
-                                   p->ref);
+              tls_owners_->emplace(service_cluster_name(service.ref.ns, service.ref.name, port.port), p->ref);
         for (const auto& [key, backend] : t_.backends)
           if (const auto* p = t_.tls_policy_for(backend->ref))
-            tls_owners_->emplace("backend_" + backend->ref.ns + "_" + backend->ref.name + "_0", p->ref);
+            tls_owners_->emplace(backend_cluster_name(backend->ref.ns, backend->ref.name), p->ref);
       }
       auto it = tls_owners_->find(std::string(cluster));
       return it == tls_owners_->end() ? nullptr : &it->second;
@@ -1061,7 +1061,7 @@ void translate_backends(Translation& t) {
   TranslationHost ctx(t.gateway_ref, t);
   for (const auto& [key, object] : t.backends) {
     envoy::config::cluster::v3::Cluster cluster;
-    cluster.set_name("backend_" + object->ref.ns + "_" + object->ref.name + "_0");
+    cluster.set_name(backend_cluster_name(object->ref.ns, object->ref.name));
     cluster.mutable_connect_timeout()->set_seconds(5);
     sdk::Diagnostics diag;
     const std::string type = backend_type_of(*object, t.registry);
@@ -1076,7 +1076,7 @@ void translate_backends(Translation& t) {
     if (diag.has_errors()) {
       // kgateway's blackhole cluster: routes to the Backend keep their cluster, which has no hosts.
       cluster.Clear();
-      cluster.set_name("backend_" + object->ref.ns + "_" + object->ref.name + "_0");
+      cluster.set_name(backend_cluster_name(object->ref.ns, object->ref.name));
       cluster.set_type(envoy::config::cluster::v3::Cluster::STATIC);
       cluster.mutable_load_assignment()->set_cluster_name(cluster.name());
       cluster.mutable_metadata();
@@ -1165,7 +1165,7 @@ void apply_backend_tls_policies(Translation& t) {
         if (service == t.services.end()) continue;
         for (const auto& port : service->second.ports) {
           if (t.tls_policy_for(service->second, port) != &policy) continue;
-          const std::string name = "kube_" + policy.ref.ns + "_" + target.name + "_" + std::to_string(port.port);
+          const std::string name = service_cluster_name(policy.ref.ns, target.name, port.port);
           secure(name, true);
           if (!client_certificate || !ca || !by_name.count(name)) continue;
           auto variant = *by_name.at(name);
@@ -1180,7 +1180,7 @@ void apply_backend_tls_policies(Translation& t) {
         }
       } else if (target.group == kKgatewayGroup && target.kind == "Backend") {
         const sdk::ObjectRef backend{kKgatewayGroup, "Backend", policy.ref.ns, target.name};
-        secure("backend_" + policy.ref.ns + "_" + target.name + "_0", t.tls_policy_for(backend) == &policy);
+        secure(backend_cluster_name(policy.ref.ns, target.name), t.tls_policy_for(backend) == &policy);
       }
     }
     if (!used) continue;
@@ -1702,8 +1702,8 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   // Every Service port in scope is a cluster, referenced or not, as in kgateway.
   for (const auto& [key, service] : t.services)
     for (const auto& port : service.ports)
-      t.out.clusters.push_back(eds_cluster(
-          "kube_" + service.ref.ns + "_" + service.ref.name + "_" + std::to_string(port.port), port.app_protocol));
+      t.out.clusters.push_back(
+          eds_cluster(service_cluster_name(service.ref.ns, service.ref.name, port.port), port.app_protocol));
   std::map<std::string, std::vector<const model::EndpointSlice*>> slices_by_service;  // "ns/name"
   for (const auto& slice : slices) slices_by_service[slice.ref.ns + "/" + slice.service].push_back(&slice);
   for (const auto& [key, service] : t.services)
@@ -1714,10 +1714,10 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
     std::map<std::string, sdk::ObjectRef> cluster_sources;
     for (const auto& [key, service] : t.services)
       for (const auto& port : service.ports)
-        cluster_sources["kube_" + service.ref.ns + "_" + service.ref.name + "_" + std::to_string(port.port)] =
+        cluster_sources[service_cluster_name(service.ref.ns, service.ref.name, port.port)] =
             sdk::ObjectRef{"", "Service", service.ref.ns, service.ref.name};
     for (const auto& [key, object] : t.backends)
-      cluster_sources["backend_" + object->ref.ns + "_" + object->ref.name + "_0"] = object->ref;
+      cluster_sources[backend_cluster_name(object->ref.ns, object->ref.name)] = object->ref;
     for (auto& cluster : t.out.clusters) {
       auto source = cluster_sources.find(cluster.name());
       if (source == cluster_sources.end()) continue;
