@@ -1,9 +1,7 @@
 // The agentgateway translation: Gateways of agentgateway's GatewayClasses into agentgateway's own
-// resources, in agentgateway's order (binds per port, listeners, routes, policies; backends and
-// addresses apart, joined per Gateway).
-//
-// So far only the frame: which Gateways are agentgateway's. Binds, listeners, routes, backends,
-// policies, addresses and statuses are still to come, so the output is empty.
+// resources, in agentgateway's order: binds per port, listeners, routes and policies per Gateway;
+// backends and addresses apart, joined per Gateway. Plugin kinds (AgentgatewayBackend,
+// AgentgatewayPolicy) come from the registry.
 #pragma once
 
 #include <vector>
@@ -11,12 +9,12 @@
 #include "agw/output.h"
 #include "kgw/sdk/object.h"
 
+namespace kgw::plugins {
+class ExtensionRegistry;
+}
+
 namespace kgw::agw {
 
-// A Gateway whose class is `agentgateway`, or a GatewayClass among `objects` whose controllerName
-// is agentgateway's.
-bool is_agentgateway_gateway(const sdk::Object& gateway, const std::vector<sdk::Object>& objects);
-
-Output translate(const std::vector<sdk::Object>& objects);
+Output translate(const std::vector<sdk::Object>& objects, const plugins::ExtensionRegistry& registry);
 
 }  // namespace kgw::agw

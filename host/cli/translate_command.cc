@@ -54,7 +54,8 @@ int write_out(const std::string& text) {
   return kExitOk;
 }
 
-int translate_agentgateway(const Args& args, const std::vector<std::filesystem::path>& paths) {
+int translate_agentgateway(const Args& args, const std::vector<std::filesystem::path>& paths,
+                           const plugins::ExtensionRegistry& registry) {
   if (args.get("-o") && args.get("--output")) return usage_error("give -o or --output, not both");
   const std::string format_name = args.get("-o").value_or(args.get("--output").value_or("yaml"));
   if (format_name != "yaml" && format_name != "json")
@@ -70,7 +71,7 @@ int translate_agentgateway(const Args& args, const std::vector<std::filesystem::
     std::fprintf(stderr, "kgw translate: %zu error(s) in the input\n", loaded.errors.size());
     return kExitRuntime;
   }
-  const agw::Output output = agw::translate(loaded.objects);
+  const agw::Output output = agw::translate(loaded.objects, registry);
   return write_out(agw::render(output, format_name == "json" ? translator::Format::Json : translator::Format::Yaml));
 }
 
@@ -97,31 +98,8 @@ int translate_command(int argc, char** argv, int first) {
   const std::string proxy = args->get("--proxy").value_or("envoy");
   if (proxy != "envoy" && proxy != "agentgateway")
     return usage_error("--proxy: expected envoy or agentgateway, got '" + proxy + "'");
-  if (proxy == "agentgateway") {
-    if (args->get("--gateway")) return usage_error("--gateway is for Envoy; agentgateway prints every Gateway");
-    if (args->get("--config") || args->get("--plugin-dir"))
-      return usage_error("--config and --plugin-dir are not taken with --proxy agentgateway yet");
-    return translate_agentgateway(*args, paths);
-  }
-
-  auto gateway_arg = args->get("--gateway");
-  if (!gateway_arg) return usage_error("--gateway NS/NAME is needed");
-  size_t slash = gateway_arg->find('/');
-  if (slash == std::string::npos || slash == 0 || slash + 1 == gateway_arg->size() ||
-      gateway_arg->find('/', slash + 1) != std::string::npos)
-    return usage_error("--gateway: expected NS/NAME, got '" + *gateway_arg + "'");
-  const sdk::ObjectRef gateway{"gateway.networking.k8s.io", "Gateway", gateway_arg->substr(0, slash),
-                               gateway_arg->substr(slash + 1)};
-
-  if (args->get("-o") && args->get("--output")) return usage_error("give -o or --output, not both");
-  const std::string format_name = args->get("-o").value_or(args->get("--output").value_or("yaml"));
-  translator::Format format;
-  if (format_name == "yaml")
-    format = translator::Format::Yaml;
-  else if (format_name == "json")
-    format = translator::Format::Json;
-  else
-    return usage_error("-o: expected yaml or json, got '" + format_name + "'");
+  if (proxy == "agentgateway" && args->get("--gateway"))
+    return usage_error("--gateway is for Envoy; agentgateway prints every Gateway");
 
   // Plugins stay loaded while the registry is used: the loader owns their libraries.
   plugins::PluginLoader loader;
@@ -147,6 +125,27 @@ int translate_command(int argc, char** argv, int first) {
   } else if (args->get("--plugin-dir")) {
     return usage_error("--plugin-dir needs --config (plugins are listed there)");
   }
+  if (proxy == "agentgateway") return translate_agentgateway(*args, paths, registry);
+
+  auto gateway_arg = args->get("--gateway");
+  if (!gateway_arg) return usage_error("--gateway NS/NAME is needed");
+  size_t slash = gateway_arg->find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == gateway_arg->size() ||
+      gateway_arg->find('/', slash + 1) != std::string::npos)
+    return usage_error("--gateway: expected NS/NAME, got '" + *gateway_arg + "'");
+  const sdk::ObjectRef gateway{"gateway.networking.k8s.io", "Gateway", gateway_arg->substr(0, slash),
+                               gateway_arg->substr(slash + 1)};
+
+  if (args->get("-o") && args->get("--output")) return usage_error("give -o or --output, not both");
+  const std::string format_name = args->get("-o").value_or(args->get("--output").value_or("yaml"));
+  translator::Format format;
+  if (format_name == "yaml")
+    format = translator::Format::Yaml;
+  else if (format_name == "json")
+    format = translator::Format::Json;
+  else
+    return usage_error("-o: expected yaml or json, got '" + format_name + "'");
+
   for (const auto& assignment : args->all("--set")) {
     sdk::Status status = config::apply_setting(settings, assignment);
     if (!status) return usage_error("--set " + assignment + ": " + status.message());

@@ -3,14 +3,6 @@
 #include <algorithm>
 
 namespace kgw::plugins {
-namespace {
-
-std::string translator_key(const std::pair<sdk::GroupKind, std::string>& key) {
-  return key.first.to_string() + (key.second.empty() ? "" : " (" + key.second + ")");
-}
-
-}  // namespace
-
 sdk::Status ExtensionRegistry::add_backend_type(std::unique_ptr<sdk::BackendType> type) noexcept {
   if (!type) return sdk::Status::error("add_backend_type: null backend type");
   std::string key(type->type());
@@ -37,16 +29,38 @@ sdk::Status ExtensionRegistry::add_policy_kind(std::unique_ptr<sdk::PolicyKind> 
   return {};
 }
 
-sdk::Status ExtensionRegistry::add_agentgateway_translator(
-    std::unique_ptr<sdk::AgentgatewayTranslator> translator) noexcept {
-  if (!translator) return sdk::Status::error("add_agentgateway_translator: null translator");
-  auto key = std::make_pair(translator->group_kind(), translator->variant());
-  if (key.first.kind.empty()) return sdk::Status::error("add_agentgateway_translator: empty kind");
-  if (auto it = translators_.find(key); it != translators_.end())
-    return sdk::Status::error("agentgateway translator " + translator_key(key) + " is already registered by " +
-                              it->second.owner);
-  translators_.emplace(std::move(key), Owned<sdk::AgentgatewayTranslator>{owner_, std::move(translator)});
+namespace {
+
+// Adds `extension` under its group and kind unless another plugin has that kind.
+template <typename T>
+sdk::Status add_kind(std::map<sdk::GroupKind, Owned<T>>& kinds, const std::string& owner, std::unique_ptr<T> extension,
+                     const char* what) {
+  if (!extension) return sdk::Status::error(std::string(what) + ": null kind");
+  sdk::GroupKind gk = extension->group_kind();
+  if (gk.kind.empty()) return sdk::Status::error(std::string(what) + ": empty kind");
+  if (auto it = kinds.find(gk); it != kinds.end())
+    return sdk::Status::error(std::string(what) + " " + gk.to_string() + " is already registered by " + it->second.owner);
+  kinds.emplace(gk, Owned<T>{owner, std::move(extension)});
   return {};
+}
+
+template <typename T>
+void find_conflicts(const std::map<sdk::GroupKind, Owned<T>>& have, const std::map<sdk::GroupKind, Owned<T>>& staged,
+                    const char* what, std::vector<sdk::FieldError>& conflicts) {
+  for (const auto& [key, owned] : staged)
+    if (auto it = have.find(key); it != have.end())
+      conflicts.push_back({"", std::string(what) + " " + key.to_string() + " is already registered by " + it->second.owner});
+}
+
+}  // namespace
+
+sdk::Status ExtensionRegistry::add_agentgateway_backend_kind(
+    std::unique_ptr<sdk::AgentgatewayBackendKind> kind) noexcept {
+  return add_kind(agw_backend_kinds_, owner_, std::move(kind), "agentgateway backend kind");
+}
+
+sdk::Status ExtensionRegistry::add_agentgateway_policy_kind(std::unique_ptr<sdk::AgentgatewayPolicyKind> kind) noexcept {
+  return add_kind(agw_policy_kinds_, owner_, std::move(kind), "agentgateway policy kind");
 }
 
 sdk::Status ExtensionRegistry::merge(ExtensionRegistry&& staged) {
@@ -57,15 +71,14 @@ sdk::Status ExtensionRegistry::merge(ExtensionRegistry&& staged) {
   for (const auto& [key, owned] : staged.policy_kinds_)
     if (auto it = policy_kinds_.find(key); it != policy_kinds_.end())
       conflicts.push_back({"", "policy kind " + key.to_string() + " is already registered by " + it->second.owner});
-  for (const auto& [key, owned] : staged.translators_)
-    if (auto it = translators_.find(key); it != translators_.end())
-      conflicts.push_back(
-          {"", "agentgateway translator " + translator_key(key) + " is already registered by " + it->second.owner});
+  find_conflicts(agw_backend_kinds_, staged.agw_backend_kinds_, "agentgateway backend kind", conflicts);
+  find_conflicts(agw_policy_kinds_, staged.agw_policy_kinds_, "agentgateway policy kind", conflicts);
   if (!conflicts.empty()) return sdk::Status::from(std::move(conflicts));
 
   backend_types_.merge(staged.backend_types_);
   policy_kinds_.merge(staged.policy_kinds_);
-  translators_.merge(staged.translators_);
+  agw_backend_kinds_.merge(staged.agw_backend_kinds_);
+  agw_policy_kinds_.merge(staged.agw_policy_kinds_);
   for (auto& hook : staged.hooks_) hooks_.push_back(std::move(hook));
   staged.hooks_.clear();
   return {};
@@ -95,13 +108,15 @@ std::vector<std::string> ExtensionRegistry::describe() const {
   for (const auto& [key, owned] : policy_kinds_) lines.push_back("policy kind " + key.to_string());
   for (const auto& owned : hooks_)
     lines.push_back("route-backend hook for backend type " + std::string(owned.extension->backend_type()));
-  for (const auto& [key, owned] : translators_) lines.push_back("agentgateway translator " + translator_key(key));
+  for (const auto& [key, owned] : agw_backend_kinds_) lines.push_back("agentgateway backend kind " + key.to_string());
+  for (const auto& [key, owned] : agw_policy_kinds_) lines.push_back("agentgateway policy kind " + key.to_string());
   std::sort(lines.begin(), lines.end());
   return lines;
 }
 
 bool ExtensionRegistry::empty() const {
-  return backend_types_.empty() && policy_kinds_.empty() && hooks_.empty() && translators_.empty();
+  return backend_types_.empty() && policy_kinds_.empty() && hooks_.empty() && agw_backend_kinds_.empty() &&
+         agw_policy_kinds_.empty();
 }
 
 }  // namespace kgw::plugins

@@ -26,7 +26,8 @@ class ExtensionRegistry final : public sdk::Registry {
   sdk::Status add_backend_type(std::unique_ptr<sdk::BackendType> type) noexcept override;
   sdk::Status add_route_backend_hook(std::unique_ptr<sdk::RouteBackendHook> hook) noexcept override;
   sdk::Status add_policy_kind(std::unique_ptr<sdk::PolicyKind> kind) noexcept override;
-  sdk::Status add_agentgateway_translator(std::unique_ptr<sdk::AgentgatewayTranslator> translator) noexcept override;
+  sdk::Status add_agentgateway_backend_kind(std::unique_ptr<sdk::AgentgatewayBackendKind> kind) noexcept override;
+  sdk::Status add_agentgateway_policy_kind(std::unique_ptr<sdk::AgentgatewayPolicyKind> kind) noexcept override;
 
   // Moves everything `staged` holds into this registry, or nothing when any key is taken.
   sdk::Status merge(ExtensionRegistry&& staged);
@@ -38,9 +39,11 @@ class ExtensionRegistry final : public sdk::Registry {
   const std::map<std::string, Owned<sdk::BackendType>>& backend_types() const { return backend_types_; }
   const std::map<sdk::GroupKind, Owned<sdk::PolicyKind>>& policy_kinds() const { return policy_kinds_; }
   const std::vector<Owned<sdk::RouteBackendHook>>& all_route_backend_hooks() const { return hooks_; }
-  const std::map<std::pair<sdk::GroupKind, std::string>, Owned<sdk::AgentgatewayTranslator>>& agentgateway_translators()
-      const {
-    return translators_;
+  const std::map<sdk::GroupKind, Owned<sdk::AgentgatewayBackendKind>>& agentgateway_backend_kinds() const {
+    return agw_backend_kinds_;
+  }
+  const std::map<sdk::GroupKind, Owned<sdk::AgentgatewayPolicyKind>>& agentgateway_policy_kinds() const {
+    return agw_policy_kinds_;
   }
 
   // One line per registration, sorted, e.g. "backend type Static" or "policy kind QuotaPolicy.example.com".
@@ -52,7 +55,8 @@ class ExtensionRegistry final : public sdk::Registry {
   std::map<std::string, Owned<sdk::BackendType>> backend_types_;
   std::map<sdk::GroupKind, Owned<sdk::PolicyKind>> policy_kinds_;
   std::vector<Owned<sdk::RouteBackendHook>> hooks_;
-  std::map<std::pair<sdk::GroupKind, std::string>, Owned<sdk::AgentgatewayTranslator>> translators_;
+  std::map<sdk::GroupKind, Owned<sdk::AgentgatewayBackendKind>> agw_backend_kinds_;
+  std::map<sdk::GroupKind, Owned<sdk::AgentgatewayPolicyKind>> agw_policy_kinds_;
 };
 
 }  // namespace kgw::plugins

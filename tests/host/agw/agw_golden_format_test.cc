@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "agw/golden_format.h"
+#include "agw/inputs.h"
 #include "agw/translate.h"
 
 namespace kgw::agw {
@@ -72,13 +73,19 @@ TEST(AgwTranslate, AgentgatewayGatewaysByClassNameOrController) {
   other.set("gatewayClassName", "kgateway");
   controller.set("controllerName", kControllerName);
   kgateway_controller.set("controllerName", "kgateway.dev/kgateway");
-  const std::vector<sdk::Object> objects{object("GatewayClass", "", "mine", controller),
-                                         object("GatewayClass", "", "kgateway", kgateway_controller)};
-  EXPECT_TRUE(is_agentgateway_gateway(object("Gateway", "d", "a", by_name), objects));
-  EXPECT_TRUE(is_agentgateway_gateway(object("Gateway", "d", "b", by_class), objects));
-  EXPECT_FALSE(is_agentgateway_gateway(object("Gateway", "d", "c", other), objects));
-  EXPECT_FALSE(is_agentgateway_gateway(object("Gateway", "d", "e", by_class), {}));
-  EXPECT_FALSE(is_agentgateway_gateway(object("HTTPRoute", "d", "r", by_name), objects));
+  const std::vector<sdk::Object> objects{
+      object("GatewayClass", "", "mine", controller), object("GatewayClass", "", "kgateway", kgateway_controller),
+      object("Gateway", "d", "a", by_name),           object("Gateway", "d", "b", by_class),
+      object("Gateway", "d", "c", other),             object("HTTPRoute", "d", "r", by_name)};
+  const Inputs inputs(objects);
+  EXPECT_TRUE(inputs.is_agentgateway_gateway({kGatewayGroup, "Gateway", "d", "a"}));
+  EXPECT_TRUE(inputs.is_agentgateway_gateway({kGatewayGroup, "Gateway", "d", "b"}));
+  EXPECT_FALSE(inputs.is_agentgateway_gateway({kGatewayGroup, "Gateway", "d", "c"}));
+  EXPECT_FALSE(inputs.is_agentgateway_gateway({kGatewayGroup, "Gateway", "d", "r"}));
+  ASSERT_EQ(inputs.gateways().size(), 2u);
+  EXPECT_EQ(inputs.gateways()[0]->ref.name, "a");
+  const std::vector<sdk::Object> no_class{object("Gateway", "d", "e", by_class)};
+  EXPECT_FALSE(Inputs(no_class).is_agentgateway_gateway({kGatewayGroup, "Gateway", "d", "e"}));
 }
 
 }  // namespace

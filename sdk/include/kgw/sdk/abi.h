@@ -14,8 +14,10 @@
 // Major: incompatible change (the host refuses a different major).
 // Minor: backward-compatible additions (the host accepts plugins built for an older or equal minor).
 #define KGW_ABI_MAJOR 1
-#define KGW_ABI_MINOR 1
+#define KGW_ABI_MINOR 2
 // 1.1: HostApi::find_object, HostApi::backend_cluster, HostApi::refresh.
+// 1.2: agentgateway backend and policy kinds (Registry::add_agentgateway_backend_kind and
+//      add_agentgateway_policy_kind; the 1.1 draft in that slot was never used).
 #define KGW_SDK_VERSION "0.1.0"
 
 // The name of the exported alias the host looks up.

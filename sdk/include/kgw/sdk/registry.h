@@ -20,7 +20,9 @@ class Registry {
   virtual Status add_backend_type(std::unique_ptr<BackendType> type) noexcept = 0;
   virtual Status add_route_backend_hook(std::unique_ptr<RouteBackendHook> hook) noexcept = 0;
   virtual Status add_policy_kind(std::unique_ptr<PolicyKind> kind) noexcept = 0;
-  virtual Status add_agentgateway_translator(std::unique_ptr<AgentgatewayTranslator> translator) noexcept = 0;
+  // Since ABI 1.2 (this slot held an unused draft before).
+  virtual Status add_agentgateway_backend_kind(std::unique_ptr<AgentgatewayBackendKind> kind) noexcept = 0;
+  virtual Status add_agentgateway_policy_kind(std::unique_ptr<AgentgatewayPolicyKind> kind) noexcept = 0;
 
  protected:
   ~Registry() = default;

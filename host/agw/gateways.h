@@ -1,0 +1,12 @@
+// Gateways and ListenerSets into binds (one per port) and listeners, routes attached to them,
+// and the status of Gateways, ListenerSets and routes.
+#pragma once
+
+#include "agw/inputs.h"
+#include "agw/output.h"
+
+namespace kgw::agw {
+
+void translate_gateways(const Inputs& inputs, Output& output);
+
+}  // namespace kgw::agw
