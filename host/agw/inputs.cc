@@ -102,6 +102,8 @@ std::shared_ptr<const sdk::Secret> Inputs::secret(std::string_view ns, std::stri
   if (const sdk::Object* o = find("", "Secret", ns, name)) {
     std::vector<sdk::FieldError> errors;
     if (auto s = sources::secret_from(*o, errors)) found = std::make_shared<const sdk::Secret>(std::move(*s));
+  } else if (secret_lookup_) {
+    found = secret_lookup_(ns, name);
   }
   secrets_.emplace(key, found);
   return found;

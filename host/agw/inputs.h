@@ -2,6 +2,7 @@
 // context plugin hooks run in (secret and object lookups with ReferenceGrant rules).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -38,6 +39,11 @@ class Inputs {
   bool permitted(const sdk::GroupKind& from, std::string_view from_ns, const sdk::ObjectRef& to) const;
   // A Secret's data, or nullptr when it does not exist.
   std::shared_ptr<const sdk::Secret> secret(std::string_view ns, std::string_view name) const;
+  // Where Secrets not among the objects are found (kgw serve keeps Secrets apart).
+  void set_secret_lookup(
+      std::function<std::shared_ptr<const sdk::Secret>(std::string_view, std::string_view)> lookup) {
+    secret_lookup_ = std::move(lookup);
+  }
 
   const std::string& cluster_domain() const { return cluster_domain_; }
   // `<name>.<ns>.svc.<domain>`.
@@ -48,6 +54,7 @@ class Inputs {
   std::string cluster_domain_;
   std::map<std::string, std::vector<const sdk::Object*>> by_kind_;
   std::vector<const sdk::Object*> gateways_;
+  std::function<std::shared_ptr<const sdk::Secret>(std::string_view, std::string_view)> secret_lookup_;
   mutable std::map<std::string, std::shared_ptr<const sdk::Secret>> secrets_;
 };
 

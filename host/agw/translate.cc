@@ -7,8 +7,10 @@
 
 namespace kgw::agw {
 
-Output translate(const std::vector<sdk::Object>& objects, const plugins::ExtensionRegistry& registry) {
-  const Inputs inputs(objects);
+Output translate(const std::vector<sdk::Object>& objects, const plugins::ExtensionRegistry& registry,
+                 SecretLookup find_secret) {
+  Inputs inputs(objects);
+  inputs.set_secret_lookup(std::move(find_secret));
   Output output;
   translate_gateways(inputs, output);
   translate_backends(inputs, registry, output);

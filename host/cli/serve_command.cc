@@ -18,6 +18,7 @@
 #include "logging/logging.h"
 #include "metrics/metrics.h"
 #include "plugins/configured_plugins.h"
+#include "serve/agentgateway_publisher.h"
 #include "serve/control_loop.h"
 #include "serve/xds_publisher.h"
 #include "snapshot/agentgateway.h"
@@ -227,6 +228,14 @@ int serve_command(int argc, char** argv, int first) {
     publisher.publish(outputs, changed, taken);
   };
   loop_options.on_ready = [log] { log->info("serving; send SIGTERM or SIGINT to stop"); };
+  // agentgateway proxies have their own cache and server, published from the same loop. Until
+  // the first translation each proxy gets an empty answer, so it becomes ready.
+  xds::SnapshotCache agentgateway_cache;
+  serve::AgentgatewayPublisher agentgateway_publisher(agentgateway_cache);
+  if (cfg.server.agentgateway)
+    loop_options.on_agentgateway = [&agentgateway_publisher](const agw::Output& output) {
+      agentgateway_publisher.publish(output);
+    };
   serve::ControlLoop loop(std::move(loop_options), registry);
   loop_for_reports = &loop;
   RefreshBinding refresh_binding(*refresh_target, loop);
@@ -236,13 +245,8 @@ int serve_command(int argc, char** argv, int first) {
     return kExitRuntime;
   }
 
-  // agentgateway proxies have their own cache and server. Until their Gateways are translated,
-  // each gets the resources every proxy gets (none yet): an answer, so the proxy becomes ready.
-  xds::SnapshotCache agentgateway_cache;
-  snapshot::AgentgatewaySnapshots agentgateway_snapshots;
   std::optional<xds::XdsServer> agentgateway_server;
   if (cfg.server.agentgateway) {
-    agentgateway_cache.set_fallback(agentgateway_snapshots.fallback());
     auto options = xds::agentgateway_server_options(cfg.server.xds_address, cfg.server.agentgateway_xds_port);
     options.on_report = report_to_status;
     agentgateway_server.emplace(std::move(options), agentgateway_cache, metrics);

@@ -1,5 +1,7 @@
 #include "serve/control_loop.h"
 
+#include "agw/translate.h"
+
 #include <algorithm>
 #include <exception>
 #include <set>
@@ -185,6 +187,8 @@ void ControlLoop::process(sources::SourceUpdate update) {
     publish_ms = ms_since(publish_started);
     outputs_.store(std::move(outputs));
   }
+  if (options_.on_agentgateway && (full || !changes.objects.empty() || !changes.secrets.empty() || !refreshed.empty()))
+    translate_agentgateway();
   if (full)
     write_all_status();
   else if (!changed.empty() || !error_files.empty() || proxy_dirty())
@@ -290,6 +294,21 @@ std::optional<std::map<sdk::ObjectRef, std::shared_ptr<const translator::Output>
     out[gateway] =
         std::make_shared<const translator::Output>(translator::with_endpoints(*before.at(gateway), assignments));
   return out;
+}
+
+void ControlLoop::translate_agentgateway() {
+  // agentgateway's Backends and Addresses are global, so every change translates all of it.
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    const std::vector<sdk::Object> objects = input_valid_ ? input_objects_ : store_.all_objects();
+    const agw::Output output = agw::translate(
+        objects, registry_, [this](std::string_view ns, std::string_view name) { return store_.find_secret(ns, name); });
+    options_.on_agentgateway(output);
+    logging::get("serve")->debug("agentgateway: {} resource(s), {} address(es) in {:.1f} ms", output.resources.size(),
+                                 output.addresses.size(), ms_since(started));
+  } catch (const std::exception& e) {
+    logging::get("serve")->error("agentgateway translation failed: {}; the last good configuration stays", e.what());
+  }
 }
 
 void ControlLoop::refresh_input(const store::ChangeSet& changes, bool incremental) {

@@ -24,6 +24,7 @@
 #include <string>
 #include <thread>
 
+#include "agw/output.h"
 #include "config/config.h"
 #include "kgw/sdk/status.h"
 #include "plugins/extension_registry.h"
@@ -48,6 +49,9 @@ struct ControlLoopOptions {
   std::function<void(const GatewayOutputs& outputs, const std::set<sdk::ObjectRef>& changed,
                      std::chrono::steady_clock::time_point taken)>
       on_publish;
+  // Set when agentgateway proxies are served: called on the loop's thread with the agentgateway
+  // translation of every object, first with the first full translation, then after each change.
+  std::function<void(const agw::Output& output)> on_agentgateway;
 };
 
 class ControlLoop {
@@ -123,6 +127,8 @@ class ControlLoop {
   std::vector<sdk::Object> input_objects_;
   bool input_valid_ = false;
   void refresh_input(const store::ChangeSet& changes, bool incremental);
+  // The agentgateway translation of every object, handed to on_agentgateway.
+  void translate_agentgateway();
   // For an update of EndpointSlices alone: `gateways`' last outputs with new load assignments for
   // the slices' Services, built as the translator builds them; routes, listeners and clusters are
   // not built again. nullopt for any other update (the caller translates).

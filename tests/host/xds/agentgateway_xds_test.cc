@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
+#include "serve/agentgateway_publisher.h"
 #include "snapshot/agentgateway.h"
 #include "xds/nack_diagnostics.h"
 #include "xds/xds_server.h"
@@ -387,6 +388,39 @@ TEST(AgentgatewayNames, KindPrefixesAndAddressNames) {
   EXPECT_EQ(snapshot::address_name(workload("uid-1")), "uid-1");
   EXPECT_EQ(snapshot::address_name(service("ns", "h.ns.svc")), "ns/h.ns.svc");
   EXPECT_EQ(snapshot::address_name(Address{}), "");
+}
+
+// The publisher `kgw serve` uses: a translation's resources reach their Gateway's proxy, and a
+// Gateway that leaves the translation leaves its proxy with removals and the Addresses alone.
+TEST_F(AgentgatewayXdsTest, PublisherFollowsTranslationsGatewayByGateway) {
+  serve::AgentgatewayPublisher publisher(cache_);
+  const sdk::ObjectRef gw{"gateway.networking.k8s.io", "Gateway", "default", "gw"};
+  const sdk::ObjectRef gw2{"gateway.networking.k8s.io", "Gateway", "other", "gw2"};
+  agw::Output output;
+  output.resources.push_back({gw, bind("80/default/gw", 80)});
+  output.resources.push_back({gw, listener("default/gw.http", "80/default/gw")});
+  output.resources.push_back({gw2, bind("80/other/gw2", 80)});
+  output.addresses.push_back(service("default", "be.default.svc.cluster.local"));
+  publisher.publish(output);
+
+  auto ctx = context();
+  auto stream = stub_->DeltaAggregatedResources(ctx.get());
+  auto [addresses, resources] = open(stream, "default~gw");
+  EXPECT_EQ(names(addresses), Strings{"default/be.default.svc.cluster.local"});
+  EXPECT_EQ(names(resources), (Strings{"bind/80/default/gw", "listener/default/gw.http"}));
+  ack(stream, addresses);
+  ack(stream, resources);
+
+  // Publishing the same translation again sends nothing; the Gateway gone removes its resources.
+  publisher.publish(output);
+  output.resources = {{gw2, bind("80/other/gw2", 80)}};
+  publisher.publish(output);
+  auto push = read(stream);
+  EXPECT_EQ(push.type_url(), kAdp);
+  EXPECT_TRUE(push.resources().empty());
+  EXPECT_EQ(removed(push), (Strings{"bind/80/default/gw", "listener/default/gw.http"}));
+  EXPECT_EQ(publisher.snapshots().gateways(), Strings{"other/gw2"});
+  stream->WritesDone();
 }
 
 }  // namespace
