@@ -18,6 +18,7 @@
 
 #include "common/temp_dir.h"
 #include "plugins/extension_registry.h"
+#include "snapshot/agentgateway.h"
 #include "sources/dir_source.h"
 
 namespace kgw::serve {
@@ -411,6 +412,65 @@ TEST(ControlLoop, ARefreshTranslatesAgainTheGatewaysUsingTheObject) {
     ASSERT_GE(published.size(), 2u);
     EXPECT_EQ(published.back(), (std::set<sdk::ObjectRef>{gateway_ref("gw1")}));
   }
+  source.stop();
+}
+
+}  // namespace
+}  // namespace kgw::serve
+
+namespace kgw::serve {
+namespace {
+
+// Resource names of the latest agentgateway translation the loop handed over.
+class AgentgatewayOutputs {
+ public:
+  void take(const agw::Output& output) {
+    std::set<std::string> names;
+    for (const auto& r : output.resources) names.insert(r.gateway.name + " " + snapshot::resource_name(r.resource));
+    std::lock_guard lock(mu_);
+    names_ = std::move(names);
+    ++count_;
+  }
+  std::set<std::string> names() const {
+    std::lock_guard lock(mu_);
+    return names_;
+  }
+  int count() const {
+    std::lock_guard lock(mu_);
+    return count_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::set<std::string> names_;
+  int count_ = 0;
+};
+
+TEST(ControlLoop, AgentgatewayGatewaysAreTranslatedForAgentgatewayOnly) {
+  TempDir d{"kgw-control-loop"};
+  const fs::path manifests = d.path() / "m";
+  fs::create_directories(manifests);
+  write(manifests / "gateways.yaml", gateway("gw1", "kgateway") + gateway("agw", "agentgateway"));
+
+  plugins::ExtensionRegistry registry;
+  AgentgatewayOutputs seen;
+  ControlLoopOptions options;
+  options.on_agentgateway = [&seen](const agw::Output& output) { seen.take(output); };
+  ControlLoop loop(std::move(options), registry);
+  ASSERT_TRUE(loop.start().is_ok());
+  sources::DirSource source(sources::DirSourceOptions{{manifests}, 20ms, 500ms});
+  ASSERT_TRUE(source.start(loop.consumer()).is_ok());
+  ASSERT_TRUE(loop.wait_ready(kTimeout));
+  EXPECT_NE(loop.snapshot(gateway_ref("gw1")), nullptr);
+  EXPECT_EQ(loop.snapshot(gateway_ref("agw")), nullptr) << "not an Envoy Gateway";
+  ASSERT_GE(seen.count(), 1);
+  EXPECT_TRUE(seen.names().contains("agw bind/8080/default/agw"));
+  EXPECT_TRUE(seen.names().contains("agw listener/default/agw.http"));
+  for (const auto& name : seen.names()) EXPECT_EQ(name.rfind("agw ", 0), 0u) << name;
+
+  // The agentgateway Gateway goes: the next translation has none of its resources.
+  write(manifests / "gateways.yaml", gateway("gw1", "kgateway"));
+  EXPECT_TRUE(eventually([&] { return seen.names().empty(); }));
   source.stop();
 }
 
