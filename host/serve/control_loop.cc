@@ -187,12 +187,13 @@ void ControlLoop::process(sources::SourceUpdate update) {
     publish_ms = ms_since(publish_started);
     outputs_.store(std::move(outputs));
   }
+  std::set<std::pair<std::string, std::string>> agentgateway_touched;
   if (options_.on_agentgateway && (full || !changes.objects.empty() || !changes.secrets.empty() || !refreshed.empty()))
-    translate_agentgateway();
+    agentgateway_touched = translate_agentgateway();
   if (full)
     write_all_status();
-  else if (!changed.empty() || !error_files.empty() || proxy_dirty())
-    write_status_changes(*before, changed, error_files);
+  else if (!changed.empty() || !error_files.empty() || !agentgateway_touched.empty() || proxy_dirty())
+    write_status_changes(agentgateway_touched, *before, changed, error_files);
 
   log->debug(
       "{} object(s) and {} Secret(s) changed, {} refreshed; {} Gateway(s) affected{}, {} translated, {} with new "
@@ -296,19 +297,63 @@ std::optional<std::map<sdk::ObjectRef, std::shared_ptr<const translator::Output>
   return out;
 }
 
-void ControlLoop::translate_agentgateway() {
+namespace {
+
+// agentgateway's statuses in the status directory's sections: Gateways and routes with kgateway's,
+// every other kind (AgentgatewayBackend, AgentgatewayPolicy, ...) under policies/<Kind>.
+Statuses sections_of(const std::vector<agw::ObjectStatus>& statuses) {
+  static const std::map<std::string, std::string> kSections = {
+      {"Gateway", "gateways"},     {"ListenerSet", "listenerSets"}, {"XListenerSet", "listenerSets"},
+      {"HTTPRoute", "httpRoutes"}, {"GRPCRoute", "grpcRoutes"},     {"TCPRoute", "tcpRoutes"},
+      {"TLSRoute", "tlsRoutes"}};
+  Statuses out;
+  for (const auto& s : statuses) {
+    const std::string key = s.object.ns.empty() ? s.object.name : s.object.ns + "/" + s.object.name;
+    auto section = kSections.find(s.object.kind);
+    if (section != kSections.end())
+      out[section->second][key] = s.status;
+    else
+      out["policies"][s.object.kind + "/" + key] = s.status;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::set<std::pair<std::string, std::string>> ControlLoop::translate_agentgateway() {
   // agentgateway's Backends and Addresses are global, so every change translates all of it.
   const auto started = std::chrono::steady_clock::now();
+  std::set<std::pair<std::string, std::string>> touched;
   try {
     const std::vector<sdk::Object> objects = input_valid_ ? input_objects_ : store_.all_objects();
     const agw::Output output = agw::translate(
         objects, registry_, [this](std::string_view ns, std::string_view name) { return store_.find_secret(ns, name); });
     options_.on_agentgateway(output);
+    Statuses statuses = sections_of(output.statuses);
+    for (const Statuses* side : {&agentgateway_statuses_, &statuses})
+      for (const auto& [section, objects] : *side)
+        for (const auto& [key, status] : objects) {
+          const Statuses& other = side == &statuses ? agentgateway_statuses_ : statuses;
+          auto s = other.find(section);
+          const sdk::Value* was = nullptr;
+          if (s != other.end())
+            if (auto k = s->second.find(key); k != s->second.end()) was = &k->second;
+          if (!was || !(*was == status)) touched.emplace(section, key);
+        }
+    agentgateway_statuses_ = std::move(statuses);
+    agentgateway_published_.store(std::make_shared<const Statuses>(agentgateway_statuses_));
     logging::get("serve")->debug("agentgateway: {} resource(s), {} address(es) in {:.1f} ms", output.resources.size(),
                                  output.addresses.size(), ms_since(started));
   } catch (const std::exception& e) {
     logging::get("serve")->error("agentgateway translation failed: {}; the last good configuration stays", e.what());
   }
+  return touched;
+}
+
+Statuses ControlLoop::statuses() const {
+  Statuses out = merge_statuses(*outputs_.load());
+  merge_statuses(out, *agentgateway_published_.load());
+  return out;
 }
 
 void ControlLoop::refresh_input(const store::ChangeSet& changes, bool incremental) {
@@ -374,6 +419,7 @@ void ControlLoop::write_all_status() {
     proxy_dirty_.clear();
   }
   Statuses statuses = merge_statuses(*outputs_.load());
+  merge_statuses(statuses, agentgateway_statuses_);
   add_proxy_conditions(statuses);
   const auto files = status_files(statuses, file_errors());
   report(status_writer_->sync(files), status_writer_->dir());
@@ -381,10 +427,12 @@ void ControlLoop::write_all_status() {
 
 // Rewrites only what this update can have changed: the objects the re-translated or dropped
 // Gateways reported on, and the error files of the files whose errors changed.
-void ControlLoop::write_status_changes(const GatewayOutputs& before, const std::set<sdk::ObjectRef>& gateways,
+void ControlLoop::write_status_changes(const std::set<std::pair<std::string, std::string>>& agentgateway_touched,
+                                       const GatewayOutputs& before, const std::set<sdk::ObjectRef>& gateways,
                                        const std::set<std::string>& error_files) {
   if (!status_writer_) return;
-  StatusFileChanges changes = status_file_changes(before, *outputs_.load(), gateways);
+  StatusFileChanges changes =
+      status_file_changes(before, *outputs_.load(), gateways, agentgateway_statuses_, agentgateway_touched);
   // Gateways with a proxy condition, or whose condition changed, get their file anew.
   std::set<sdk::ObjectRef> with_conditions;
   {

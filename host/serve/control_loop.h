@@ -77,6 +77,8 @@ class ControlLoop {
   std::shared_ptr<const translator::Output> snapshot(const sdk::ObjectRef& gateway) const;
   // Every translated Gateway's latest output.
   std::shared_ptr<const GatewayOutputs> snapshots() const;
+  // Every object's status: from the Gateways' outputs, and from the agentgateway translation.
+  Statuses statuses() const;
 
   bool ready() const { return ready_.load(); }
   // Waits until ready or the timeout passes; returns ready().
@@ -104,7 +106,8 @@ class ControlLoop {
   void process(sources::SourceUpdate update);
   std::set<std::string> update_errors(const FileErrors& source_errors, const store::ChangeSet& changes);
   void write_all_status();
-  void write_status_changes(const GatewayOutputs& before, const std::set<sdk::ObjectRef>& gateways,
+  void write_status_changes(const std::set<std::pair<std::string, std::string>>& agentgateway_touched,
+                            const GatewayOutputs& before, const std::set<sdk::ObjectRef>& gateways,
                             const std::set<std::string>& error_files);
 
   ControlLoopOptions options_;
@@ -127,8 +130,11 @@ class ControlLoop {
   std::vector<sdk::Object> input_objects_;
   bool input_valid_ = false;
   void refresh_input(const store::ChangeSet& changes, bool incremental);
-  // The agentgateway translation of every object, handed to on_agentgateway.
-  void translate_agentgateway();
+  // The agentgateway translation of every object, handed to on_agentgateway; its statuses kept.
+  // Returns the statuses that changed (section, key).
+  std::set<std::pair<std::string, std::string>> translate_agentgateway();
+  Statuses agentgateway_statuses_;  // loop thread
+  std::atomic<std::shared_ptr<const Statuses>> agentgateway_published_{std::make_shared<const Statuses>()};
   // For an update of EndpointSlices alone: `gateways`' last outputs with new load assignments for
   // the slices' Services, built as the translator builds them; routes, listeners and clusters are
   // not built again. nullopt for any other update (the caller translates).

@@ -88,8 +88,9 @@ std::map<std::string, std::string> status_files(const Statuses& statuses, const 
 }
 
 StatusFileChanges status_file_changes(const GatewayOutputs& before, const GatewayOutputs& after,
-                                      const std::set<sdk::ObjectRef>& gateways) {
-  std::set<std::pair<std::string, std::string>> touched;  // section, key
+                                      const std::set<sdk::ObjectRef>& gateways, const Statuses& extra,
+                                      const std::set<std::pair<std::string, std::string>>& extra_touched) {
+  std::set<std::pair<std::string, std::string>> touched = extra_touched;  // section, key
   for (const GatewayOutputs* outputs : {&before, &after})
     for (const auto& gateway : gateways)
       if (auto it = outputs->find(gateway); it != outputs->end() && it->second)
@@ -98,6 +99,13 @@ StatusFileChanges status_file_changes(const GatewayOutputs& before, const Gatewa
   StatusFileChanges changes;
   for (const auto& [section, key] : touched) {
     std::optional<sdk::Value> status = merged_status(after, section, key);
+    if (auto s = extra.find(section); s != extra.end())
+      if (auto k = s->second.find(key); k != s->second.end()) {
+        if (status)
+          merge_status(*status, k->second);
+        else
+          status = k->second;
+      }
     changes[status_path(section, key)] = status ? std::optional(translator::render_yaml(*status)) : std::nullopt;
   }
   return changes;

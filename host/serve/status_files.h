@@ -46,8 +46,11 @@ using StatusFileChanges = std::map<std::string, std::optional<std::string>>;
 // The files of the objects whose status `gateways` (translated again or dropped) reported in
 // `before` or report in `after`, merged anew from `after`. Other objects' files cannot have
 // changed, so an update costs what it touched, not what the store holds.
+// `extra` holds statuses that come from elsewhere (the agentgateway translation), merged after the
+// outputs'; `extra_touched` names its entries that changed, whose files are written anew too.
 StatusFileChanges status_file_changes(const GatewayOutputs& before, const GatewayOutputs& after,
-                                      const std::set<sdk::ObjectRef>& gateways);
+                                      const std::set<sdk::ObjectRef>& gateways, const Statuses& extra = {},
+                                      const std::set<std::pair<std::string, std::string>>& extra_touched = {});
 
 std::string status_path(const std::string& section, const std::string& key);
 std::string errors_path(const std::string& file);

@@ -25,6 +25,14 @@ void merge_status(sdk::Value& into, const sdk::Value& from) {
   }
 }
 
+void merge_statuses(Statuses& into, const Statuses& from) {
+  for (const auto& [section, objects] : from)
+    for (const auto& [key, status] : objects) {
+      auto [it, added] = into[section].try_emplace(key, status);
+      if (!added) merge_status(it->second, status);
+    }
+}
+
 Statuses merge_statuses(const GatewayOutputs& outputs) {
   Statuses merged;
   for (const auto& [gateway, output] : outputs) {

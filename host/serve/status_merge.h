@@ -32,5 +32,7 @@ std::optional<sdk::Value> merged_status(const GatewayOutputs& outputs, const std
 
 // Merges `from` into `into` by the rule above.
 void merge_status(sdk::Value& into, const sdk::Value& from);
+// The same for every object of `from`.
+void merge_statuses(Statuses& into, const Statuses& from);
 
 }  // namespace kgw::serve

@@ -456,6 +456,7 @@ TEST(ControlLoop, AgentgatewayGatewaysAreTranslatedForAgentgatewayOnly) {
   AgentgatewayOutputs seen;
   ControlLoopOptions options;
   options.on_agentgateway = [&seen](const agw::Output& output) { seen.take(output); };
+  options.status_dir = d.path() / "status";
   ControlLoop loop(std::move(options), registry);
   ASSERT_TRUE(loop.start().is_ok());
   sources::DirSource source(sources::DirSourceOptions{{manifests}, 20ms, 500ms});
@@ -467,10 +468,15 @@ TEST(ControlLoop, AgentgatewayGatewaysAreTranslatedForAgentgatewayOnly) {
   EXPECT_TRUE(seen.names().contains("agw bind/8080/default/agw"));
   EXPECT_TRUE(seen.names().contains("agw listener/default/agw.http"));
   for (const auto& name : seen.names()) EXPECT_EQ(name.rfind("agw ", 0), 0u) << name;
+  // Its status is written with the Envoy Gateways'.
+  const fs::path agw_status = d.path() / "status" / "gateways" / "default" / "agw.yaml";
+  EXPECT_TRUE(eventually([&] { return file_has(agw_status, "Programmed"); }));
+  EXPECT_TRUE(loop.statuses()["gateways"].contains("default/agw"));
 
   // The agentgateway Gateway goes: the next translation has none of its resources.
   write(manifests / "gateways.yaml", gateway("gw1", "kgateway"));
   EXPECT_TRUE(eventually([&] { return seen.names().empty(); }));
+  EXPECT_TRUE(eventually([&] { return !fs::exists(agw_status); }));
   source.stop();
 }
 
