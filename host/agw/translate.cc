@@ -1,7 +1,9 @@
 #include "agw/translate.h"
 
+#include "agw/addresses.h"
 #include "agw/backends.h"
 #include "agw/gateways.h"
+#include "agw/inference_pools.h"
 #include "agw/inputs.h"
 #include "agw/policies.h"
 
@@ -14,7 +16,9 @@ Output translate(const std::vector<sdk::Object>& objects, const plugins::Extensi
   Output output;
   translate_gateways(inputs, output);
   translate_backends(inputs, registry, output);
+  translate_inference_pools(inputs, output);
   translate_policies(inputs, registry, output);
+  translate_addresses(inputs, output);
   return output;
 }
 

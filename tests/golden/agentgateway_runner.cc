@@ -1,15 +1,15 @@
 // Runs the agentgateway reference cases (../shared/conformance/agentgateway/<theme>/<case>.yaml)
 // through the agentgateway translation. A case file holds the input manifests, then a `# Output`
-// document with `output:` (resources per Gateway, protobuf JSON), maybe `addresses:`, and
-// `status:`; a folder's `_defaults.yaml` is loaded before each of its cases.
+// document with `output:` (resources per Gateway, protobuf JSON) and `status:`; a folder's `_defaults.yaml` is loaded before each of its cases.
 //
 // The reference harness compares, per folder, only some kinds of resources and statuses (a
 // routes case shows its routes, not the binds and listeners of the shared Gateway): `kThemes`
-// holds those, and the runner compares the same. The plugins are loaded from their .so files,
+// holds those, and the runner compares the same. Where the harness lists Addresses, it lists them
+// bare among the resources (a Service, or a Workload). The plugins are loaded from their .so files,
 // as `kgw serve` loads them.
 //
 // The comparison is semantic: resources are matched by Gateway and `<kind>/<key>`, Addresses by
-// position after sorting, statuses by kind, namespace and name; map order does not matter,
+// Service namespace and hostname or Workload uid, statuses by kind, namespace and name; map order does not matter,
 // `lastTransitionTime` and the statuses' `spec` are ignored, and an absent field equals null, []
 // or {}. A case that differs in anything fails.
 //
@@ -70,7 +70,8 @@ const std::map<std::string, Theme> kThemes = {
     {"translator/gateways", {{"bind", "listener"}, {"Gateway", "ListenerSet"}}},
     {"translator/routes", {{"route", "tcpRoute", "policy"}, {"HTTPRoute", "GRPCRoute", "TCPRoute", "TLSRoute", "InferencePool"}}},
     {"translator/delegation", {{"route", "backend", "policy"}, kRouteKinds}},
-    {"translator/backends", {{"backend", "policy"}, {"AgentgatewayBackend", "BackendTLSPolicy", "InferencePool"}}},
+    {"translator/backends",
+     {{"backend", "policy", "service", "workload"}, {"AgentgatewayBackend", "BackendTLSPolicy", "InferencePool"}}},
     {"translator/models",
      {{"bind", "listener", "route", "modelRoute", "backend", "policy"},
       {"Gateway", "HTTPRoute", "AgentgatewayModel", "InferencePool"}}},
@@ -139,16 +140,23 @@ std::map<std::string, YAML::Node> keyed(const YAML::Node& list, std::string (*ke
   return out;
 }
 
+// The harness lists Addresses among the resources, bare: a Service (hostname) or a Workload (uid).
+std::string address_key(const YAML::Node& entry) {
+  if (const std::string uid = scalar(child(entry, "uid")); !uid.empty()) return "workload/" + uid;
+  return "service/" + scalar(child(entry, "namespace")) + "/" + scalar(child(entry, "hostname"));
+}
+
 std::string resource_key(const YAML::Node& entry) {
   const YAML::Node gateway = child(entry, "gateway");
   std::string out = scalar(child(gateway, "Namespace")) + "/" + scalar(child(gateway, "Name")) + " ";
   const YAML::Node resource = child(entry, "resource");
-  if (!resource || !resource.IsMap()) return {};
+  if (!resource || !resource.IsMap()) return address_key(entry);
   for (const auto& kind : resource) out += kind.first.as<std::string>() + "/" + scalar(child(kind.second, "key"));
   return out;
 }
 
 std::string resource_kind(const YAML::Node& entry) {
+  if (!child(entry, "gateway")) return address_key(entry).substr(0, address_key(entry).find('/'));
   const YAML::Node resource = child(entry, "resource");
   if (!resource || !resource.IsMap() || resource.size() != 1) return {};
   return resource.begin()->first.as<std::string>();
@@ -246,9 +254,11 @@ std::vector<std::string> run_case(const Case& c, const fs::path& scratch) {
     const YAML::Node expected = YAML::Load(text.substr(marker + 1));
     const YAML::Node actual =
         YAML::Load(agw::render(agw::translate(loaded.objects, extensions().registry), translator::Format::Yaml));
-    compare_keyed("output", child(expected, "output"),
-                  only(child(actual, "output"), theme->second.resources, resource_kind), resource_key, diffs);
-    compare(child(expected, "addresses"), child(actual, "addresses"), "addresses", diffs);
+    YAML::Node actual_output = only(child(actual, "output"), theme->second.resources, resource_kind);
+    for (const auto& address : child(actual, "addresses"))
+      for (const auto& inner : address)  // the Address's one field: `service` or `workload`
+        if (theme->second.resources.contains(inner.first.as<std::string>())) actual_output.push_back(inner.second);
+    compare_keyed("output", child(expected, "output"), actual_output, resource_key, diffs);
     compare_keyed("status", child(expected, "status"), only(child(actual, "status"), theme->second.statuses, status_kind),
                   status_key, diffs);
   } catch (const std::exception& e) {

@@ -1,0 +1,142 @@
+#include "agw/inference_pools.h"
+
+#include <set>
+
+#include "agw/status.h"
+
+namespace kgw::agw {
+namespace {
+
+namespace api = ::agentgateway::dev::resource;
+
+const std::string* str(const sdk::Value* v, std::string_view key) {
+  const sdk::Value* f = v ? v->find(std::string(key)) : nullptr;
+  return f ? f->as_string() : nullptr;
+}
+
+// The agentgateway Gateways whose HTTPRoutes send to `pool`; every agentgateway Gateway when no
+// route does (the pool is served wherever it may be used).
+std::vector<sdk::ObjectRef> pool_gateways(const Inputs& in, const sdk::Object& pool) {
+  std::set<sdk::ObjectRef> found;
+  for (const sdk::Object* route : in.of_kind("HTTPRoute")) {
+    const sdk::Value* spec = route->spec();
+    bool uses = false;
+    if (const sdk::Value* rules = spec ? spec->find("rules") : nullptr; rules && rules->as_list())
+      for (const auto& rule : *rules->as_list())
+        if (const sdk::Value* refs = rule.find("backendRefs"); refs && refs->as_list())
+          for (const auto& ref : *refs->as_list()) {
+            const std::string* kind = str(&ref, "kind");
+            const std::string* name = str(&ref, "name");
+            const std::string* ns = str(&ref, "namespace");
+            uses = uses || (kind && *kind == "InferencePool" && name && *name == pool.ref.name &&
+                            (ns ? *ns : route->ref.ns) == pool.ref.ns);
+          }
+    if (!uses) continue;
+    if (const sdk::Value* parents = spec->find("parentRefs"); parents && parents->as_list())
+      for (const auto& parent : *parents->as_list()) {
+        const std::string* kind = str(&parent, "kind");
+        const std::string* name = str(&parent, "name");
+        const std::string* ns = str(&parent, "namespace");
+        if ((kind && *kind != "Gateway") || !name) continue;
+        sdk::ObjectRef gateway{kGatewayGroup, "Gateway", ns ? *ns : route->ref.ns, *name};
+        if (in.is_agentgateway_gateway(gateway)) found.insert(gateway);
+      }
+  }
+  if (found.empty())
+    for (const sdk::Object* g : in.gateways()) found.insert(g->ref);
+  return {found.begin(), found.end()};
+}
+
+api::Policy pool_policy(const sdk::Object& pool, const std::string& suffix) {
+  api::Policy p;
+  p.set_key(pool.ref.ns + "/" + pool.ref.name + ":" + suffix);
+  auto& name = *p.mutable_name();
+  name.set_kind("InferencePool");
+  name.set_name(pool.ref.name);
+  name.set_namespace_(pool.ref.ns);
+  return p;
+}
+
+}  // namespace
+
+void translate_inference_pools(const Inputs& in, Output& out) {
+  for (const sdk::Object* pool : in.of_kind("InferencePool")) {
+    if (pool->ref.group != kInferenceGroup) continue;
+    const std::vector<sdk::ObjectRef> gateways = pool_gateways(in, *pool);
+    if (gateways.empty()) continue;
+    const sdk::Value* picker = pool->spec() ? pool->spec()->find("endpointPickerRef") : nullptr;
+
+    // The picker must be a core Service with a port; every problem is named.
+    std::vector<std::string> problems;
+    const std::string* group = str(picker, "group");
+    const std::string* kind = str(picker, "kind");
+    const std::string* picker_name = str(picker, "name");
+    const sdk::Value* port_value = picker ? picker->find("port") : nullptr;
+    const sdk::Value* number = port_value ? port_value->find("number") : nullptr;
+    if (group && !group->empty()) problems.push_back("endpointPickerRef.group must be empty, got \"" + *group + "\"");
+    if (kind && *kind != "Service") problems.push_back("endpointPickerRef.kind must be \"Service\", got \"" + *kind + "\"");
+    if (!number || !number->as_int()) problems.push_back("endpointPickerRef.port must be specified");
+    if (!picker_name) problems.push_back("endpointPickerRef.name must be specified");
+
+    api::Policy routing = pool_policy(*pool, "inference");
+    auto& target = *routing.mutable_target()->mutable_service();
+    target.set_hostname(pool->ref.name + "." + pool->ref.ns + ".inference." + in.cluster_domain());
+    target.set_namespace_(pool->ref.ns);
+    auto& inference = *routing.mutable_backend()->mutable_inference_routing();
+    const std::string* failure = str(picker, "failureMode");
+    inference.set_failure_mode(failure && *failure == "FailOpen" ? api::BackendPolicySpec::InferenceRouting::FAIL_OPEN
+                                                                 : api::BackendPolicySpec::InferenceRouting::FAIL_CLOSED);
+    std::optional<api::Policy> picker_tls;
+    auto& endpoint_picker = *inference.mutable_endpoint_picker();
+    if (problems.empty()) {
+      const uint32_t port = static_cast<uint32_t>(*number->as_int());
+      const std::string hostname = in.service_hostname(pool->ref.ns, *picker_name);
+      endpoint_picker.set_port(port);
+      endpoint_picker.mutable_service()->set_hostname(hostname);
+      endpoint_picker.mutable_service()->set_namespace_(pool->ref.ns);
+      // The picker serves TLS with a certificate the proxy cannot verify.
+      picker_tls = pool_policy(*pool, "inferencetls");
+      auto& tls_target = *picker_tls->mutable_target()->mutable_service();
+      tls_target.set_hostname(hostname);
+      tls_target.set_namespace_(pool->ref.ns);
+      tls_target.set_port(port);
+      picker_tls->mutable_backend()->mutable_backend_tls()->set_verification(
+          api::BackendPolicySpec::BackendTLS::INSECURE_ALL);
+    }
+
+    sdk::Value::List parents;
+    for (const auto& gateway : gateways) {
+      out.resources.push_back({gateway, {}});
+      *out.resources.back().resource.mutable_policy() = routing;
+      if (picker_tls) {
+        out.resources.push_back({gateway, {}});
+        *out.resources.back().resource.mutable_policy() = *picker_tls;
+      }
+      sdk::Value parent;
+      parent.set("conditions",
+                 sdk::Value(sdk::Value::List{
+                     condition("Accepted", true, "Accepted",
+                               std::string("InferencePool has been accepted by controller ") + kControllerName),
+                     problems.empty()
+                         ? condition("ResolvedRefs", true, "ResolvedRefs", "All InferencePool references have been resolved")
+                         : condition("ResolvedRefs", false, "InvalidExtensionRef", [&] {
+                             std::string message = "error: ";
+                             for (size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
+                             return message;
+                           }())}));
+      parent.set("controllerName", kControllerName);
+      sdk::Value ref;
+      ref.set("group", kGatewayGroup);
+      ref.set("kind", "Gateway");
+      ref.set("name", gateway.name);
+      ref.set("namespace", gateway.ns);
+      parent.set("parentRef", std::move(ref));
+      parents.push_back(std::move(parent));
+    }
+    sdk::Value status;
+    status.set("parents", sdk::Value(std::move(parents)));
+    out.statuses.push_back({pool->ref, pool->api_version, std::move(status)});
+  }
+}
+
+}  // namespace kgw::agw

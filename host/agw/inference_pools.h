@@ -1,0 +1,16 @@
+// InferencePools (Gateway API Inference Extension): each is a Service of its own (see
+// addresses.h) whose requests an endpoint picker routes. Per pool, a backend policy with the
+// picker (`<ns>/<name>:inference`), one that lets the proxy reach the picker over TLS
+// (`:inferencetls`), and the pool's status under each Gateway it serves.
+#pragma once
+
+#include "agw/inputs.h"
+#include "agw/output.h"
+
+namespace kgw::agw {
+
+inline constexpr const char* kInferenceGroup = "inference.networking.k8s.io";
+
+void translate_inference_pools(const Inputs& inputs, Output& output);
+
+}  // namespace kgw::agw
