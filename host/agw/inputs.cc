@@ -20,7 +20,10 @@ const std::vector<const sdk::Object*> kNone;
 
 Inputs::Inputs(const std::vector<sdk::Object>& objects, std::string cluster_domain)
     : objects_(objects), cluster_domain_(std::move(cluster_domain)) {
-  for (const auto& o : objects_) by_kind_[o.ref.kind].push_back(&o);
+  // An object given twice (a case's own over a shared default) is the later one.
+  std::map<sdk::ObjectRef, const sdk::Object*> latest;
+  for (const auto& o : objects_) latest[o.ref] = &o;
+  for (const auto& [ref, o] : latest) by_kind_[ref.kind].push_back(o);
   for (auto& [kind, list] : by_kind_)
     std::sort(list.begin(), list.end(), [](const sdk::Object* a, const sdk::Object* b) {
       return std::tie(a->ref.ns, a->ref.name) < std::tie(b->ref.ns, b->ref.name);

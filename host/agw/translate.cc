@@ -1,6 +1,7 @@
 #include "agw/translate.h"
 
 #include "agw/addresses.h"
+#include "agw/backend_tls_policies.h"
 #include "agw/backends.h"
 #include "agw/gateways.h"
 #include "agw/inference_pools.h"
@@ -17,6 +18,7 @@ Output translate(const std::vector<sdk::Object>& objects, const plugins::Extensi
   translate_gateways(inputs, output);
   translate_backends(inputs, registry, output);
   translate_inference_pools(inputs, output);
+  translate_backend_tls_policies(inputs, output);
   translate_policies(inputs, registry, output);
   translate_addresses(inputs, output);
   return output;

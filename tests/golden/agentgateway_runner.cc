@@ -26,6 +26,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
@@ -243,10 +244,19 @@ std::vector<std::string> run_case(const Case& c, const fs::path& scratch) {
     inputs.resize(last);  // the separator before `# Output`
   const fs::path input_file = scratch / "inputs.yaml";
   std::ofstream(input_file, std::ios::binary | std::ios::trunc) << inputs << "\n";
-  std::vector<fs::path> paths;
-  if (!c.defaults.empty()) paths.push_back(c.defaults);
-  paths.push_back(input_file);
-  sources::LoadedObjects loaded = sources::load_manifest_paths(paths);
+  // The folder's defaults that the case does not define itself, then the case's objects, in
+  // that load order.
+  sources::LoadedObjects loaded = sources::load_manifest_paths({input_file});
+  if (!c.defaults.empty()) {
+    sources::LoadedObjects defaults = sources::load_manifest_paths({c.defaults});
+    loaded.errors.insert(loaded.errors.end(), defaults.errors.begin(), defaults.errors.end());
+    std::set<sdk::ObjectRef> own;
+    for (const auto& o : loaded.objects) own.insert(o.ref);
+    std::erase_if(defaults.objects, [&](const sdk::Object& o) { return own.contains(o.ref); });
+    std::move(loaded.objects.begin(), loaded.objects.end(), std::back_inserter(defaults.objects));
+    loaded.objects = std::move(defaults.objects);
+    for (size_t i = 0; i < loaded.objects.size(); ++i) loaded.objects[i].creation_timestamp = static_cast<int64_t>(i);
+  }
   if (!loaded.errors.empty()) return {"input: " + loaded.errors.front()};
 
   std::vector<std::string> diffs;
