@@ -23,11 +23,13 @@ const char* const kUsage =
     R"(usage: kgw translate -f PATH [-f PATH...] --gateway NS/NAME [--set KEY=VALUE...] [-o yaml|json]
                      [--config FILE] [--plugin-dir DIR]
        kgw translate --proxy agentgateway -f PATH [-f PATH...] [--set KEY=VALUE...] [-o yaml|json]
+                     [--config FILE] [--plugin-dir DIR]
 
 Translates the manifests in PATH (files or directories) for one Gateway and prints the proxy
 configuration and the resources' status as one document (the golden format). With --proxy
 agentgateway: every Gateway of agentgateway's class, as agentgateway resources (output:,
-addresses:, status:).
+addresses:, status:); AgentgatewayBackend and AgentgatewayPolicy need the ai-mcp-a2a plugin
+among --config's plugins.
 
   -f, --file PATH       a manifest file or directory; repeatable, loaded in the order given
   --proxy PROXY         envoy (default) or agentgateway

@@ -76,6 +76,38 @@ expect_in "$work/err" "expected envoy or agentgateway"
 expect_rc 2 "translate for agentgateway with --gateway" -- "$kgw" translate --proxy agentgateway -f "$work/gw.yaml" \
   --gateway default/gw
 expect_rc 1 "translate for agentgateway a missing file" -- "$kgw" translate --proxy agentgateway -f "$work/missing.yaml"
+# An agentgateway Gateway and an AgentgatewayBackend, with the ai-mcp-a2a plugin from --config.
+cat >"$work/agw.yaml" <<'YAML'
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: agw, namespace: default}
+spec:
+  gatewayClassName: agentgateway
+  listeners: [{name: http, port: 8080, protocol: HTTP}]
+---
+apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayBackend
+metadata: {name: tools, namespace: default}
+spec:
+  mcp:
+    targets:
+    - name: t
+      static: {host: mcp.example.com, port: 8000, protocol: StreamableHTTP}
+YAML
+cat >"$work/agw.toml" <<TOML
+[source]
+kind = "dir"
+paths = ["$work"]
+[[plugins]]
+name = "ai-mcp-a2a"
+path = "$(dirname "$kgw")/plugins/kgw-ai-mcp-a2a.so"
+required = true
+TOML
+expect_rc 0 "translate for agentgateway with its plugin" -- "$kgw" translate --proxy agentgateway -f "$work/agw.yaml" \
+  --config "$work/agw.toml"
+expect_in "$work/out" "bindKey: 8080/default/agw"
+expect_in "$work/out" "key: default/tools/t"
+expect_in "$work/out" "Backend successfully accepted"
 
 # plugins inspect.
 expect_rc 0 "inspect a good plugin" -- "$kgw" plugins inspect "$fixtures/good.so"
