@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "agw/builtin_policies.h"
 #include "agw/policy_targets.h"
 #include "agw/status.h"
 #include "plugins/extension_registry.h"
@@ -84,6 +85,8 @@ void translate_policy(const sdk::AgentgatewayPolicyKind& kind, const sdk::Object
 }  // namespace
 
 void translate_policies(const Inputs& inputs, const plugins::ExtensionRegistry& registry, Output& output) {
+  translate_inference_pool_policies(inputs, output);
+  translate_backend_tls_policies(inputs, output);
   std::vector<sdk::GroupKind> kinds;
   for (const auto& [gk, owned] : registry.agentgateway_policy_kinds()) kinds.push_back(gk);
   if (kinds.empty()) return;

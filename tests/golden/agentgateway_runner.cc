@@ -29,8 +29,8 @@
 #include <map>
 #include <set>
 #include <sstream>
-#include <variant>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "agw/golden_format.h"
@@ -68,7 +68,8 @@ struct Theme {
 const std::set<std::string> kRouteKinds = {"HTTPRoute", "GRPCRoute", "TCPRoute", "TLSRoute"};
 const std::map<std::string, Theme> kThemes = {
     {"translator/gateways", {{"bind", "listener"}, {"Gateway", "ListenerSet"}}},
-    {"translator/routes", {{"route", "tcpRoute", "policy"}, {"HTTPRoute", "GRPCRoute", "TCPRoute", "TLSRoute", "InferencePool"}}},
+    {"translator/routes",
+     {{"route", "tcpRoute", "policy"}, {"HTTPRoute", "GRPCRoute", "TCPRoute", "TLSRoute", "InferencePool"}}},
     {"translator/delegation", {{"route", "backend", "policy"}, kRouteKinds}},
     {"translator/backends", {{"backend", "policy"}, {"AgentgatewayBackend", "BackendTLSPolicy", "InferencePool"}}},
     {"translator/models",
@@ -233,12 +234,12 @@ std::vector<std::string> run_case(const Case& c, const fs::path& scratch) {
   if (const auto last = inputs.rfind("\n---");
       last != std::string::npos && inputs.find_first_not_of(" \n", last + 4) == std::string::npos)
     inputs.resize(last);  // the separator before `# Output`
+  // One file, defaults first: a case that redefines a default object (its Gateway, say) comes
+  // later and wins, as in the reference harness.
+  if (!c.defaults.empty()) inputs = read_file(c.defaults) + "\n---\n" + inputs;
   const fs::path input_file = scratch / "inputs.yaml";
   std::ofstream(input_file, std::ios::binary | std::ios::trunc) << inputs << "\n";
-  std::vector<fs::path> paths;
-  if (!c.defaults.empty()) paths.push_back(c.defaults);
-  paths.push_back(input_file);
-  sources::LoadedObjects loaded = sources::load_manifest_paths(paths);
+  sources::LoadedObjects loaded = sources::load_manifest_paths({input_file});
   if (!loaded.errors.empty()) return {"input: " + loaded.errors.front()};
 
   std::vector<std::string> diffs;
@@ -249,8 +250,8 @@ std::vector<std::string> run_case(const Case& c, const fs::path& scratch) {
     compare_keyed("output", child(expected, "output"),
                   only(child(actual, "output"), theme->second.resources, resource_kind), resource_key, diffs);
     compare(child(expected, "addresses"), child(actual, "addresses"), "addresses", diffs);
-    compare_keyed("status", child(expected, "status"), only(child(actual, "status"), theme->second.statuses, status_kind),
-                  status_key, diffs);
+    compare_keyed("status", child(expected, "status"),
+                  only(child(actual, "status"), theme->second.statuses, status_kind), status_key, diffs);
   } catch (const std::exception& e) {
     diffs.push_back(std::string("YAML: ") + e.what());
   }
