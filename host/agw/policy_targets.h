@@ -33,17 +33,20 @@ class PolicyTargets {
   // matches nothing gives a target with no key and its pending reason.
   std::vector<ResolvedTarget> resolve(const sdk::Object& policy) const;
 
-  // The Gateways of a route (through ListenerSets), sorted.
+  // The Gateways of a route (through ListenerSets and delegating parent routes), sorted.
   std::set<sdk::ObjectRef> route_gateways(const sdk::Object& route) const;
 
  private:
   void resolve_ref(const sdk::Object& policy, const std::string& group, const std::string& kind,
                    const std::string& name, const std::string* section, const int64_t* port,
                    std::vector<ResolvedTarget>& out) const;
+  std::set<sdk::ObjectRef> parent_gateways(const sdk::Object& route) const;
+  void compute_route_gateways();
   void compute_reachability(const std::vector<sdk::GroupKind>& policy_kinds);
   std::set<sdk::ObjectRef> reachable(const sdk::ObjectRef& backend) const;
 
   const Inputs& in_;
+  std::map<sdk::ObjectRef, std::set<sdk::ObjectRef>> route_gateways_;
   // Backend objects (Services, AgentgatewayBackends, InferencePools) to the Gateways using them.
   std::map<sdk::ObjectRef, std::set<sdk::ObjectRef>> backend_gateways_;
 };

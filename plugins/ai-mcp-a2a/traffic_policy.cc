@@ -252,7 +252,7 @@ void basic_auth(PolicyBuilder& b, const Value& v, const std::string& path, Traff
   if (const Value* ref = at(&v, "secretRef")) {
     const std::string* name = str(ref, "name");
     const std::string* key = str(ref, "key");
-    const std::string k = key ? *key : ".htpasswd";
+    const std::string k = key ? *key : ".htaccess";
     auto secret = name ? b.secret(*name) : nullptr;
     if (!secret) {
       b.error(path + ".secretRef", "secret " + b.ns() + "/" + (name ? *name : "") + " not found");
