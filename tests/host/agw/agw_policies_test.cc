@@ -243,6 +243,147 @@ TEST_F(AgwPolicies, SelectorsStayInThePolicyNamespace) {
             "Policy is not attached: no HTTPRoute matching selector found in namespace default");
 }
 
+TEST_F(AgwPolicies, DelegatedRoutesAttachThroughTheirParent) {
+  const Output out = run(R"(apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: parent
+  namespace: default
+spec:
+  parentRefs:
+  - name: gw
+  rules:
+  - backendRefs:
+    - {group: gateway.networking.k8s.io, kind: HTTPRoute, name: "*", namespace: team}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: child
+  namespace: team
+spec:
+  rules:
+  - backendRefs:
+    - name: used
+      port: 80
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata:
+  name: from-default
+  namespace: team
+spec:
+  from:
+  - {group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: default}
+  to:
+  - {group: gateway.networking.k8s.io, kind: HTTPRoute}
+---
+apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayPolicy
+metadata:
+  name: p
+  namespace: team
+spec:
+  targetRefs:
+  - {group: gateway.networking.k8s.io, kind: HTTPRoute, name: child}
+  traffic:
+    timeouts: {request: 5s}
+)");
+  EXPECT_EQ(keys(out), (std::vector<std::string>{"gw traffic/team/p:timeout:team/child"}));
+  EXPECT_EQ(text(&ancestor(policy_status(out), 0), {"ancestorRef", "name"}), "gw");
+}
+
+TEST_F(AgwPolicies, ALaterDefinitionReplacesAnEarlierOne) {
+  const Output out =
+      run(R"(apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: gw
+  namespace: default
+spec:
+  gatewayClassName: agentgateway
+  listeners:
+  - name: other
+    protocol: HTTP
+    port: 9090
+)" + std::string("---\n") +
+          policy("  targetRefs:\n  - {group: gateway.networking.k8s.io, kind: Gateway, name: gw, sectionName: http}\n",
+                 "  traffic:\n    timeouts: {request: 5s}\n"));
+  EXPECT_EQ(text(&condition(ancestor(policy_status(out), 0), 1), {"message"}),
+            "Policy is not attached: sectionName \"http\" not found in Gateway default/gw");
+}
+
+TEST_F(AgwPolicies, InferencePoolPickerPoliciesGoToEveryGateway) {
+  Output out = run(R"(apiVersion: inference.networking.k8s.io/v1
+kind: InferencePool
+metadata:
+  name: pool
+  namespace: default
+spec:
+  endpointPickerRef: {name: epp, port: {number: 9002}, failureMode: FailOpen}
+  targetPorts:
+  - number: 8080
+)");
+  EXPECT_EQ(keys(out), (std::vector<std::string>{"gw default/pool:inference", "gw default/pool:inferencetls"}));
+  const auto& routing = out.resources[0].resource.policy().backend().inference_routing();
+  EXPECT_EQ(routing.endpoint_picker().service().hostname(), "epp.default.svc.cluster.local");
+  EXPECT_EQ(routing.failure_mode(), ::agentgateway::dev::resource::BackendPolicySpec::InferenceRouting::FAIL_OPEN);
+  // A picker that is not a Service with a port: no picker, and no TLS to it.
+  out = run(R"(apiVersion: inference.networking.k8s.io/v1
+kind: InferencePool
+metadata:
+  name: pool
+  namespace: default
+spec:
+  endpointPickerRef: {kind: Gateway, name: gw}
+)");
+  EXPECT_EQ(keys(out), (std::vector<std::string>{"gw default/pool:inference"}));
+  EXPECT_FALSE(out.resources[0].resource.policy().backend().inference_routing().endpoint_picker().has_service());
+}
+
+TEST_F(AgwPolicies, BackendTlsPolicyCarriesEachGatewaysClientCertificate) {
+  const Output out = run(R"(apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: mtls
+  namespace: default
+spec:
+  gatewayClassName: agentgateway
+  tls:
+    backend:
+      clientCertificateRef: {kind: Secret, name: missing}
+  listeners:
+  - name: http
+    protocol: HTTP
+    port: 80
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata:
+  name: tls
+  namespace: default
+spec:
+  targetRefs:
+  - {group: "", kind: Service, name: used, sectionName: http}
+  validation:
+    hostname: used.example.com
+    wellKnownCACertificates: System
+)");
+  EXPECT_EQ(keys(out),
+            (std::vector<std::string>{"gw default/tls:backend-tls:default/used.default.svc.cluster.local/80",
+                                      "mtls default/tls:backend-tls:default/used.default.svc.cluster.local/80"}));
+  EXPECT_EQ(out.resources[0].resource.policy().backend().backend_tls().hostname(), "used.example.com");
+  EXPECT_FALSE(out.resources[0].resource.policy().backend().backend_tls().has_cert());
+  EXPECT_EQ(out.resources[1].resource.policy().backend().backend_tls().cert(), "invalid");
+  const sdk::Value* status = nullptr;
+  for (const auto& s : out.statuses)
+    if (s.object.kind == "BackendTLSPolicy") status = &s.status;
+  ASSERT_NE(status, nullptr);
+  EXPECT_EQ(text(&condition(ancestor(status, 0), 0), {"reason"}), "Accepted");
+  EXPECT_EQ(text(&condition(ancestor(status, 1), 0), {"message"}),
+            "Gateway.spec.tls.backend.clientCertificateRef Secret not found");
+}
+
 TEST(AgwCelSyntax, AcceptsExpressionsAndRejectsTemplates) {
   using agw_plugin::is_valid_cel;
   for (const char* ok : {"true", "null", "1024", "response.code >= 500", "request.headers['x'].split(' ')[1]",
