@@ -391,7 +391,13 @@ std::string to_json(const Value& v) {
   return out;
 }
 
-std::optional<Value> parse_json(const std::string& text) { return JsonReader(text).document(); }
+std::optional<Value> parse_json(const std::string& text) {
+  try {
+    return JsonReader(text).document();
+  } catch (...) {  // a malformed \u escape
+    return std::nullopt;
+  }
+}
 
 void to_proto_value(const Value& v, google::protobuf::Value& out) {
   if (const auto* l = v.as_list()) {
