@@ -161,6 +161,18 @@ void jwt(PolicyBuilder& b, const Value& v, const std::string& path, Traffic::JWT
   if (mode && *mode == "Strict") out.set_mode(Traffic::JWT::STRICT);
   if (mode && *mode == "Permissive") out.set_mode(Traffic::JWT::PERMISSIVE);
   if (const Value* location = at(&v, "location")) set_location(*location, *out.mutable_authorization_location());
+  if (const Value* mcp = at(&v, "mcp")) {
+    auto* m = out.mutable_mcp();
+    if (const std::string* provider = str(mcp, "provider")) {
+      api::BackendPolicySpec::McpAuthentication::McpIDP idp;
+      std::string upper = *provider;
+      std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
+      if (api::BackendPolicySpec::McpAuthentication::McpIDP_Parse(upper, &idp)) m->set_provider(idp);
+    }
+    auto* metadata = m->mutable_resource_metadata();
+    for (const auto& [k, value] : map(mcp, "resourceMetadata")) to_proto_value(value, (*metadata->mutable_extra())[k]);
+    if (const std::string* client = str(mcp, "clientId")) m->set_client_id(*client);
+  }
   const auto& providers = list(&v, "providers");
   for (size_t i = 0; i < providers.size(); ++i) {
     const Value& p = providers[i];
