@@ -161,11 +161,10 @@ void translate_backend_tls_policies(const Inputs& in, Output& output) {
         const std::string* name = string_field(client, "name");
         const std::string* client_ns = string_field(client, "namespace");
         auto secret = name ? in.secret(client_ns ? *client_ns : gw->ref.ns, *name) : nullptr;
-        auto cert = secret ? secret->data.find("tls.crt") : std::map<std::string, std::string>::const_iterator{};
-        auto key = secret ? secret->data.find("tls.key") : std::map<std::string, std::string>::const_iterator{};
-        if (secret && cert != secret->data.end() && key != secret->data.end()) {
-          gateway_tls.set_cert(cert->second);
-          gateway_tls.set_key(key->second);
+        const bool complete = secret && secret->data.count("tls.crt") && secret->data.count("tls.key");
+        if (complete) {
+          gateway_tls.set_cert(secret->data.at("tls.crt"));
+          gateway_tls.set_key(secret->data.at("tls.key"));
         } else {
           // A certificate the proxy rejects, so it does not fall back to connecting without one.
           gateway_tls.set_cert("invalid");

@@ -486,14 +486,7 @@ void translate_backend_tls(PolicyBuilder& b, const Value& tls, const std::string
     const std::string n = name ? *name : "";
     const std::string ipath = path + ".caCertificateRefs[" + std::to_string(i) + "]";
     if (kind && *kind == "Secret") {
-      auto secret = b.secret(n);
-      auto ca = secret ? secret->data.find("ca.crt") : decltype(secret->data.end()){};
-      if (!secret)
-        b.error(ipath, "secret " + b.ns() + "/" + n + " not found");
-      else if (ca == secret->data.end())
-        b.error(ipath, "secret " + b.ns() + "/" + n + " missing ca.crt value");
-      else
-        roots += ca->second;
+      roots += secret_value(b, n, "ca.crt", ipath);
     } else {
       const sdk::Object* cm = b.ctx().host().find_object(b.ref(), {"", "ConfigMap", b.ns(), n}, nullptr);
       const std::string* ca = cm ? str(cm->body.find("data"), "ca.crt") : nullptr;
