@@ -341,7 +341,12 @@ std::optional<uint64_t> parse_quantity(const Value& v) {
   size_t end = 0;
   while (end < s->size() && std::isdigit(static_cast<unsigned char>((*s)[end]))) ++end;
   if (end == 0) return std::nullopt;
-  const uint64_t n = std::stoull(s->substr(0, end));
+  uint64_t n;
+  try {
+    n = std::stoull(s->substr(0, end));
+  } catch (...) {  // out of range
+    return std::nullopt;
+  }
   static const std::vector<std::pair<std::string, uint64_t>> units = {
       {"", 1},     {"Ki", 1ull << 10}, {"Mi", 1ull << 20}, {"Gi", 1ull << 30},  {"Ti", 1ull << 40},
       {"k", 1000}, {"M", 1000000},     {"G", 1000000000},  {"T", 1000000000000}};
