@@ -68,7 +68,7 @@ void inference_pools(const Inputs& in, Output& out) {
     auto& s = *out.addresses.emplace_back().mutable_service();
     s.set_name(pool->ref.name);
     s.set_namespace_(pool->ref.ns);
-    s.set_hostname(pool->ref.name + "." + pool->ref.ns + ".inference." + in.cluster_domain());
+    s.set_hostname(in.inference_hostname(pool->ref.ns, pool->ref.name));
     const std::string* field = str(pool->spec(), "appProtocol");
     const AppProtocol proto = field ? protocol_named(*field) : AppProtocol::UNKNOWN;
     if (const auto* ports = list(pool->spec(), "targetPorts"))

@@ -1,6 +1,7 @@
 #include "agw/backend_tls_policies.h"
 
-#include "agw/inference_pools.h"
+#include <optional>
+
 #include "agw/status.h"
 
 namespace kgw::agw {
@@ -8,111 +9,136 @@ namespace {
 
 namespace api = ::agentgateway::dev::resource;
 
-const std::string* str(const sdk::Value* v, std::string_view key) {
-  const sdk::Value* f = v ? v->find(std::string(key)) : nullptr;
+
+const sdk::Value* field(const sdk::Value* v, const char* key) { return v ? v->find(key) : nullptr; }
+const std::string* string_field(const sdk::Value* v, const char* key) {
+  const sdk::Value* f = field(v, key);
   return f ? f->as_string() : nullptr;
 }
-const sdk::Value::List* list(const sdk::Value* v, std::string_view key) {
-  const sdk::Value* f = v ? v->find(std::string(key)) : nullptr;
-  return f ? f->as_list() : nullptr;
+std::optional<int64_t> int_field(const sdk::Value* v, const char* key) {
+  const sdk::Value* f = field(v, key);
+  return f ? f->as_int() : std::nullopt;
+}
+const sdk::Value::List& list_field(const sdk::Value* v, const char* key) {
+  static const sdk::Value::List none;
+  const sdk::Value* f = field(v, key);
+  const sdk::Value::List* l = f ? f->as_list() : nullptr;
+  return l ? *l : none;
 }
 
-// A target as the policy's resources name and point at it.
-struct Target {
-  std::string hostname, ns;
-  std::optional<uint32_t> port;
-};
-
-// The targets of one targetRef: a Service's ports (those named `sectionName`, when given), or an
-// InferencePool as a whole.
-std::vector<Target> targets_of(const Inputs& in, const sdk::Object& policy, const sdk::Value& ref) {
-  const std::string* kind = str(&ref, "kind");
-  const std::string* name = str(&ref, "name");
-  const std::string* section = str(&ref, "sectionName");
-  if (!kind || !name) return {};
-  std::vector<Target> out;
-  if (*kind == "Service") {
-    const sdk::Object* svc = in.find("", "Service", policy.ref.ns, *name);
-    if (!svc) return {};
-    if (const auto* ports = list(svc->spec(), "ports"))
-      for (const auto& p : *ports) {
-        const std::string* port_name = str(&p, "name");
-        if (section && (!port_name || *port_name != *section)) continue;
-        const sdk::Value* number = p.find("port");
-        if (!number || !number->as_int()) continue;
-        out.push_back({in.service_hostname(policy.ref.ns, *name), policy.ref.ns, static_cast<uint32_t>(*number->as_int())});
-      }
-  } else if (*kind == "InferencePool") {
-    if (!in.find(kInferenceGroup, "InferencePool", policy.ref.ns, *name)) return {};
-    out.push_back({*name + "." + policy.ref.ns + ".inference." + in.cluster_domain(), policy.ref.ns, std::nullopt});
+void to_every_gateway(const Inputs& in, const api::Policy& policy, Output& output) {
+  for (const sdk::Object* gw : in.gateways()) {
+    GatewayResource r{gw->ref, {}};
+    *r.resource.mutable_policy() = policy;
+    output.resources.push_back(std::move(r));
   }
-  return out;
+}
+
+void set_name(const sdk::ObjectRef& ref, api::Policy& p) {
+  p.mutable_name()->set_kind(ref.kind);
+  p.mutable_name()->set_name(ref.name);
+  p.mutable_name()->set_namespace_(ref.ns);
 }
 
 }  // namespace
 
-void translate_backend_tls_policies(const Inputs& in, Output& out) {
+void translate_backend_tls_policies(const Inputs& in, Output& output) {
   for (const sdk::Object* policy : in.of_kind("BackendTLSPolicy")) {
-    if (policy->ref.group != kGatewayGroup || in.gateways().empty()) continue;
-    const sdk::Value* spec = policy->spec();
-    const sdk::Value* validation = spec ? spec->find("validation") : nullptr;
+    if (policy->ref.group != kGatewayGroup) continue;
+    const std::string& ns = policy->ref.ns;
+    const sdk::Value* validation = field(policy->spec(), "validation");
     api::BackendPolicySpec::BackendTLS tls;
-    if (const std::string* hostname = str(validation, "hostname")) tls.set_hostname(*hostname);
-    // CA certificates from ConfigMaps' `ca.crt`, concatenated.
-    if (const auto* cas = list(validation, "caCertificateRefs"))
-      for (const auto& ca : *cas) {
-        const std::string* name = str(&ca, "name");
-        const sdk::Object* cm = name ? in.find("", "ConfigMap", policy->ref.ns, *name) : nullptr;
-        const sdk::Value* data = cm ? cm->body.find("data") : nullptr;
-        if (const std::string* pem = str(data, "ca.crt")) tls.set_root(tls.root() + *pem);
+    if (const std::string* hostname = string_field(validation, "hostname")) tls.set_hostname(*hostname);
+    for (const sdk::Value& san : list_field(validation, "subjectAltNames")) {
+      const std::string* value = string_field(&san, "hostname");
+      if (!value) value = string_field(&san, "uri");
+      if (value) tls.add_verify_subject_alt_names(*value);
+    }
+    std::string roots;
+    for (const sdk::Value& ref : list_field(validation, "caCertificateRefs")) {
+      const std::string* name = string_field(&ref, "name");
+      const std::string* kind = string_field(&ref, "kind");
+      if (!name) continue;
+      if (kind && *kind == "Secret") {
+        if (auto secret = in.secret(ns, *name))
+          if (auto it = secret->data.find("ca.crt"); it != secret->data.end()) roots += it->second;
+      } else if (const sdk::Object* cm = in.find("", "ConfigMap", ns, *name)) {
+        if (const std::string* ca = string_field(field(&cm->body, "data"), "ca.crt")) roots += *ca;
       }
-    std::vector<Target> targets;
-    if (const auto* refs = list(spec, "targetRefs"))
-      for (const auto& ref : *refs)
-        for (auto& t : targets_of(in, *policy, ref)) targets.push_back(std::move(t));
+    }
+    if (!roots.empty()) tls.set_root(roots);
+
+    // Targets: Services (a sectionName names a port) and InferencePools.
+    std::vector<api::PolicyTarget> targets;
+    std::vector<std::string> target_keys;
+    for (const sdk::Value& ref : list_field(policy->spec(), "targetRefs")) {
+      const std::string* kind = string_field(&ref, "kind");
+      const std::string* name = string_field(&ref, "name");
+      const std::string* section = string_field(&ref, "sectionName");
+      if (!kind || !name) continue;
+      api::PolicyTarget target;
+      auto* service = target.mutable_service();
+      service->set_namespace_(ns);
+      if (*kind == "Service") {
+        const sdk::Object* svc = in.find("", "Service", ns, *name);
+        if (!svc) continue;
+        service->set_hostname(in.service_hostname(ns, *name));
+        if (section) {
+          for (const sdk::Value& p : list_field(svc->spec(), "ports")) {
+            const std::string* port_name = string_field(&p, "name");
+            const auto number = int_field(&p, "port");
+            if (number && ((port_name && *port_name == *section) || std::to_string(*number) == *section))
+              service->set_port(static_cast<uint32_t>(*number));
+          }
+          if (!service->has_port()) continue;
+        }
+      } else if (*kind == "InferencePool") {
+        if (!in.find(kInferenceGroup, "InferencePool", ns, *name)) continue;
+        service->set_hostname(in.inference_hostname(ns, *name));
+      } else {
+        continue;
+      }
+      target_keys.push_back(ns + "/" + service->hostname() +
+                            (service->has_port() ? "/" + std::to_string(service->port()) : ""));
+      targets.push_back(std::move(target));
+    }
+    if (targets.empty()) continue;
 
     sdk::Value::List ancestors;
-    for (const sdk::Object* gateway : in.gateways()) {
-      // The Gateway's client certificate for upstream mutual TLS; a missing one is sent as an
-      // unusable placeholder, so the proxy fails those connections instead of going without.
+    for (const sdk::Object* gw : in.gateways()) {
+      // Each Gateway's proxy presents that Gateway's backend client certificate.
       api::BackendPolicySpec::BackendTLS gateway_tls = tls;
       std::string problem;
-      const sdk::Value* gateway_tls_spec = gateway->spec() ? gateway->spec()->find("tls") : nullptr;
-      const sdk::Value* backend = gateway_tls_spec ? gateway_tls_spec->find("backend") : nullptr;
-      if (const sdk::Value* cert_ref = backend ? backend->find("clientCertificateRef") : nullptr) {
-        const std::string* name = str(cert_ref, "name");
-        const std::string* ns = str(cert_ref, "namespace");
-        auto secret = name ? in.secret(ns ? *ns : gateway->ref.ns, *name) : nullptr;
-        auto cert = secret ? secret->data.find("tls.crt") : decltype(secret->data.end()){};
-        auto key = secret ? secret->data.find("tls.key") : decltype(secret->data.end()){};
-        if (secret && cert != secret->data.end() && key != secret->data.end()) {
-          gateway_tls.set_cert(cert->second);
-          gateway_tls.set_key(key->second);
+      if (const sdk::Value* client = field(field(field(gw->spec(), "tls"), "backend"), "clientCertificateRef")) {
+        const std::string* name = string_field(client, "name");
+        const std::string* client_ns = string_field(client, "namespace");
+        auto secret = name ? in.secret(client_ns ? *client_ns : gw->ref.ns, *name) : nullptr;
+        const bool complete = secret && secret->data.count("tls.crt") && secret->data.count("tls.key");
+        if (complete) {
+          gateway_tls.set_cert(secret->data.at("tls.crt"));
+          gateway_tls.set_key(secret->data.at("tls.key"));
         } else {
-          problem = "Gateway.spec.tls.backend.clientCertificateRef Secret not found";
+          // A certificate the proxy rejects, so it does not fall back to connecting without one.
           gateway_tls.set_cert("invalid");
           gateway_tls.set_key("invalid");
+          problem = "Gateway.spec.tls.backend.clientCertificateRef Secret not found";
         }
       }
-      for (const auto& target : targets) {
-        api::Policy p;
-        p.set_key(policy->ref.ns + "/" + policy->ref.name + ":backend-tls:" + target.ns + "/" + target.hostname +
-                  (target.port ? "/" + std::to_string(*target.port) : ""));
-        p.mutable_name()->set_kind("BackendTLSPolicy");
-        p.mutable_name()->set_name(policy->ref.name);
-        p.mutable_name()->set_namespace_(policy->ref.ns);
-        auto& service = *p.mutable_target()->mutable_service();
-        service.set_hostname(target.hostname);
-        service.set_namespace_(target.ns);
-        if (target.port) service.set_port(*target.port);
+      for (size_t i = 0; i < targets.size(); ++i) {
+        GatewayResource r{gw->ref, {}};
+        auto& p = *r.resource.mutable_policy();
+        p.set_key(ns + "/" + policy->ref.name + ":backend-tls:" + target_keys[i]);
+        set_name(policy->ref, p);
+        *p.mutable_target() = targets[i];
         *p.mutable_backend()->mutable_backend_tls() = gateway_tls;
-        out.resources.push_back({gateway->ref, {}});
-        *out.resources.back().resource.mutable_policy() = std::move(p);
+        output.resources.push_back(std::move(r));
       }
-      sdk::Value ancestor, ref;
+      sdk::Value ref;
       ref.set("group", kGatewayGroup);
       ref.set("kind", "Gateway");
-      ref.set("name", gateway->ref.name);
+      ref.set("name", gw->ref.name);
+      if (gw->ref.ns != ns) ref.set("namespace", gw->ref.ns);
+      sdk::Value ancestor;
       ancestor.set("ancestorRef", std::move(ref));
       ancestor.set("conditions", sdk::Value(sdk::Value::List{
                                      problem.empty() ? condition("Accepted", true, "Accepted", "Configuration is valid")
@@ -123,7 +149,7 @@ void translate_backend_tls_policies(const Inputs& in, Output& out) {
     }
     sdk::Value status;
     status.set("ancestors", sdk::Value(std::move(ancestors)));
-    out.statuses.push_back({policy->ref, policy->api_version, std::move(status)});
+    output.statuses.push_back({policy->ref, policy->api_version, std::move(status)});
   }
 }
 

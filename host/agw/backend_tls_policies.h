@@ -1,7 +1,6 @@
-// BackendTLSPolicies for agentgateway: per target (a Service port, or an InferencePool) a backend
-// policy with the TLS the proxy uses upstream, sent to every agentgateway Gateway with that
-// Gateway's own client certificate (`spec.tls.backend.clientCertificateRef`), and the policy's
-// status per Gateway.
+// BackendTLSPolicy for agentgateway (`<ns>/<name>:backend-tls:<ns>/<hostname>[/<port>]`), sent
+// to every agentgateway Gateway with that Gateway's backend client certificate, and its
+// per-Gateway status.
 #pragma once
 
 #include "agw/inputs.h"

@@ -80,7 +80,7 @@ void translate_inference_pools(const Inputs& in, Output& out) {
 
     api::Policy routing = pool_policy(*pool, "inference");
     auto& target = *routing.mutable_target()->mutable_service();
-    target.set_hostname(pool->ref.name + "." + pool->ref.ns + ".inference." + in.cluster_domain());
+    target.set_hostname(in.inference_hostname(pool->ref.ns, pool->ref.name));
     target.set_namespace_(pool->ref.ns);
     auto& inference = *routing.mutable_backend()->mutable_inference_routing();
     const std::string* failure = str(picker, "failureMode");

@@ -9,8 +9,6 @@
 
 namespace kgw::agw {
 
-inline constexpr const char* kInferenceGroup = "inference.networking.k8s.io";
-
 void translate_inference_pools(const Inputs& inputs, Output& output);
 
 }  // namespace kgw::agw

@@ -20,14 +20,21 @@ const std::vector<const sdk::Object*> kNone;
 
 Inputs::Inputs(const std::vector<sdk::Object>& objects, std::string cluster_domain)
     : objects_(objects), cluster_domain_(std::move(cluster_domain)) {
-  // An object given twice (a case's own over a shared default) is the later one.
-  std::map<sdk::ObjectRef, const sdk::Object*> latest;
-  for (const auto& o : objects_) latest[o.ref] = &o;
-  for (const auto& [ref, o] : latest) by_kind_[ref.kind].push_back(o);
-  for (auto& [kind, list] : by_kind_)
-    std::sort(list.begin(), list.end(), [](const sdk::Object* a, const sdk::Object* b) {
-      return std::tie(a->ref.ns, a->ref.name) < std::tie(b->ref.ns, b->ref.name);
+  for (const auto& o : objects_) by_kind_[o.ref.kind].push_back(&o);
+  for (auto& [kind, list] : by_kind_) {
+    // An object given twice (a case redefining a default, say) is its later definition.
+    std::stable_sort(list.begin(), list.end(), [](const sdk::Object* a, const sdk::Object* b) {
+      return std::tie(a->ref.ns, a->ref.name, a->ref.group) < std::tie(b->ref.ns, b->ref.name, b->ref.group);
     });
+    std::vector<const sdk::Object*> unique;
+    for (const sdk::Object* o : list) {
+      if (!unique.empty() && unique.back()->ref == o->ref)
+        unique.back() = o;
+      else
+        unique.push_back(o);
+    }
+    list = std::move(unique);
+  }
   for (const sdk::Object* g : of_kind("Gateway"))
     if (g->ref.group == kGatewayGroup && is_agentgateway_gateway(g->ref)) gateways_.push_back(g);
 }
@@ -116,8 +123,12 @@ std::string Inputs::service_hostname(std::string_view ns, std::string_view name)
   return std::string(name) + "." + std::string(ns) + ".svc." + cluster_domain_;
 }
 
-std::vector<const sdk::Object*> PluginContext::list_objects(const sdk::GroupKind& kind, std::string_view ns,
-                                                            const std::map<std::string, std::string>& labels) const noexcept {
+std::string Inputs::inference_hostname(std::string_view ns, std::string_view name) const {
+  return std::string(name) + "." + std::string(ns) + ".inference." + cluster_domain_;
+}
+
+std::vector<const sdk::Object*> PluginContext::list_objects(
+    const sdk::GroupKind& kind, std::string_view ns, const std::map<std::string, std::string>& labels) const noexcept {
   try {
     return in_.select(kind, ns, labels);
   } catch (...) {

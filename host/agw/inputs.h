@@ -16,6 +16,7 @@ namespace kgw::agw {
 
 inline constexpr const char* kGatewayGroup = "gateway.networking.k8s.io";
 inline constexpr const char* kAgentgatewayGroup = "agentgateway.dev";
+inline constexpr const char* kInferenceGroup = "inference.networking.k8s.io";
 
 class Inputs {
  public:
@@ -48,6 +49,8 @@ class Inputs {
   const std::string& cluster_domain() const { return cluster_domain_; }
   // `<name>.<ns>.svc.<domain>`.
   std::string service_hostname(std::string_view ns, std::string_view name) const;
+  // An InferencePool's own hostname, `<name>.<ns>.inference.<domain>`.
+  std::string inference_hostname(std::string_view ns, std::string_view name) const;
 
  private:
   const std::vector<sdk::Object>& objects_;

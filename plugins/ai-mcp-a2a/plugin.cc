@@ -1,12 +1,16 @@
-// agentgateway AI, MCP and A2A backends and policies. The translators arrive with the
-// agentgateway work; today the plugin loads, rejects any configuration key,
-// and registers nothing.
+// agentgateway AI, MCP and A2A backends and policies. The plugin takes no configuration keys.
 #include <kgw/sdk/plugin.h>
+
+#include "policy_kind.h"
 
 namespace {
 
 kgw::sdk::Status register_ai_mcp_a2a(kgw::sdk::RegistrationContext& ctx) {
-  return kgw::sdk::check_keys(ctx.config(), {});
+  if (auto status = kgw::sdk::check_keys(ctx.config(), {}); !status) return status;
+  if (auto status = ctx.registry().add_agentgateway_policy_kind(kgw::agw_plugin::make_agentgateway_policy_kind());
+      !status)
+    return status;
+  return kgw::sdk::Status::ok();
 }
 
 }  // namespace

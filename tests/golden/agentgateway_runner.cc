@@ -30,8 +30,8 @@
 #include <map>
 #include <set>
 #include <sstream>
-#include <variant>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "agw/golden_format.h"
@@ -69,7 +69,8 @@ struct Theme {
 const std::set<std::string> kRouteKinds = {"HTTPRoute", "GRPCRoute", "TCPRoute", "TLSRoute"};
 const std::map<std::string, Theme> kThemes = {
     {"translator/gateways", {{"bind", "listener"}, {"Gateway", "ListenerSet"}}},
-    {"translator/routes", {{"route", "tcpRoute", "policy"}, {"HTTPRoute", "GRPCRoute", "TCPRoute", "TLSRoute", "InferencePool"}}},
+    {"translator/routes",
+     {{"route", "tcpRoute", "policy"}, {"HTTPRoute", "GRPCRoute", "TCPRoute", "TLSRoute", "InferencePool"}}},
     {"translator/delegation", {{"route", "backend", "policy"}, kRouteKinds}},
     {"translator/backends",
      {{"backend", "policy", "service", "workload"}, {"AgentgatewayBackend", "BackendTLSPolicy", "InferencePool"}}},
@@ -242,21 +243,12 @@ std::vector<std::string> run_case(const Case& c, const fs::path& scratch) {
   if (const auto last = inputs.rfind("\n---");
       last != std::string::npos && inputs.find_first_not_of(" \n", last + 4) == std::string::npos)
     inputs.resize(last);  // the separator before `# Output`
+  // One file, defaults first: a case that redefines a default object (its Gateway, say) comes
+  // later and wins, as in the reference harness.
+  if (!c.defaults.empty()) inputs = read_file(c.defaults) + "\n---\n" + inputs;
   const fs::path input_file = scratch / "inputs.yaml";
   std::ofstream(input_file, std::ios::binary | std::ios::trunc) << inputs << "\n";
-  // The folder's defaults that the case does not define itself, then the case's objects, in
-  // that load order.
   sources::LoadedObjects loaded = sources::load_manifest_paths({input_file});
-  if (!c.defaults.empty()) {
-    sources::LoadedObjects defaults = sources::load_manifest_paths({c.defaults});
-    loaded.errors.insert(loaded.errors.end(), defaults.errors.begin(), defaults.errors.end());
-    std::set<sdk::ObjectRef> own;
-    for (const auto& o : loaded.objects) own.insert(o.ref);
-    std::erase_if(defaults.objects, [&](const sdk::Object& o) { return own.contains(o.ref); });
-    std::move(loaded.objects.begin(), loaded.objects.end(), std::back_inserter(defaults.objects));
-    loaded.objects = std::move(defaults.objects);
-    for (size_t i = 0; i < loaded.objects.size(); ++i) loaded.objects[i].creation_timestamp = static_cast<int64_t>(i);
-  }
   if (!loaded.errors.empty()) return {"input: " + loaded.errors.front()};
 
   std::vector<std::string> diffs;

@@ -1,0 +1,35 @@
+#include "policy_kind.h"
+
+#include "policy_support.h"
+
+namespace kgw::agw_plugin {
+namespace {
+
+class AgentgatewayPolicyKind final : public sdk::AgentgatewayPolicyKind {
+ public:
+  sdk::GroupKind group_kind() const noexcept override { return {"agentgateway.dev", "AgentgatewayPolicy"}; }
+
+  void translate(const sdk::AgentgatewayContext& ctx, const sdk::Object& policy,
+                 const sdk::AgentgatewayPolicyTarget& target, std::vector<api::Policy>& out,
+                 sdk::Diagnostics& diag) const noexcept override {
+    try {
+      PolicyBuilder b(ctx, policy, target, out, diag);
+      const Value* spec = policy.spec();
+      if (const Value* traffic = at(spec, "traffic")) translate_traffic(b, *traffic);
+      if (const Value* backend = at(spec, "backend")) translate_backend(b, *backend);
+      if (const Value* frontend = at(spec, "frontend")) translate_frontend(b, *frontend);
+    } catch (const std::exception& e) {
+      diag.error("spec", std::string("translation failed: ") + e.what());
+    } catch (...) {
+      diag.error("spec", "translation failed");
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<sdk::AgentgatewayPolicyKind> make_agentgateway_policy_kind() {
+  return std::make_unique<AgentgatewayPolicyKind>();
+}
+
+}  // namespace kgw::agw_plugin

@@ -1,0 +1,97 @@
+// What the AgentgatewayPolicy sections share: reading the spec tree, durations and quantities,
+// CEL checks, JSON, references to Services and AgentgatewayBackends, Secrets, and the Policy
+// resources of one target, keyed as agentgateway's controller keys them.
+#pragma once
+
+#include <kgw/sdk/agentgateway.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kgw::agw_plugin {
+
+namespace api = ::agentgateway::dev::resource;
+using sdk::Value;
+
+// Spec access; every accessor takes a possibly null node.
+const Value* at(const Value* v, const char* key);
+const std::string* str(const Value* v, const char* key);
+std::optional<int64_t> integer(const Value* v, const char* key);
+std::optional<bool> boolean(const Value* v, const char* key);
+const Value::List& list(const Value* v, const char* key);
+const Value::Map& map(const Value* v, const char* key);
+std::vector<std::string> strings(const Value* v, const char* key);
+// A map of strings (numbers and booleans as their text).
+std::map<std::string, std::string> string_map(const Value* v, const char* key);
+std::string scalar_text(const Value& v);
+
+// A Go duration ("30s", "1m30s", "500ms") into `out`; false when it does not parse.
+bool parse_duration(const std::string& text, google::protobuf::Duration& out);
+// A Kubernetes quantity ("16Ki", "5Mi", 1000) in bytes.
+std::optional<uint64_t> parse_quantity(const Value& v);
+
+// Compact JSON with sorted object keys, as Go's encoding/json writes a map.
+std::string to_json(const Value& v);
+// JSON text into a Value; nullopt when it is not JSON.
+std::optional<Value> parse_json(const std::string& text);
+void to_proto_value(const Value& v, google::protobuf::Value& out);
+
+bool is_valid_cel(const std::string& text);
+
+// One AgentgatewayPolicy translated for one of its targets.
+class PolicyBuilder {
+ public:
+  PolicyBuilder(const sdk::AgentgatewayContext& ctx, const sdk::Object& policy,
+                const sdk::AgentgatewayPolicyTarget& target, std::vector<api::Policy>& out, sdk::Diagnostics& diag);
+
+  const sdk::AgentgatewayContext& ctx() const { return ctx_; }
+  const sdk::Object& policy() const { return policy_; }
+  const std::string& ns() const { return policy_.ref.ns; }
+  const sdk::ObjectRef& ref() const { return policy_.ref; }
+
+  // A new Policy keyed `<prefix><ns>/<name>:<feature>:<target key>`, with its name, target and
+  // inheritance set.
+  api::Policy& add(const std::string& prefix, const std::string& feature);
+  void error(std::string path, std::string message) { diag_.error(std::move(path), std::move(message)); }
+  size_t error_count() const { return diag_.errors().size(); }
+
+  // A backendRef (a Service with its port, an AgentgatewayBackend) as agentgateway refers to
+  // it; nullopt with the reason in `why` when it does not exist or may not be used.
+  std::optional<api::BackendReference> backend_ref(const Value& ref, std::string& why) const;
+  // The AgentgatewayBackend or Service a backendRef names, or nullptr with `why`.
+  const sdk::Object* referenced(const Value& ref, std::string& why) const;
+  // A Secret in the policy's namespace, or nullptr.
+  std::shared_ptr<const sdk::Secret> secret(const std::string& name) const;
+  // `url` (http or https) as an inline backend, with backend TLS for https.
+  bool url_backend(const std::string& url, api::BackendReference& backend,
+                   std::vector<api::BackendPolicySpec>& inline_policies, std::string* path = nullptr) const;
+
+  std::string service_hostname(const std::string& ns, const std::string& name) const;
+
+ private:
+  const sdk::AgentgatewayContext& ctx_;
+  const sdk::Object& policy_;
+  const sdk::AgentgatewayPolicyTarget& target_;
+  std::vector<api::Policy>& out_;
+  sdk::Diagnostics& diag_;
+};
+
+void translate_traffic(PolicyBuilder& b, const Value& traffic);
+void translate_backend(PolicyBuilder& b, const Value& backend);
+void translate_frontend(PolicyBuilder& b, const Value& frontend);
+
+// Shared by the sections.
+void set_location(const Value& location, api::AuthorizationLocation& out);
+void translate_backend_tls(PolicyBuilder& b, const Value& tls, const std::string& path,
+                           api::BackendPolicySpec::BackendTLS& out);
+void translate_transformation(PolicyBuilder& b, const Value& v, const std::string& path,
+                              api::TrafficPolicySpec::TransformationPolicy& out);
+void translate_ext_auth(PolicyBuilder& b, const Value& v, const std::string& path,
+                        api::TrafficPolicySpec::ExternalAuth& out);
+// A mcp.authentication-style remote key set: the JWKS the controller fetched and stored, by URL.
+std::optional<std::string> stored_jwks(PolicyBuilder& b, const Value& remote, std::string& url, std::string& why);
+
+}  // namespace kgw::agw_plugin
