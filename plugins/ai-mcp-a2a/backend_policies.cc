@@ -163,7 +163,7 @@ void token_endpoint(const Translation& t, const Node& node, agw_api::BackendRefe
     path = *p;
   else if (!url_path.empty() && node["url"])
     path = url_path;
-  if (tls) inline_policies.Add()->mutable_backend_tls();
+  if (tls) inline_policies.Add()->mutable_backend_tls()->set_hostname(out.inline_().hostname());
 }
 
 void oauth_token_exchange(const Translation& t, const Node& node, agw_api::OAuthTokenExchange& out) {
@@ -457,7 +457,8 @@ void tunnel_policy(const Translation& t, const Node& node, BackendPolicySpec& ou
   auto* tunnel = out.mutable_backend_tunnel();
   bool tls = false;
   if (auto ref = endpoint_reference(t, node, nullptr, &tls)) *tunnel->mutable_proxy() = *ref;
-  if (tls) tunnel->add_inline_policies()->mutable_backend_tls();
+  // An https URL is TLS to the proxy, verified against the URL's host.
+  if (tls) tunnel->add_inline_policies()->mutable_backend_tls()->set_hostname(tunnel->proxy().inline_().hostname());
 }
 
 void http_policy(const Node& node, BackendPolicySpec& out) {
@@ -591,8 +592,10 @@ void translate_policies(const Translation& t, const Node& policies, const Policy
     if (mcp["guardrails"]) mcp["guardrails"].invalid("not supported yet");
   }
   if (const Node ai = policies["ai"]) {
-    if (!options.ai) ai.invalid("AI policies require an AI backend");
-    ai.invalid("not supported yet");
+    if (!options.ai)
+      ai.invalid("AI policies require an AI backend");
+    else
+      translate_ai_policy(t, ai, *out.emplace_back().mutable_ai());
   }
   if (const Node n = policies["extAuth"]) n.invalid("not supported yet");
   if (const Node n = policies["transformation"]) n.invalid("not supported yet");

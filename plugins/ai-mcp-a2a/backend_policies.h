@@ -20,6 +20,9 @@ struct PolicyOptions {
 void translate_policies(const Translation& t, const Node& policies, const PolicyOptions& options,
                         std::vector<agw_api::BackendPolicySpec>& out);
 
+// `policies.ai` of an AI backend.
+void translate_ai_policy(const Translation& t, const Node& ai, agw_api::BackendPolicySpec::Ai& out);
+
 // Go-style durations ("120s", "1m30s", "250ms") into `out`; false (reported) when malformed.
 bool parse_duration(const Node& node, google::protobuf::Duration& out);
 

@@ -342,7 +342,7 @@ spec:
   EXPECT_EQ(tunnel.proxy().inline_().hostname(), "proxy.example.com");
   EXPECT_EQ(tunnel.proxy().inline_().port(), 8443u);
   ASSERT_EQ(tunnel.inline_policies_size(), 1);
-  EXPECT_TRUE(tunnel.inline_policies(0).has_backend_tls());
+  EXPECT_EQ(tunnel.inline_policies(0).backend_tls().hostname(), "proxy.example.com");
 }
 
 TEST(AiMcpA2aBackend, DurationsAreParsedAndBadOnesReported) {
@@ -456,6 +456,78 @@ spec:
   EXPECT_EQ(azure.resource_name(), "team");
   EXPECT_EQ(azure.resource_type(), api::AIBackend::FOUNDRY);
   EXPECT_EQ(azure.model(), "gpt-4o");
+}
+
+TEST(AiMcpA2aBackend, AiPolicyFillsDefaultsGuardsAndRoutes) {
+  auto r = translate(R"(
+apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayBackend
+metadata: {name: be, namespace: default}
+spec:
+  ai:
+    provider:
+      openai: {model: gpt-4o}
+  policies:
+    ai:
+      overrides:
+      - {field: model, value: gpt-4}
+      defaults:
+      - field: logit_bias
+        value: {"50256": -100, "nested": [1, 0.5, true]}
+      prompt:
+        prepend: [{role: system, content: be nice}]
+      promptCaching: {cacheTools: true}
+      routes:
+        /v1/chat/completions: Completions
+        "*": Passthrough
+      promptGuard:
+        request:
+        - response: {message: rejected}
+          scope: [Messages]
+          regex:
+            builtins: [CreditCard]
+            matches: ["bad.*"]
+        - webhook:
+            backendRef: {name: webhook, port: 80}
+            failureMode: FailOpen
+)");
+  EXPECT_EQ(r.accepted("be"), "True");
+  const api::Backend* b = r.backend("default/be");
+  ASSERT_NE(b, nullptr);
+  ASSERT_EQ(b->inline_policies_size(), 1);
+  const auto& ai = b->inline_policies(0).ai();
+  EXPECT_EQ(ai.overrides().at("model"), "\"gpt-4\"");
+  EXPECT_EQ(ai.defaults().at("logit_bias"), R"({"50256":-100,"nested":[1,0.5,true]})");
+  EXPECT_EQ(ai.prompts().prepend(0).content(), "be nice");
+  EXPECT_TRUE(ai.prompt_caching().cache_system());
+  EXPECT_TRUE(ai.prompt_caching().cache_tools());
+  EXPECT_EQ(ai.prompt_caching().min_tokens(), 1024u);
+  EXPECT_EQ(ai.routes().at("*"), api::BackendPolicySpec::Ai::PASSTHROUGH);
+  ASSERT_EQ(ai.prompt_guard().request_size(), 2);
+  const auto& regex = ai.prompt_guard().request(0);
+  EXPECT_EQ(regex.rejection().body(), "rejected");
+  EXPECT_EQ(regex.scope(0), api::BackendPolicySpec::Ai::CONTENT_SCOPE_MESSAGES);
+  ASSERT_EQ(regex.regex().rules_size(), 2);
+  EXPECT_EQ(regex.regex().rules(0).regex(), "bad.*");
+  EXPECT_EQ(regex.regex().rules(1).builtin(), api::BackendPolicySpec::Ai::CREDIT_CARD);
+  const auto& hook = ai.prompt_guard().request(1).webhook();
+  EXPECT_EQ(hook.backend().service().hostname(), "webhook.default.svc.cluster.local");
+  EXPECT_EQ(hook.failure_mode(), api::BackendPolicySpec::Ai::Webhook::FAIL_OPEN);
+}
+
+TEST(AiMcpA2aBackend, AiPolicyOnAStaticBackendIsRejected) {
+  auto diag = diagnose(R"(
+apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayBackend
+metadata: {name: be, namespace: default}
+spec:
+  static: {host: example.com, port: 80}
+  policies:
+    ai: {modelAliases: {fast: small}}
+)",
+                       "be");
+  ASSERT_EQ(diag.errors().size(), 1u);
+  EXPECT_EQ(diag.errors()[0].path, "spec.policies.ai");
 }
 
 }  // namespace
