@@ -589,7 +589,7 @@ void translate_policies(const Translation& t, const Node& policies, const Policy
     if (!options.mcp) mcp.invalid("MCP policies require an MCP backend");
     if (const Node n = mcp["authorization"]) mcp_authorization(n, out.emplace_back());
     if (const Node n = mcp["authentication"]) mcp_authentication(t, n);
-    if (mcp["guardrails"]) mcp["guardrails"].invalid("not supported yet");
+    if (const Node n = mcp["guardrails"]) translate_mcp_guardrails(t, n, *out.emplace_back().mutable_mcp_guardrails());
   }
   if (const Node ai = policies["ai"]) {
     if (!options.ai)
@@ -597,8 +597,9 @@ void translate_policies(const Translation& t, const Node& policies, const Policy
     else
       translate_ai_policy(t, ai, *out.emplace_back().mutable_ai());
   }
-  if (const Node n = policies["extAuth"]) n.invalid("not supported yet");
-  if (const Node n = policies["transformation"]) n.invalid("not supported yet");
+  if (const Node n = policies["extAuth"]) translate_ext_authz(t, n, *out.emplace_back().mutable_ext_authz());
+  if (const Node n = policies["transformation"])
+    translate_transformation(n, *out.emplace_back().mutable_transformation());
 }
 
 }  // namespace kgw::agw_backend

@@ -530,5 +530,52 @@ spec:
   EXPECT_EQ(diag.errors()[0].path, "spec.policies.ai");
 }
 
+TEST(AiMcpA2aBackend, ExtAuthTransformationAndGuardrailPolicies) {
+  auto r = translate(R"(
+apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayBackend
+metadata: {name: be, namespace: default}
+spec:
+  mcp:
+    targets:
+    - name: t
+      static: {host: mcp.example.com, port: 80, protocol: StreamableHTTP}
+  policies:
+    extAuth:
+      backendRef: {name: authz, port: 9000}
+      grpc: {contextExtensions: {a: b}}
+      forwardBody: {maxSize: 2048}
+      cache: {key: [request.path], ttl: 5m}
+      failureMode: FailOpen
+    transformation:
+      request:
+        set: [{name: x-user, value: jwt.sub}]
+        remove: [x-internal]
+    mcp:
+      guardrails:
+        processors:
+        - remote:
+            url: https://guard.example.com:8443
+          methods: {tools/call: Full}
+)");
+  EXPECT_EQ(r.accepted("be"), "True");
+  const api::Backend* b = r.backend("default/be");
+  ASSERT_NE(b, nullptr);
+  ASSERT_EQ(b->inline_policies_size(), 3);
+  const auto& authz = b->inline_policies(1).ext_authz();
+  EXPECT_EQ(authz.target().service().hostname(), "authz.default.svc.cluster.local");
+  EXPECT_EQ(authz.grpc().context().at("a"), "b");
+  EXPECT_EQ(authz.include_request_body().max_request_bytes(), 2048u);
+  EXPECT_EQ(authz.cache().ttl(), "duration(\"5m\")");
+  EXPECT_EQ(authz.failure_mode(), api::TrafficPolicySpec::ExternalAuth::ALLOW);
+  const auto& transformation = b->inline_policies(2).transformation();
+  EXPECT_EQ(transformation.request().set(0).expression(), "jwt.sub");
+  EXPECT_EQ(transformation.request().remove(0), "x-internal");
+  const auto& processor = b->inline_policies(0).mcp_guardrails().processors(0);
+  EXPECT_EQ(processor.remote().target().inline_().port(), 8443u);
+  EXPECT_EQ(processor.remote().inline_policies(0).backend_tls().hostname(), "guard.example.com");
+  EXPECT_EQ(processor.methods().at("tools/call"), api::BackendPolicySpec::McpGuardrails::FULL);
+}
+
 }  // namespace
 }  // namespace kgw
