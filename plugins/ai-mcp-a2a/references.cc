@@ -16,7 +16,8 @@ std::optional<std::string> secret_value(const Translation& t, const Node& ref, s
     ref["name"].invalid("a Secret name is required");
     return std::nullopt;
   }
-  const std::string kind = ref["kind"].string_or("Secret");
+  std::string kind = ref["kind"].string_or("");
+  if (kind.empty()) kind = "Secret";  // empty selects a Secret, as when absent
   const std::string group = ref["group"].string_or("");
   if (kind != "Secret" || !group.empty()) {
     ref["kind"].invalid("unsupported credential source " + kind + (group.empty() ? "" : "." + group) +
@@ -50,7 +51,8 @@ std::optional<std::string> ca_bundle(const Translation& t, const Node& ref) {
     ref["name"].invalid("a name is required");
     return std::nullopt;
   }
-  const std::string kind = ref["kind"].string_or("ConfigMap");
+  std::string kind = ref["kind"].string_or("");
+  if (kind.empty()) kind = "ConfigMap";
   const std::string id = qualified(t.ns(), *name);
   if (kind == "Secret") {
     auto secret = t.ctx.host().find_secret(t.object.ref, t.ns(), *name);
@@ -90,8 +92,10 @@ std::optional<agw_api::BackendReference> backend_reference(const Translation& t,
     return std::nullopt;
   }
   const std::string group = ref["group"].string_or("");
-  const std::string kind = ref["kind"].string_or("Service");
-  const std::string ns = ref["namespace"].string_or(t.ns());
+  std::string kind = ref["kind"].string_or("");
+  if (kind.empty()) kind = "Service";
+  std::string ns = ref["namespace"].string_or("");
+  if (ns.empty()) ns = t.ns();
   auto port = ref["port"].integer_in(1, 65535);
 
   const bool service = group.empty() && kind == "Service";
