@@ -1,7 +1,5 @@
 #include "backend_policies.h"
 
-#include <google/protobuf/struct.pb.h>
-
 #include <cmath>
 #include <map>
 #include <string_view>
