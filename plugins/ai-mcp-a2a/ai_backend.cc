@@ -103,7 +103,7 @@ void custom(const Translation& t, const Node& node, Provider& out) {
   if (const Node ref = node["backendRef"]) {
     if (ref["namespace"] && ref["namespace"].string_or(t.ns()) != t.ns())
       ref["namespace"].invalid("a provider's backendRef must be in the backend's namespace");
-    else if (auto r = backend_reference(t, ref))
+    else if (auto r = backend_reference(t, ref, /*inference_pool=*/true))
       *out.mutable_provider_backend() = *r;
   }
 }

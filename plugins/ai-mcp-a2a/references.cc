@@ -85,7 +85,42 @@ std::optional<std::string> ca_bundle(const Translation& t, const Node& ref) {
   return *pem->as_string();
 }
 
-std::optional<agw_api::BackendReference> backend_reference(const Translation& t, const Node& ref) {
+namespace {
+
+constexpr const char* kInferenceGroup = "inference.networking.k8s.io";
+
+std::optional<agw_api::BackendReference> inference_pool_reference(const Translation& t, const Node& ref,
+                                                                  const std::string& name) {
+  if (ref["namespace"] && ref["namespace"].string_or(t.ns()) != t.ns()) {
+    ref["namespace"].invalid("an InferencePool must be in the backend's namespace");
+    return std::nullopt;
+  }
+  const sdk::Object* pool = t.ctx.host().find_object(t.object.ref, {kInferenceGroup, "InferencePool", t.ns(), name});
+  if (!pool) {
+    ref.error("InferencePool " + qualified(t.ns(), name) + " not found");
+    return std::nullopt;
+  }
+  auto port = ref["port"].integer_in(1, 65535);
+  if (!port && !ref["port"]) {
+    const sdk::Value* spec = pool->spec();
+    const sdk::Value* ports = spec ? spec->find("targetPorts") : nullptr;
+    if (ports && ports->as_list() && !ports->as_list()->empty())
+      if (const sdk::Value* number = ports->as_list()->front().find("number")) port = number->as_int();
+  }
+  if (!port) {
+    ref["port"].invalid("a port is required: InferencePool " + qualified(t.ns(), name) + " has no target port");
+    return std::nullopt;
+  }
+  agw_api::BackendReference out;
+  out.mutable_service()->set_namespace_(t.ns());
+  out.mutable_service()->set_hostname(name + "." + t.ns() + ".inference." + std::string(t.ctx.cluster_domain()));
+  out.set_port(static_cast<uint32_t>(*port));
+  return out;
+}
+
+}  // namespace
+
+std::optional<agw_api::BackendReference> backend_reference(const Translation& t, const Node& ref, bool inference_pool) {
   auto name = ref["name"].string();
   if (!name || name->empty()) {
     ref["name"].invalid("a backend name is required");
@@ -98,6 +133,8 @@ std::optional<agw_api::BackendReference> backend_reference(const Translation& t,
   if (ns.empty()) ns = t.ns();
   auto port = ref["port"].integer_in(1, 65535);
 
+  if (inference_pool && group == kInferenceGroup && kind == "InferencePool")
+    return inference_pool_reference(t, ref, *name);
   const bool service = group.empty() && kind == "Service";
   const bool agw_backend = group == kGroup && kind == kKind;
   if (!service && !agw_backend) {

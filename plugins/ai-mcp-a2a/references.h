@@ -38,9 +38,11 @@ std::optional<std::string> secret_value(const Translation& t, const Node& ref, s
 std::optional<std::string> ca_bundle(const Translation& t, const Node& ref);
 
 // A backendRef ({group, kind, name, namespace, port}) as agentgateway's BackendReference: a
-// Service by hostname and port, or an AgentgatewayBackend by key. Cross-namespace references
-// need a ReferenceGrant.
-std::optional<agw_api::BackendReference> backend_reference(const Translation& t, const Node& ref);
+// Service by hostname and port, or an AgentgatewayBackend by key; with `inference_pool`, also
+// a namespace-local InferencePool (by its inference hostname, on its first target port by
+// default). Cross-namespace references need a ReferenceGrant.
+std::optional<agw_api::BackendReference> backend_reference(const Translation& t, const Node& ref,
+                                                           bool inference_pool = false);
 
 // An `http://` or `https://` URL split for a BackendReference: host, port (the scheme's by
 // default), path ("/" when absent) and whether TLS is on.

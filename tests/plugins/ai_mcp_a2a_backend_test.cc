@@ -577,5 +577,38 @@ spec:
   EXPECT_EQ(processor.methods().at("tools/call"), api::BackendPolicySpec::McpGuardrails::FULL);
 }
 
+TEST(AiMcpA2aBackend, CustomProviderServedByAnInferencePool) {
+  const std::string backend = R"(
+apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayBackend
+metadata: {name: be, namespace: default}
+spec:
+  ai:
+    provider:
+      custom:
+        backendRef: {group: inference.networking.k8s.io, kind: InferencePool, name: pool}
+        formats: [{type: Completions}]
+)";
+  std::string message;
+  auto missing = translate(backend);
+  EXPECT_EQ(missing.accepted("be", &message), "False");
+  EXPECT_EQ(message, "failed to translate backend: InferencePool default/pool not found");
+
+  auto r = translate(backend + R"(
+---
+apiVersion: inference.networking.k8s.io/v1
+kind: InferencePool
+metadata: {name: pool, namespace: default}
+spec:
+  targetPorts: [{number: 8000}]
+)");
+  const api::Backend* b = r.backend("default/be");
+  ASSERT_NE(b, nullptr);
+  const auto& provider = b->ai().provider_groups(0).providers(0);
+  EXPECT_EQ(provider.provider_backend().service().hostname(), "pool.default.inference.cluster.local");
+  EXPECT_EQ(provider.provider_backend().port(), 8000u);
+  EXPECT_EQ(provider.custom().formats(0).format(), api::AIBackend::COMPLETIONS);
+}
+
 }  // namespace
 }  // namespace kgw
