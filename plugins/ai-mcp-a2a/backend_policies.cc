@@ -4,6 +4,8 @@
 #include <map>
 #include <string_view>
 
+#include "jwks_store.h"
+
 namespace kgw::agw_backend {
 namespace {
 
@@ -512,26 +514,57 @@ void mcp_authorization(const Node& node, BackendPolicySpec& out) {
     node["action"].invalid("unknown action \"" + action + "\" (Allow, Deny or Require)");
 }
 
-// The keyset must be in the resource (agentgateway does not fetch it). This control plane does
-// not fetch remote keysets, so an authentication that needs one cannot be served.
-void mcp_authentication(const Translation& t, const Node& node) {
+// agentgateway validates with a keyset inline in the resource: the one the controller fetched
+// from the JWKS URL and persisted (see jwks_store.h).
+void mcp_authentication(const Translation& t, const Node& node, BackendPolicySpec& out) {
+  auto* authn = out.mutable_mcp_authentication();
   const Node jwks = node["jwks"];
   std::string url;
   if (const Node ref = jwks["backendRef"]) {
-    if (auto r = backend_reference(t, ref)) {
-      if (r->has_service())
-        url = "http://" + r->service().hostname() + ":" + std::to_string(r->port());
-      else
-        url = "http://" + r->backend();
+    auto r = backend_reference(t, ref);
+    if (!r) return;
+    if (!r->has_service()) {
+      ref["kind"].invalid("the keyset must be served by a Service");
+      return;
     }
-    url += jwks["jwksPath"].string_or("/");
+    std::string path = jwks["jwksPath"].string_or("/");
+    if (!path.starts_with("/")) path.insert(0, "/");
+    url = "http://" + r->service().hostname() + ":" + std::to_string(r->port()) + path;
   } else if (auto u = jwks["url"].string()) {
     url = *u;
   } else {
     jwks.invalid("one of backendRef or url is required");
     return;
   }
-  if (!url.empty()) jwks.error("jwks keyset for \"" + url + "\" isn't available (not yet fetched or fetch failed)");
+  if (auto keyset = persisted_jwks(t.ctx, url))
+    authn->set_jwks_inline(*keyset);
+  else
+    jwks.error("jwks keyset for \"" + url + "\" isn't available (not yet fetched or fetch failed)");
+
+  if (auto issuer = node["issuer"].string()) authn->set_issuer(*issuer);
+  for (auto& a : node["audiences"].strings()) authn->add_audiences(a);
+  using Authn = BackendPolicySpec::McpAuthentication;
+  if (auto p = node["provider"].string()) {
+    static const std::map<std::string, Authn::McpIDP> kProviders = {
+        {"Auth0", Authn::AUTH0},     {"Keycloak", Authn::KEYCLOAK},   {"Okta", Authn::OKTA},
+        {"Descope", Authn::DESCOPE}, {"Authentik", Authn::AUTHENTIK}, {"Entra", Authn::ENTRA}};
+    if (auto it = kProviders.find(*p); it != kProviders.end())
+      authn->set_provider(it->second);
+    else
+      node["provider"].invalid("unknown provider \"" + *p + "\"");
+  }
+  const std::string mode = node["mode"].string_or("Strict");  // the CRD's default
+  if (mode == "Strict")
+    authn->set_mode(Authn::STRICT);
+  else if (mode == "Permissive")
+    authn->set_mode(Authn::PERMISSIVE);
+  else if (mode != "Optional")
+    node["mode"].invalid("unknown mode \"" + mode + "\" (Optional, Strict or Permissive)");
+  for (const auto& [key, value] : node["resourceMetadata"].entries())
+    (*authn->mutable_resource_metadata()->mutable_extra())[key] = to_proto_value(*value.value());
+  if (auto id = node["clientId"].string()) authn->set_client_id(*id);
+  if (const Node ref = node["clientSecretRef"])
+    if (auto secret = secret_value(t, ref, "clientSecret")) authn->set_client_secret(*secret);
 }
 
 }  // namespace
@@ -586,7 +619,7 @@ void translate_policies(const Translation& t, const Node& policies, const Policy
   if (const Node mcp = policies["mcp"]) {
     if (!options.mcp) mcp.invalid("MCP policies require an MCP backend");
     if (const Node n = mcp["authorization"]) mcp_authorization(n, out.emplace_back());
-    if (const Node n = mcp["authentication"]) mcp_authentication(t, n);
+    if (const Node n = mcp["authentication"]) mcp_authentication(t, n, out.emplace_back());
     if (const Node n = mcp["guardrails"]) translate_mcp_guardrails(t, n, *out.emplace_back().mutable_mcp_guardrails());
   }
   if (const Node ai = policies["ai"]) {

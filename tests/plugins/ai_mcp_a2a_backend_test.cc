@@ -610,5 +610,64 @@ spec:
   EXPECT_EQ(provider.custom().formats(0).format(), api::AIBackend::COMPLETIONS);
 }
 
+TEST(AiMcpA2aBackend, McpAuthenticationUsesThePersistedKeyset) {
+  const std::string backend = R"(
+apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayBackend
+metadata: {name: be, namespace: default}
+spec:
+  mcp:
+    targets:
+    - name: t
+      static: {host: mcp.example.com, port: 80}
+  policies:
+    mcp:
+      authentication:
+        issuer: https://idp.example.com
+        audiences: [mcp]
+        provider: Keycloak
+        jwks:
+          backendRef: {name: idp, port: 8080}
+          jwksPath: certs
+        resourceMetadata: {resource: "https://mcp.example.com/mcp"}
+)";
+  std::string message;
+  auto missing = translate(backend);
+  EXPECT_EQ(missing.accepted("be", &message), "False");
+  EXPECT_EQ(message,
+            "failed to translate backend: jwks keyset for \"http://idp.default.svc.cluster.local:8080/certs\" isn't "
+            "available (not yet fetched or fetch failed)");
+
+  auto r = translate(backend + R"(
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: jwks-store-other
+  namespace: agentgateway-system
+  labels: {app.kubernetes.io/component: jwks-store}
+data:
+  jwks-store: '{"version":1,"url":"http://elsewhere/certs","jwks":"{\"keys\":[]}"}'
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: jwks-store-idp
+  namespace: agentgateway-system
+  labels: {app.kubernetes.io/component: jwks-store}
+data:
+  jwks-store: '{"version":1,"url":"http://idp.default.svc.cluster.local:8080/certs","fetchedAt":null,"jwks":"{\"keys\":[{\"kid\":\"k\u00e9\"}]}"}'
+)");
+  EXPECT_EQ(r.accepted("be"), "True");
+  const api::Backend* b = r.backend("default/be");
+  ASSERT_NE(b, nullptr);
+  const auto& authn = b->inline_policies(0).mcp_authentication();
+  EXPECT_EQ(authn.jwks_inline(), "{\"keys\":[{\"kid\":\"k\xc3\xa9\"}]}");
+  EXPECT_EQ(authn.issuer(), "https://idp.example.com");
+  EXPECT_EQ(authn.provider(), api::BackendPolicySpec::McpAuthentication::KEYCLOAK);
+  EXPECT_EQ(authn.mode(), api::BackendPolicySpec::McpAuthentication::STRICT);
+  EXPECT_EQ(authn.resource_metadata().extra().at("resource").string_value(), "https://mcp.example.com/mcp");
+}
+
 }  // namespace
 }  // namespace kgw
