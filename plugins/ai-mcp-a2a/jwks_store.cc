@@ -5,6 +5,8 @@
 namespace kgw::agw_backend {
 namespace {
 
+constexpr const char* kJwksStoreNamespace = "agentgateway-system";
+
 class JsonReader {
  public:
   explicit JsonReader(std::string_view s) : s_(s) {}
@@ -172,8 +174,9 @@ std::optional<std::map<std::string, std::string>> json_string_members(std::strin
 }
 
 std::optional<std::string> persisted_jwks(const sdk::AgentgatewayContext& ctx, std::string_view url) {
+  // Only the controller's namespace: a labeled ConfigMap elsewhere could plant keys for a URL.
   for (const sdk::Object* cm :
-       ctx.list_objects({"", "ConfigMap"}, "", {{"app.kubernetes.io/component", "jwks-store"}})) {
+       ctx.list_objects({"", "ConfigMap"}, kJwksStoreNamespace, {{"app.kubernetes.io/component", "jwks-store"}})) {
     const sdk::Value* data = cm->body.find("data");
     const sdk::Value* record = data ? data->find("jwks-store") : nullptr;
     if (!record || !record->as_string()) continue;

@@ -1,6 +1,7 @@
-// Keysets fetched for JWT validation are persisted by the controller in ConfigMaps labeled
-// `app.kubernetes.io/component: jwks-store`, each holding under `jwks-store` a JSON record
-// {"url": ..., "jwks": ...}. agentgateway gets keysets inline, so translation reads them there.
+// Keysets fetched for JWT validation are persisted by the controller in ConfigMaps of its
+// namespace (agentgateway-system) labeled `app.kubernetes.io/component: jwks-store`, each
+// holding under `jwks-store` a JSON record {"url": ..., "jwks": ...}. agentgateway gets keysets
+// inline, so translation reads them there.
 #pragma once
 
 #include <kgw/sdk/agentgateway.h>

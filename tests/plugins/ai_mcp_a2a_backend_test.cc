@@ -638,7 +638,7 @@ spec:
             "failed to translate backend: jwks keyset for \"http://idp.default.svc.cluster.local:8080/certs\" isn't "
             "available (not yet fetched or fetch failed)");
 
-  auto r = translate(backend + R"(
+  const std::string store = R"(
 ---
 apiVersion: v1
 kind: ConfigMap
@@ -657,7 +657,13 @@ metadata:
   labels: {app.kubernetes.io/component: jwks-store}
 data:
   jwks-store: '{"version":1,"url":"http://idp.default.svc.cluster.local:8080/certs","fetchedAt":null,"jwks":"{\"keys\":[{\"kid\":\"k\u00e9\"}]}"}'
-)");
+)";
+  // The store is the controller's namespace's alone.
+  std::string planted = store;
+  planted.replace(planted.rfind("agentgateway-system"), 19, "default");
+  EXPECT_EQ(translate(backend + planted).accepted("be"), "False");
+
+  auto r = translate(backend + store);
   EXPECT_EQ(r.accepted("be"), "True");
   const api::Backend* b = r.backend("default/be");
   ASSERT_NE(b, nullptr);
