@@ -1,0 +1,57 @@
+// Reading an AgentgatewayBackend's spec: a node of the tree with its field path, so that each
+// wrongly typed field is reported once with where it is.
+#pragma once
+
+#include <kgw/sdk/status.h>
+#include <kgw/sdk/value.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace kgw::agw_backend {
+
+class Node {
+ public:
+  Node(const sdk::Value* value, std::string path, sdk::Diagnostics& diag)
+      : value_(value), path_(std::move(path)), diag_(&diag) {}
+
+  // Whether the field is present (and not null).
+  explicit operator bool() const { return value_ && !value_->is_null(); }
+  const std::string& path() const { return path_; }
+  sdk::Diagnostics& diag() const { return *diag_; }
+  const sdk::Value* value() const { return value_; }
+
+  Node operator[](std::string_view key) const {
+    return Node(value_ ? value_->find(key) : nullptr, path_ + "." + std::string(key), *diag_);
+  }
+
+  // The items of a list; a present field of another type is reported.
+  std::vector<Node> items() const;
+  // The entries of a map; a present field of another type is reported.
+  std::vector<std::pair<std::string, Node>> entries() const;
+
+  std::optional<std::string> string() const;
+  std::string string_or(std::string fallback) const { return string().value_or(std::move(fallback)); }
+  std::optional<int64_t> integer() const;
+  // An integer within [min, max].
+  std::optional<int64_t> integer_in(int64_t min, int64_t max) const;
+  std::vector<std::string> strings() const;
+
+  // An error about this field: the message names the field, since the Accepted condition shows
+  // messages only.
+  void invalid(const std::string& message) const { diag_->error(path_, path_ + ": " + message); }
+  // An error whose message stands on its own (a missing Secret, say), kept with this field's path.
+  void error(std::string message) const { diag_->error(path_, std::move(message)); }
+  void warning(std::string message) const { diag_->warning(path_, std::move(message)); }
+
+ private:
+  const sdk::Value* value_;
+  std::string path_;
+  sdk::Diagnostics* diag_;
+};
+
+}  // namespace kgw::agw_backend
