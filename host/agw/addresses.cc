@@ -176,9 +176,9 @@ void endpoint_slices(const Inputs& in, Output& out) {
             const std::string* ip = a.as_string();
             if (!ip || ip_bytes(*ip).empty()) continue;
             const bool pod = target_kind && *target_kind == "Pod" && target_name;
-            const std::string uid = pod ? "Kubernetes//Pod/" + slice->ref.ns + "/" + *target_name
-                                        : "Kubernetes/discovery.k8s.io/EndpointSlice/" + slice->ref.ns + "/" +
-                                              slice->ref.name + "/" + *ip;
+            const std::string uid =
+                pod ? "Kubernetes//Pod/" + slice->ref.ns + "/" + *target_name
+                    : "Kubernetes/discovery.k8s.io/EndpointSlice/" + slice->ref.ns + "/" + slice->ref.name + "/" + *ip;
             auto [it, added] = workloads.try_emplace(uid);
             auto& w = it->second;
             if (added) {

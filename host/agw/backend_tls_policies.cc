@@ -9,7 +9,6 @@ namespace {
 
 namespace api = ::agentgateway::dev::resource;
 
-
 const sdk::Value* field(const sdk::Value* v, const char* key) { return v ? v->find(key) : nullptr; }
 const std::string* string_field(const sdk::Value* v, const char* key) {
   const sdk::Value* f = field(v, key);

@@ -74,7 +74,8 @@ void translate_inference_pools(const Inputs& in, Output& out) {
     const sdk::Value* port_value = picker ? picker->find("port") : nullptr;
     const sdk::Value* number = port_value ? port_value->find("number") : nullptr;
     if (group && !group->empty()) problems.push_back("endpointPickerRef.group must be empty, got \"" + *group + "\"");
-    if (kind && *kind != "Service") problems.push_back("endpointPickerRef.kind must be \"Service\", got \"" + *kind + "\"");
+    if (kind && *kind != "Service")
+      problems.push_back("endpointPickerRef.kind must be \"Service\", got \"" + *kind + "\"");
     if (!number || !number->as_int()) problems.push_back("endpointPickerRef.port must be specified");
     if (!picker_name) problems.push_back("endpointPickerRef.name must be specified");
 
@@ -84,8 +85,9 @@ void translate_inference_pools(const Inputs& in, Output& out) {
     target.set_namespace_(pool->ref.ns);
     auto& inference = *routing.mutable_backend()->mutable_inference_routing();
     const std::string* failure = str(picker, "failureMode");
-    inference.set_failure_mode(failure && *failure == "FailOpen" ? api::BackendPolicySpec::InferenceRouting::FAIL_OPEN
-                                                                 : api::BackendPolicySpec::InferenceRouting::FAIL_CLOSED);
+    inference.set_failure_mode(failure && *failure == "FailOpen"
+                                   ? api::BackendPolicySpec::InferenceRouting::FAIL_OPEN
+                                   : api::BackendPolicySpec::InferenceRouting::FAIL_CLOSED);
     std::optional<api::Policy> picker_tls;
     auto& endpoint_picker = *inference.mutable_endpoint_picker();
     if (problems.empty()) {
@@ -117,13 +119,14 @@ void translate_inference_pools(const Inputs& in, Output& out) {
                  sdk::Value(sdk::Value::List{
                      condition("Accepted", true, "Accepted",
                                std::string("InferencePool has been accepted by controller ") + kControllerName),
-                     problems.empty()
-                         ? condition("ResolvedRefs", true, "ResolvedRefs", "All InferencePool references have been resolved")
-                         : condition("ResolvedRefs", false, "InvalidExtensionRef", [&] {
-                             std::string message = "error: ";
-                             for (size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
-                             return message;
-                           }())}));
+                     problems.empty() ? condition("ResolvedRefs", true, "ResolvedRefs",
+                                                  "All InferencePool references have been resolved")
+                                      : condition("ResolvedRefs", false, "InvalidExtensionRef", [&] {
+                                          std::string message = "error: ";
+                                          for (size_t i = 0; i < problems.size(); ++i)
+                                            message += (i ? "; " : "") + problems[i];
+                                          return message;
+                                        }())}));
       parent.set("controllerName", kControllerName);
       sdk::Value ref;
       ref.set("group", kGatewayGroup);

@@ -41,8 +41,7 @@ class Inputs {
   // A Secret's data, or nullptr when it does not exist.
   std::shared_ptr<const sdk::Secret> secret(std::string_view ns, std::string_view name) const;
   // Where Secrets not among the objects are found (kgw serve keeps Secrets apart).
-  void set_secret_lookup(
-      std::function<std::shared_ptr<const sdk::Secret>(std::string_view, std::string_view)> lookup) {
+  void set_secret_lookup(std::function<std::shared_ptr<const sdk::Secret>(std::string_view, std::string_view)> lookup) {
     secret_lookup_ = std::move(lookup);
   }
 
@@ -67,8 +66,9 @@ class PluginContext final : public sdk::AgentgatewayContext, public sdk::HostApi
   explicit PluginContext(const Inputs& inputs) : in_(inputs) {}
 
   const sdk::HostApi& host() const noexcept override { return *this; }
-  std::vector<const sdk::Object*> list_objects(const sdk::GroupKind& kind, std::string_view ns,
-                                               const std::map<std::string, std::string>& labels) const noexcept override;
+  std::vector<const sdk::Object*> list_objects(
+      const sdk::GroupKind& kind, std::string_view ns,
+      const std::map<std::string, std::string>& labels) const noexcept override;
   std::string_view cluster_domain() const noexcept override { return in_.cluster_domain(); }
 
   void log(sdk::LogLevel level, std::string_view message) const noexcept override;
@@ -77,7 +77,8 @@ class PluginContext final : public sdk::AgentgatewayContext, public sdk::HostApi
   void report_condition(const sdk::ObjectRef&, const sdk::ObjectRef*, const sdk::Condition&) const noexcept override {}
   const sdk::Object* find_object(const sdk::ObjectRef& from, const sdk::ObjectRef& target,
                                  std::string* why) const noexcept override;
-  std::string backend_cluster(const sdk::ObjectRef&, const sdk::ObjectRef&, int32_t, std::string& error) const noexcept override {
+  std::string backend_cluster(const sdk::ObjectRef&, const sdk::ObjectRef&, int32_t,
+                              std::string& error) const noexcept override {
     error = "not available to agentgateway translation";
     return {};
   }

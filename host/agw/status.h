@@ -7,8 +7,8 @@
 
 namespace kgw::agw {
 
-inline sdk::Value condition(const std::string& type, bool status, const std::string& reason,
-                            const std::string& message, int64_t observed_generation = 0) {
+inline sdk::Value condition(const std::string& type, bool status, const std::string& reason, const std::string& message,
+                            int64_t observed_generation = 0) {
   sdk::Value c;
   c.set("type", type);
   c.set("status", status ? "True" : "False");

@@ -39,7 +39,8 @@ sdk::Status add_kind(std::map<sdk::GroupKind, Owned<T>>& kinds, const std::strin
   sdk::GroupKind gk = extension->group_kind();
   if (gk.kind.empty()) return sdk::Status::error(std::string(what) + ": empty kind");
   if (auto it = kinds.find(gk); it != kinds.end())
-    return sdk::Status::error(std::string(what) + " " + gk.to_string() + " is already registered by " + it->second.owner);
+    return sdk::Status::error(std::string(what) + " " + gk.to_string() + " is already registered by " +
+                              it->second.owner);
   kinds.emplace(gk, Owned<T>{owner, std::move(extension)});
   return {};
 }
@@ -49,7 +50,8 @@ void find_conflicts(const std::map<sdk::GroupKind, Owned<T>>& have, const std::m
                     const char* what, std::vector<sdk::FieldError>& conflicts) {
   for (const auto& [key, owned] : staged)
     if (auto it = have.find(key); it != have.end())
-      conflicts.push_back({"", std::string(what) + " " + key.to_string() + " is already registered by " + it->second.owner});
+      conflicts.push_back(
+          {"", std::string(what) + " " + key.to_string() + " is already registered by " + it->second.owner});
 }
 
 }  // namespace
@@ -59,7 +61,8 @@ sdk::Status ExtensionRegistry::add_agentgateway_backend_kind(
   return add_kind(agw_backend_kinds_, owner_, std::move(kind), "agentgateway backend kind");
 }
 
-sdk::Status ExtensionRegistry::add_agentgateway_policy_kind(std::unique_ptr<sdk::AgentgatewayPolicyKind> kind) noexcept {
+sdk::Status ExtensionRegistry::add_agentgateway_policy_kind(
+    std::unique_ptr<sdk::AgentgatewayPolicyKind> kind) noexcept {
   return add_kind(agw_policy_kinds_, owner_, std::move(kind), "agentgateway policy kind");
 }
 

@@ -14,7 +14,9 @@ namespace kgw::serve {
 
 class AgentgatewayPublisher {
  public:
-  explicit AgentgatewayPublisher(xds::SnapshotCache& cache) : cache_(cache) { cache_.set_fallback(snapshots_.fallback()); }
+  explicit AgentgatewayPublisher(xds::SnapshotCache& cache) : cache_(cache) {
+    cache_.set_fallback(snapshots_.fallback());
+  }
 
   // Called on one thread at a time (the control loop's).
   void publish(const agw::Output& output);

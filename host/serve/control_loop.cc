@@ -1,7 +1,5 @@
 #include "serve/control_loop.h"
 
-#include "agw/translate.h"
-
 #include <algorithm>
 #include <exception>
 #include <set>
@@ -9,6 +7,7 @@
 #include <tuple>
 #include <utility>
 
+#include "agw/translate.h"
 #include "logging/logging.h"
 #include "serve/gateway_selection.h"
 #include "translator/endpoints.h"
@@ -326,8 +325,9 @@ std::set<std::pair<std::string, std::string>> ControlLoop::translate_agentgatewa
   std::set<std::pair<std::string, std::string>> touched;
   try {
     const std::vector<sdk::Object> objects = input_valid_ ? input_objects_ : store_.all_objects();
-    const agw::Output output = agw::translate(
-        objects, registry_, [this](std::string_view ns, std::string_view name) { return store_.find_secret(ns, name); });
+    const agw::Output output = agw::translate(objects, registry_, [this](std::string_view ns, std::string_view name) {
+      return store_.find_secret(ns, name);
+    });
     options_.on_agentgateway(output);
     Statuses statuses = sections_of(output.statuses);
     for (const Statuses* side : {&agentgateway_statuses_, &statuses})

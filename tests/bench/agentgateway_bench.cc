@@ -56,15 +56,19 @@ std::string route(size_t i, size_t gateways, int version) {
       ref = "    - name: svc-" + std::to_string(i % 100) + "\n      port: 80\n";
       break;
     case 1:
-      ref = "    - name: mcp-" + std::to_string(i % 10) + "\n      group: agentgateway.dev\n      kind: AgentgatewayBackend\n";
+      ref = "    - name: mcp-" + std::to_string(i % 10) +
+            "\n      group: agentgateway.dev\n      kind: AgentgatewayBackend\n";
       break;
     default:
-      ref = "    - name: ai-" + std::to_string(i % 10) + "\n      group: agentgateway.dev\n      kind: AgentgatewayBackend\n";
+      ref = "    - name: ai-" + std::to_string(i % 10) +
+            "\n      group: agentgateway.dev\n      kind: AgentgatewayBackend\n";
   }
   return "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: route-" + n +
          "\n  namespace: " + kNs + "\nspec:\n  parentRefs:\n  - name: " + gateway_name(i % gateways) +
-         "\n  hostnames: [r" + n + ".example.com]\n  rules:\n  - matches:\n    - path:\n        type: PathPrefix\n"
-         "        value: /r" + n + "/v" + std::to_string(version) + "\n    backendRefs:\n" + ref;
+         "\n  hostnames: [r" + n +
+         ".example.com]\n  rules:\n  - matches:\n    - path:\n        type: PathPrefix\n"
+         "        value: /r" +
+         n + "/v" + std::to_string(version) + "\n    backendRefs:\n" + ref;
 }
 
 void write_manifests(const fs::path& dir, size_t routes, size_t gateways) {
@@ -79,8 +83,8 @@ void write_manifests(const fs::path& dir, size_t routes, size_t gateways) {
              "\nspec:\n  gatewayClassName: agentgateway\n  listeners:\n  - name: http\n    port: 8080\n"
              "    protocol: HTTP\n";
   for (size_t s = 0; s < 100; ++s)
-    fixed += "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: svc-" + std::to_string(s) + "\n  namespace: " + kNs +
-             "\nspec:\n  ports:\n  - port: 80\n";
+    fixed += "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: svc-" + std::to_string(s) +
+             "\n  namespace: " + kNs + "\nspec:\n  ports:\n  - port: 80\n";
   for (size_t b = 0; b < 10; ++b) {
     const std::string n = std::to_string(b);
     fixed += "---\napiVersion: agentgateway.dev/v1alpha1\nkind: AgentgatewayBackend\nmetadata:\n  name: mcp-" + n +
@@ -103,7 +107,9 @@ class Proxy {
       : stub_(discovery::AggregatedDiscoveryService::NewStub(channel)), gateway_(std::move(gateway)) {}
   ~Proxy() { stop(); }
 
-  void start() { thread_ = std::thread([this] { run(); }); }
+  void start() {
+    thread_ = std::thread([this] { run(); });
+  }
   void stop() {
     ctx_.TryCancel();
     if (thread_.joinable()) thread_.join();
@@ -147,7 +153,7 @@ class Proxy {
       discovery::DeltaDiscoveryRequest request;
       request.mutable_node()->set_id("agentgateway~127.0.0.1~" + gateway_ + ".bench~bench.svc.cluster.local");
       (*request.mutable_node()->mutable_metadata()->mutable_fields())["role"].set_string_value(std::string(kNs) + "~" +
-                                                                                              gateway_);
+                                                                                               gateway_);
       request.set_type_url(type);
       if (!stream->Write(request)) break;
     }
@@ -165,8 +171,8 @@ class Proxy {
           std::vector<std::string> names;
           for (const auto& r : response.resources()) names.push_back(r.name());
           if (initial_done_)
-            log_.push_back({std::move(names), {at, static_cast<size_t>(response.resources_size()),
-                                                response.ByteSizeLong()}});
+            log_.push_back(
+                {std::move(names), {at, static_cast<size_t>(response.resources_size()), response.ByteSizeLong()}});
           initial_done_ = true;
         }
       }
@@ -232,8 +238,8 @@ int run(const Options& o) {
     std::vector<std::shared_ptr<grpc::Channel>> channels;
     for (size_t c = 0; c < (o.proxies + 99) / 100; ++c) {
       args.SetInt("kgw.bench.channel", static_cast<int>(c));  // separate connections
-      channels.push_back(grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(ports[2]),
-                                                   grpc::InsecureChannelCredentials(), args));
+      channels.push_back(
+          grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(ports[2]), grpc::InsecureChannelCredentials(), args));
     }
     std::vector<std::unique_ptr<Proxy>> proxies;
     for (size_t p = 0; p < o.proxies; ++p)
@@ -284,10 +290,11 @@ int run(const Options& o) {
     }
     for (auto& p : proxies) p->stop();
     std::sort(latencies.begin(), latencies.end());
-    std::printf("one route changed (%zu rounds, %zu samples): p50 %.1f ms, p99 %.1f ms, max %.1f ms"
-                " (includes the %d ms debounce of the dir source)\n",
-                o.rounds, latencies.size(), percentile(latencies, 0.5), percentile(latencies, 0.99),
-                latencies.empty() ? NAN : latencies.back(), kSourceDebounceMs);
+    std::printf(
+        "one route changed (%zu rounds, %zu samples): p50 %.1f ms, p99 %.1f ms, max %.1f ms"
+        " (includes the %d ms debounce of the dir source)\n",
+        o.rounds, latencies.size(), percentile(latencies, 0.5), percentile(latencies, 0.99),
+        latencies.empty() ? NAN : latencies.back(), kSourceDebounceMs);
     std::printf("delta per changed route: at most %zu resource(s), %zu bytes; pushes to other Gateways' proxies: %zu\n",
                 max_resources, max_bytes, stray);
     if (!o.quick && o.routes >= 1000 && o.proxies >= 100)
@@ -331,7 +338,10 @@ int main(int argc, char** argv) {
     } else if (a == "--plugin") {
       o.plugin = value();
     } else if (a == "--routes" || a == "--gateways" || a == "--proxies" || a == "--rounds") {
-      size_t& field = a == "--routes" ? o.routes : a == "--gateways" ? o.gateways : a == "--proxies" ? o.proxies : o.rounds;
+      size_t& field = a == "--routes"     ? o.routes
+                      : a == "--gateways" ? o.gateways
+                      : a == "--proxies"  ? o.proxies
+                                          : o.rounds;
       if (!number(field)) return usage(2);
     } else if (a == "--quick") {
       o.quick = true;

@@ -45,11 +45,11 @@
 #include <thread>
 #include <vector>
 
+#include "bench_process.h"
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/config/listener/v3/listener.pb.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
-#include "bench_process.h"
 #include "synthetic_cluster.h"
 
 namespace {

@@ -1,6 +1,7 @@
 // Runs the agentgateway reference cases (../shared/conformance/agentgateway/<theme>/<case>.yaml)
 // through the agentgateway translation. A case file holds the input manifests, then a `# Output`
-// document with `output:` (resources per Gateway, protobuf JSON) and `status:`; a folder's `_defaults.yaml` is loaded before each of its cases.
+// document with `output:` (resources per Gateway, protobuf JSON) and `status:`; a folder's `_defaults.yaml` is loaded
+// before each of its cases.
 //
 // The reference harness compares, per folder, only some kinds of resources and statuses (a
 // routes case shows its routes, not the binds and listeners of the shared Gateway): `kThemes`
@@ -261,8 +262,8 @@ std::vector<std::string> run_case(const Case& c, const fs::path& scratch) {
       for (const auto& inner : address)  // the Address's one field: `service` or `workload`
         if (theme->second.resources.contains(inner.first.as<std::string>())) actual_output.push_back(inner.second);
     compare_keyed("output", child(expected, "output"), actual_output, resource_key, diffs);
-    compare_keyed("status", child(expected, "status"), only(child(actual, "status"), theme->second.statuses, status_kind),
-                  status_key, diffs);
+    compare_keyed("status", child(expected, "status"),
+                  only(child(actual, "status"), theme->second.statuses, status_kind), status_key, diffs);
   } catch (const std::exception& e) {
     diffs.push_back(std::string("YAML: ") + e.what());
   }

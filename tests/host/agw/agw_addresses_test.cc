@@ -1,8 +1,7 @@
 // Addresses and InferencePools of the agentgateway translation beyond what the reference cases
 // show: EndpointSlice endpoints as Workloads, port protocols, picker problems.
-#include <gtest/gtest.h>
-
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 
 #include "agw/addresses.h"
 #include "agw/inference_pools.h"
@@ -105,7 +104,8 @@ spec:
   EXPECT_EQ(out.resources[0].resource.policy().key(), "ns/pool:inference");
   EXPECT_FALSE(out.resources[0].resource.policy().backend().inference_routing().endpoint_picker().has_service());
   ASSERT_EQ(out.statuses.size(), 1u);
-  const sdk::Value& resolved = (*out.statuses[0].status.find("parents")->as_list())[0].find("conditions")->as_list()->at(1);
+  const sdk::Value& resolved =
+      (*out.statuses[0].status.find("parents")->as_list())[0].find("conditions")->as_list()->at(1);
   EXPECT_EQ(*resolved.find("status")->as_string(), "False");
   EXPECT_EQ(*resolved.find("message")->as_string(),
             "error: endpointPickerRef.group must be empty, got \"x.io\"; endpointPickerRef.kind must be \"Service\", "

@@ -73,10 +73,12 @@ TEST(AgwTranslate, AgentgatewayGatewaysByClassNameOrController) {
   other.set("gatewayClassName", "kgateway");
   controller.set("controllerName", kControllerName);
   kgateway_controller.set("controllerName", "kgateway.dev/kgateway");
-  const std::vector<sdk::Object> objects{
-      object("GatewayClass", "", "mine", controller), object("GatewayClass", "", "kgateway", kgateway_controller),
-      object("Gateway", "d", "a", by_name),           object("Gateway", "d", "b", by_class),
-      object("Gateway", "d", "c", other),             object("HTTPRoute", "d", "r", by_name)};
+  const std::vector<sdk::Object> objects{object("GatewayClass", "", "mine", controller),
+                                         object("GatewayClass", "", "kgateway", kgateway_controller),
+                                         object("Gateway", "d", "a", by_name),
+                                         object("Gateway", "d", "b", by_class),
+                                         object("Gateway", "d", "c", other),
+                                         object("HTTPRoute", "d", "r", by_name)};
   const Inputs inputs(objects);
   EXPECT_TRUE(inputs.is_agentgateway_gateway({kGatewayGroup, "Gateway", "d", "a"}));
   EXPECT_TRUE(inputs.is_agentgateway_gateway({kGatewayGroup, "Gateway", "d", "b"}));
