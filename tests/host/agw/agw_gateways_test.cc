@@ -1,0 +1,248 @@
+// Listeners, route attachment and route delegation of the agentgateway translation.
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <variant>
+
+#include "agw/gateways.h"
+#include "agw/listeners.h"
+#include "agw/routes.h"
+#include "sources/manifest_parser.h"
+
+namespace kgw::agw {
+namespace {
+
+namespace res = ::agentgateway::dev::resource;
+
+const char* kGateway = R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata:
+  name: agentgateway
+spec:
+  controllerName: agentgateway.dev/agentgateway
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: gw
+  namespace: default
+spec:
+  gatewayClassName: agentgateway
+  listeners:
+    - name: web
+      port: 80
+      protocol: HTTP
+      hostname: "*.example.com"
+    - name: secure
+      port: 443
+      protocol: HTTPS
+      tls:
+        certificateRefs:
+          - name: missing
+---
+)";
+
+std::vector<sdk::Object> parse(const std::string& text) {
+  std::vector<sdk::Object> out;
+  auto result = sources::parse_manifests(text, "test.yaml");
+  EXPECT_TRUE(result.errors.empty());
+  for (auto& o : result.objects) out.push_back(std::move(o.object));
+  return out;
+}
+
+const sdk::Value* status_of(const Output& output, const std::string& kind, const std::string& name) {
+  for (const auto& s : output.statuses)
+    if (s.object.kind == kind && s.object.name == name) return &s.status;
+  return nullptr;
+}
+
+const sdk::Value& at(const sdk::Value& v, std::initializer_list<std::variant<const char*, size_t>> path) {
+  const sdk::Value* cur = &v;
+  for (const auto& p : path) {
+    if (std::holds_alternative<size_t>(p))
+      cur = &cur->as_list()->at(std::get<size_t>(p));
+    else
+      cur = cur->find(std::get<const char*>(p));
+    if (!cur) throw std::runtime_error("no such field");
+  }
+  return *cur;
+}
+
+TEST(AgwListeners, SupportedKindsFollowProtocolThenAllowedKinds) {
+  sdk::Value allowed;
+  sdk::Value::List list;
+  sdk::Value model, http, tcp;
+  model.set("group", "agentgateway.dev");
+  model.set("kind", "AgentgatewayModel");
+  http.set("kind", "HTTPRoute");
+  tcp.set("kind", "TCPRoute");
+  list = {model, http, tcp};
+  allowed.set("kinds", sdk::Value(list));
+  const auto narrowed = supported_kinds("HTTP", &allowed);
+  ASSERT_EQ(narrowed.size(), 2u);
+  EXPECT_EQ(narrowed[0].kind, "HTTPRoute");
+  EXPECT_EQ(narrowed[1].kind, "AgentgatewayModel");
+  const auto defaults = supported_kinds("HTTPS", nullptr);
+  ASSERT_EQ(defaults.size(), 2u);
+  EXPECT_EQ(defaults[1].kind, "GRPCRoute");
+  EXPECT_TRUE(supported_kinds("HBONE", nullptr).empty());
+}
+
+TEST(AgwListeners, UnresolvedCertificateServesTheInvalidOne) {
+  const auto objects = parse(kGateway);
+  const Inputs inputs(objects);
+  Output output;
+  translate_gateways(inputs, output);
+  const res::Listener* secure = nullptr;
+  const res::Bind* bind443 = nullptr;
+  for (const auto& r : output.resources) {
+    if (r.resource.has_listener() && r.resource.listener().key() == "default/gw.secure") secure = &r.resource.listener();
+    if (r.resource.has_bind() && r.resource.bind().port() == 443) bind443 = &r.resource.bind();
+  }
+  ASSERT_TRUE(secure && bind443);
+  EXPECT_EQ(secure->tls().cert(), "invalid");
+  EXPECT_EQ(bind443->protocol(), res::Bind::TLS);
+  const sdk::Value* gw = status_of(output, "Gateway", "gw");
+  ASSERT_TRUE(gw);
+  EXPECT_EQ(*at(*gw, {"conditions", size_t{0}, "reason"}).as_string(), "ListenersNotValid");
+  EXPECT_EQ(*at(*gw, {"listeners", size_t{1}, "conditions", size_t{3}, "reason"}).as_string(), "InvalidCertificateRef");
+}
+
+TEST(AgwRoutes, HostnamesDecideAttachmentAndCount) {
+  const auto objects = parse(std::string(kGateway) + R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: matching
+  namespace: default
+spec:
+  parentRefs:
+    - name: gw
+      sectionName: web
+  hostnames: ["a.example.com", "other.org"]
+  rules:
+    - backendRefs:
+        - name: svc
+          port: 8080
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: elsewhere
+  namespace: default
+spec:
+  parentRefs:
+    - name: gw
+      sectionName: web
+  hostnames: ["other.org"]
+  rules:
+    - backendRefs:
+        - name: svc
+          port: 8080
+)");
+  const Inputs inputs(objects);
+  Output output;
+  const GatewaysModel model = translate_gateways(inputs, output);
+  ASSERT_EQ(model.attachments.size(), 1u);
+  EXPECT_EQ(model.attachments[0].route.name, "matching");
+  EXPECT_EQ(model.attachments[0].listener_key, "default/gw.web");
+  const res::Route* route = nullptr;
+  for (const auto& r : output.resources)
+    if (r.resource.has_route()) route = &r.resource.route();
+  ASSERT_TRUE(route);
+  EXPECT_EQ(route->key(), "default/matching.00.web");
+  ASSERT_EQ(route->hostnames_size(), 1);  // only the hostname the listener covers
+  EXPECT_EQ(route->hostnames(0), "a.example.com");
+  EXPECT_EQ(*at(*status_of(output, "HTTPRoute", "elsewhere"), {"parents", size_t{0}, "conditions", size_t{0}, "reason"})
+                 .as_string(),
+            "NoMatchingListenerHostname");
+  // Missing Service: still routed to, reported as not found.
+  EXPECT_EQ(*at(*status_of(output, "HTTPRoute", "matching"), {"parents", size_t{0}, "conditions", size_t{1}, "reason"})
+                 .as_string(),
+            "BackendNotFound");
+  EXPECT_EQ(*at(*status_of(output, "Gateway", "gw"), {"listeners", size_t{0}, "attachedRoutes"}).as_int(), 1);
+}
+
+TEST(AgwRoutes, RouteGroupMembersNameTheParentOrAreGranted) {
+  const auto objects = parse(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: parent
+  namespace: default
+spec:
+  rules:
+    - backendRefs:
+        - group: gateway.networking.k8s.io
+          kind: HTTPRoute
+          name: "*"
+          namespace: team
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: explicit
+  namespace: team
+spec:
+  parentRefs:
+    - group: gateway.networking.k8s.io
+      kind: HTTPRoute
+      name: parent
+      namespace: default
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: other-parent
+  namespace: team
+spec:
+  parentRefs:
+    - group: gateway.networking.k8s.io
+      kind: HTTPRoute
+      name: someone-else
+      namespace: default
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: granted
+  namespace: team
+spec: {}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: ungranted
+  namespace: team
+spec: {}
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata:
+  name: grant
+  namespace: team
+spec:
+  from:
+    - group: gateway.networking.k8s.io
+      kind: HTTPRoute
+      namespace: default
+  to:
+    - group: gateway.networking.k8s.io
+      kind: HTTPRoute
+      name: granted
+)");
+  const Inputs inputs(objects);
+  const sdk::Object* parent = inputs.find(kGatewayGroup, "HTTPRoute", "default", "parent");
+  ASSERT_TRUE(parent);
+  const auto groups = route_groups(inputs, *parent);
+  ASSERT_EQ(groups.size(), 1u);
+  EXPECT_EQ(groups[0].key, "default/parent/team/*");
+  EXPECT_EQ(groups[0].key_suffix, "routegroup.default.parent.team.wildcard");
+  std::vector<std::string> names;
+  for (const sdk::Object* c : groups[0].children) names.push_back(c->ref.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"explicit", "granted"}));
+}
+
+}  // namespace
+}  // namespace kgw::agw
