@@ -5,6 +5,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,9 @@ struct GatewaysModel {
   std::vector<RouteAttachment> attachments;
   // Routes reached through delegation only (no listener), by the Gateway they are sent to.
   std::vector<std::pair<sdk::ObjectRef, sdk::ObjectRef>> delegated;
+  // Keys of the listeners AgentgatewayModels attach to directly; a root model-serving HTTPRoute
+  // on one of them conflicts.
+  std::set<std::string> model_listeners;
 
   const GatewayModel* find_gateway(const sdk::ObjectRef& ref) const {
     for (const auto& g : gateways)

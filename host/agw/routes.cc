@@ -68,6 +68,8 @@ res::RouteBackend route_backend(const Inputs& inputs, const sdk::Object& route, 
     const auto& ports = items(pool ? pool->spec() : nullptr, "targetPorts");
     if (!ports.empty()) b->set_port(static_cast<uint32_t>(integer(&ports.front(), "number").value_or(0)));
     if (!pool) problem = Problem{"BackendNotFound", "backend(" + hostname + ") not found"};
+  } else if (group == kAgentgatewayGroup && kind == "AgentgatewayModel" && route.ref.kind == "HTTPRoute") {
+    // Models are served by model routes on the route's listeners, not as a backend.
   } else if (group == kGatewayGroup && kind == "HTTPRoute" && route.ref.kind == "HTTPRoute") {
     out.set_route_group_key(route.ref.ns + "/" + route.ref.name + "/" + ns + "/" + name);
   } else {
@@ -320,8 +322,12 @@ void translate_routes(const Inputs& inputs, GatewaysModel& model, Output& output
       if (route->ref.group != kGatewayGroup) continue;
       // References are resolved once per route: every parent reports the same ResolvedRefs.
       std::optional<Problem> refs;
+      bool serves_models = false;
       for (const auto& rule : items(route->spec(), "rules"))
-        for (const auto& ref : items(&rule, "backendRefs")) route_backend(inputs, *route, ref, refs);
+        for (const auto& ref : items(&rule, "backendRefs")) {
+          route_backend(inputs, *route, ref, refs);
+          if (str(&ref, "group") == kAgentgatewayGroup && str(&ref, "kind") == "AgentgatewayModel") serves_models = true;
+        }
 
       sdk::Value::List parents;
       for (const auto& ref : items(route->spec(), "parentRefs")) {
@@ -347,7 +353,7 @@ void translate_routes(const Inputs& inputs, GatewaysModel& model, Output& output
         const auto section = opt_str(&ref, "sectionName");
         const auto port = integer(&ref, "port");
         std::optional<Problem> refusal;
-        bool attached = false;
+        std::vector<std::pair<ListenerModel*, std::vector<std::string>>> accepted;
         for (ListenerModel* l : candidates) {
           if ((section && l->name != *section) || (port && l->port != *port)) continue;
           bool kind_ok = false;
@@ -374,13 +380,28 @@ void translate_routes(const Inputs& inputs, GatewaysModel& model, Output& output
             }
             if (hostnames.size() == 1 && hostnames.front() == "*") hostnames.clear();
           }
-          attached = true;
+          accepted.emplace_back(l, std::move(hostnames));
+        }
+        const bool attached = !accepted.empty();
+        // A root model-serving route cannot share a listener with directly attached models.
+        std::optional<Problem> parent_refs = refs;
+        std::string conflicts;
+        if (serves_models)
+          for (const auto& [l, hostnames] : accepted)
+            if (model.model_listeners.contains(l->key)) conflicts += (conflicts.empty() ? "" : ", ") + l->key;
+        if (!conflicts.empty())
+          parent_refs = Problem{"ModelRoutingConflict",
+                                "root model-serving HTTPRoute conflicts with directly attached models on listeners: " +
+                                    conflicts};
+        for (auto& [l, hostnames] : accepted) {
           ++l->attached_routes;
           model.attachments.push_back({route->ref, gateway, l->key});
-          emitter.emit(*route, gateway, Placement{l->key, std::nullopt, l->route_key_suffix, hostnames});
+          if (conflicts.empty())
+            emitter.emit(*route, gateway, Placement{l->key, std::nullopt, l->route_key_suffix, hostnames});
         }
         if (attached)
-          parents.push_back(parent_status(std::move(parent_ref), condition("Accepted", true, "Accepted", ""), refs));
+          parents.push_back(
+              parent_status(std::move(parent_ref), condition("Accepted", true, "Accepted", ""), parent_refs));
         else if (refusal)
           parents.push_back(parent_status(std::move(parent_ref),
                                           condition("Accepted", false, refusal->reason, refusal->message), refs));
