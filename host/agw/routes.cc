@@ -5,6 +5,7 @@
 #include <set>
 
 #include "agw/listeners.h"
+#include "agw/route_filters.h"
 #include "agw/status.h"
 #include "agw/value_access.h"
 #include "translator/route_precedence.h"
@@ -207,6 +208,7 @@ class RouteEmitter {
         for (const auto& h : where.hostnames) rt->add_hostnames(h);
         for (auto& m : kind == "GRPCRoute" ? grpc_matches(rule) : http_matches(rule)) *rt->add_matches() = std::move(m);
         for (const auto& ref : items(&rule, "backendRefs")) *rt->add_backends() = route_backend(inputs_, route, ref, ignored);
+        add_rule_policies(inputs_, route, rule, *rt);
       }
       output_.resources.push_back({gateway, std::move(r)});
     }
@@ -327,6 +329,13 @@ void translate_routes(const Inputs& inputs, GatewaysModel& model, Output& output
         for (const auto& ref : items(&rule, "backendRefs")) {
           route_backend(inputs, *route, ref, refs);
           if (str(&ref, "group") == kAgentgatewayGroup && str(&ref, "kind") == "AgentgatewayModel") serves_models = true;
+        }
+      if (!is_tcp_kind(kind))
+        for (const auto& rule : items(route->spec(), "rules")) {
+          res::Route scratch;
+          // A mirror the route may not refer to is a reference problem like a backend's.
+          for (const auto& message : add_rule_policies(inputs, *route, rule, scratch))
+            if (message.find("not accessible") != std::string::npos) refs = Problem{"RefNotPermitted", message};
         }
 
       sdk::Value::List parents;

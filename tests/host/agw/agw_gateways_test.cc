@@ -244,5 +244,53 @@ spec:
   EXPECT_EQ(names, (std::vector<std::string>{"explicit", "granted"}));
 }
 
+TEST(AgwRoutes, RuleFiltersTimeoutsAndRetryBecomeTrafficPolicies) {
+  const auto objects = parse(std::string(kGateway) + R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: filtered
+  namespace: default
+spec:
+  parentRefs:
+    - name: gw
+      sectionName: web
+  rules:
+    - filters:
+        - type: RequestHeaderModifier
+          requestHeaderModifier:
+            set: [{name: x-a, value: "1"}]
+            remove: [x-b]
+        - type: RequestMirror
+          requestMirror:
+            backendRef: {name: mirror, namespace: elsewhere, port: 80}
+        - type: RequestMirror
+          requestMirror:
+            backendRef: {name: mirror, port: 80}
+            fraction: {numerator: 1, denominator: 4}
+      timeouts:
+        request: 1m30s
+      backendRefs:
+        - name: svc
+          port: 8080
+)");
+  const Inputs inputs(objects);
+  Output output;
+  translate_gateways(inputs, output);
+  const res::Route* route = nullptr;
+  for (const auto& r : output.resources)
+    if (r.resource.has_route()) route = &r.resource.route();
+  ASSERT_TRUE(route);
+  // The cross-namespace mirror without a ReferenceGrant is left out.
+  ASSERT_EQ(route->traffic_policies_size(), 3);
+  EXPECT_EQ(route->traffic_policies(0).request_header_modifier().set(0).name(), "x-a");
+  EXPECT_EQ(route->traffic_policies(0).request_header_modifier().remove(0), "x-b");
+  EXPECT_DOUBLE_EQ(route->traffic_policies(1).request_mirror().mirrors(0).percentage(), 25.0);
+  EXPECT_EQ(route->traffic_policies(2).timeout().request().seconds(), 90);
+  EXPECT_EQ(*at(*status_of(output, "HTTPRoute", "filtered"), {"parents", size_t{0}, "conditions", size_t{1}, "reason"})
+                 .as_string(),
+            "RefNotPermitted");
+}
+
 }  // namespace
 }  // namespace kgw::agw
