@@ -1,5 +1,6 @@
 #include "agw/routes.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <set>
@@ -221,7 +222,9 @@ class RouteEmitter {
       // A group is emitted once per Gateway, which also ends delegation cycles.
       if (!groups_.insert({gateway.ns + "/" + gateway.name, group.key}).second) continue;
       for (const sdk::Object* child : group.children) {
-        model_.delegated.emplace_back(child->ref, gateway);
+        if (std::find(model_.delegated.begin(), model_.delegated.end(), std::pair(child->ref, gateway)) ==
+            model_.delegated.end())
+          model_.delegated.emplace_back(child->ref, gateway);
         emit(*child, gateway, Placement{"", group.key, group.key_suffix, {}});
       }
     }
