@@ -1,6 +1,7 @@
 // Listeners, route attachment and route delegation of the agentgateway translation.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <stdexcept>
 #include <variant>
 
@@ -290,6 +291,98 @@ spec:
   EXPECT_EQ(*at(*status_of(output, "HTTPRoute", "filtered"), {"parents", size_t{0}, "conditions", size_t{1}, "reason"})
                  .as_string(),
             "RefNotPermitted");
+}
+
+TEST(AgwModels, ConcreteModelsRouteToTheirBackendAndVirtualTargetsMustResolve) {
+  const auto objects = parse(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata:
+  name: agentgateway
+spec:
+  controllerName: agentgateway.dev/agentgateway
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: llm
+  namespace: default
+spec:
+  gatewayClassName: agentgateway
+  listeners:
+    - name: models
+      port: 80
+      protocol: HTTP
+      allowedRoutes:
+        kinds:
+          - group: agentgateway.dev
+            kind: AgentgatewayModel
+---
+apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayModel
+metadata:
+  name: fast
+  namespace: default
+  creationTimestamp: "2024-01-02T03:04:05Z"
+spec:
+  parentRefs:
+    - name: llm
+  provider: Mistral
+---
+apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayModel
+metadata:
+  name: pick
+  namespace: default
+spec:
+  parentRefs:
+    - name: llm
+  virtualModel:
+    weighted:
+      targets:
+        - modelRef: {name: fast}
+          weight: 3
+---
+apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayModel
+metadata:
+  name: broken
+  namespace: default
+spec:
+  parentRefs:
+    - name: llm
+  virtualModel:
+    weighted:
+      targets:
+        - modelRef: {name: gone}
+)");
+  const Inputs inputs(objects);
+  Output output;
+  translate_gateways(inputs, output);
+  std::map<std::string, const res::ModelRoute*> routes;
+  const res::Backend* backend = nullptr;
+  for (const auto& r : output.resources) {
+    if (r.resource.has_model_route()) routes[r.resource.model_route().key()] = &r.resource.model_route();
+    if (r.resource.has_backend()) backend = &r.resource.backend();
+  }
+  ASSERT_EQ(routes.size(), 2u);  // the broken virtual model is not routed to
+  const res::ModelRoute* fast = routes["default/fast.models"];
+  ASSERT_TRUE(fast && backend);
+  EXPECT_EQ(fast->created(), 1704164645u);
+  EXPECT_EQ(fast->concrete_model().backend().backend(), "default/fast/backend.models");
+  EXPECT_EQ(backend->key(), "default/fast/backend.models");
+  EXPECT_EQ(backend->ai().provider_groups(0).providers(0).provider_preset(),
+            res::AIBackend::PROVIDER_PRESET_MISTRAL);
+  const res::ModelRoute* pick = routes["default/pick.models"];
+  ASSERT_TRUE(pick);
+  ASSERT_EQ(pick->virtual_model().weighted().targets_size(), 1);
+  EXPECT_EQ(pick->virtual_model().weighted().targets(0).model(), "fast");
+  EXPECT_EQ(pick->virtual_model().weighted().targets(0).weight(), 3u);
+  EXPECT_EQ(*at(*status_of(output, "AgentgatewayModel", "broken"),
+                {"parents", size_t{0}, "conditions", size_t{1}, "message"})
+                 .as_string(),
+            "model target default/gone not found");
+  EXPECT_EQ(*at(*status_of(output, "Gateway", "llm"), {"listeners", size_t{0}, "attachedRoutes"}).as_int(), 3);
 }
 
 }  // namespace
