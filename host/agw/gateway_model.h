@@ -29,6 +29,7 @@ struct ListenerModel {
   // `<listener set ns>.<listener set name>.<listener name>`.
   std::string route_key_suffix;
   int64_t attached_routes = 0;
+  bool conflicted = false;  // shares its port with an earlier listener it cannot coexist with
   sdk::Value status;  // the listener's status entry, without `attachedRoutes`
 };
 

@@ -15,6 +15,7 @@ constexpr const char* kInternalPorts = "agentgateway.dev/internal-ports";
 constexpr const char* kCertificateSource = "agentgateway.dev/tls-certificate-source";
 constexpr const char* kIstioTerminateMode = "gateway.istio.io/tls-terminate-mode";
 constexpr const char* kNoErrors = "No errors found";
+constexpr const char* kConflict = "Listener conflicts with another listener on the same port";
 // What a listener whose certificate cannot be loaded serves, so it fails TLS handshakes.
 constexpr const char* kInvalidCert = "invalid";
 
@@ -226,6 +227,40 @@ std::vector<const sdk::Object*> listener_sets_of(const Inputs& inputs, const sdk
   return out;
 }
 
+// Listeners sharing a port must agree on the protocol family, and then on distinct hostnames
+// (TLS ones are told apart by SNI, HTTP ones by Host): in order, the Gateway's own listeners
+// first, a later listener that does not conflicts.
+void mark_conflicts(const std::vector<ListenerModel*>& ordered) {
+  struct Port {
+    std::string family;
+    std::set<std::string> hostnames;
+  };
+  std::map<int64_t, Port> ports;
+  for (ListenerModel* l : ordered) {
+    const std::string family = l->protocol == "HTTPS" || l->protocol == "TLS" ? "TLS" : l->protocol;
+    auto [it, fresh] = ports.try_emplace(l->port, Port{family, {}});
+    std::string reason;
+    if (!fresh && it->second.family != family)
+      reason = "ProtocolConflict";
+    else if (!it->second.hostnames.insert(l->hostname.value_or("")).second)
+      reason = "HostnameConflict";
+    if (reason.empty()) continue;
+    l->conflicted = true;
+    sdk::Value::List conditions;
+    if (const sdk::Value* old = l->status.find("conditions"); old && old->as_list())
+      for (const auto& c : *old->as_list()) {
+        const std::string type = str(&c, "type");
+        if (type == "Conflicted")
+          conditions.push_back(condition("Conflicted", true, reason, kConflict));
+        else if (type == "Programmed")
+          conditions.push_back(condition("Programmed", false, "Invalid", kConflict));
+        else
+          conditions.push_back(c);
+      }
+    l->status.set("conditions", sdk::Value(std::move(conditions)));
+  }
+}
+
 void add_resource(Output& output, const sdk::ObjectRef& gateway, res::Resource resource) {
   output.resources.push_back({gateway, std::move(resource)});
 }
@@ -285,22 +320,16 @@ GatewaysModel translate_listeners(const Inputs& inputs, Output& output) {
       bool tls = false, tcp = false, hbone = false, internal = false;
     };
     std::map<int64_t, BindInfo> binds;
-    std::vector<res::Listener> listeners;
-    auto note_bind = [&](const ListenerModel& m, const InternalPorts& internal) {
-      BindInfo& b = binds[m.port];
-      if (m.protocol == "HTTPS" || m.protocol == "TLS") b.tls = true;
-      if (m.protocol == "TCP") b.tcp = true;
-      if (m.protocol == "HBONE") b.hbone = true;
-      if (internal.ports.contains(m.port)) b.internal = true;
-    };
+    // The listener resources in the order of the models (the Gateway's, then each set's), and
+    // whether their port binds internally.
+    std::vector<std::pair<res::Listener, bool>> listeners;
 
     const InternalPorts gateway_internal = internal_ports(*gateway);
     std::vector<std::string> not_accepted;
     for (const auto& spec : items(gateway->spec(), "listeners")) {
       BuiltListener b = build_listener(inputs, *gateway, *gateway, spec, client_cert);
       if (!b.problem.empty()) not_accepted.push_back(b.model.name + ": " + b.problem);
-      note_bind(b.model, gateway_internal);
-      listeners.push_back(std::move(b.resource));
+      listeners.emplace_back(std::move(b.resource), gateway_internal.ports.contains(b.model.port));
       g.listeners.push_back(std::move(b.model));
     }
 
@@ -319,8 +348,7 @@ GatewaysModel translate_listeners(const Inputs& inputs, Output& output) {
       for (const auto& spec : items(ls->spec(), "listeners")) {
         BuiltListener b = build_listener(inputs, *gateway, *ls, spec, std::nullopt);
         any_valid = any_valid || b.valid;
-        note_bind(b.model, internal);
-        listeners.push_back(std::move(b.resource));
+        listeners.emplace_back(std::move(b.resource), internal.ports.contains(b.model.port));
         s.listeners.push_back(std::move(b.model));
       }
       if (internal.error) {
@@ -338,6 +366,14 @@ GatewaysModel translate_listeners(const Inputs& inputs, Output& output) {
       g.listener_sets.push_back(std::move(s));
     }
 
+    std::vector<ListenerModel*> ordered;
+    for (auto& l : g.listeners) ordered.push_back(&l);
+    for (auto& set : g.listener_sets)
+      for (auto& l : set.listeners) ordered.push_back(&l);
+    mark_conflicts(ordered);
+    for (const auto& l : g.listeners)
+      if (l.conflicted) not_accepted.push_back(l.name + ": " + kConflict);
+
     if (gateway_internal.error)
       g.conditions.push_back(condition("Accepted", false, "Invalid", *gateway_internal.error));
     else if (!not_accepted.empty()) {
@@ -350,6 +386,16 @@ GatewaysModel translate_listeners(const Inputs& inputs, Output& output) {
     if (client_cert) g.conditions.push_back(condition("ResolvedRefs", false, client_cert->reason, client_cert->message));
     g.conditions.push_back(condition("Programmed", true, "Programmed", "Successfully programmed Gateway"));
 
+    // A conflicted listener is left out: its port serves the listener it conflicts with.
+    for (size_t i = 0; i < ordered.size(); ++i) {
+      if (ordered[i]->conflicted) continue;
+      BindInfo& b = binds[ordered[i]->port];
+      const std::string& protocol = ordered[i]->protocol;
+      if (protocol == "HTTPS" || protocol == "TLS") b.tls = true;
+      if (protocol == "TCP") b.tcp = true;
+      if (protocol == "HBONE") b.hbone = true;
+      if (listeners[i].second) b.internal = true;
+    }
     for (const auto& [port, info] : binds) {
       res::Resource r;
       res::Bind* bind = r.mutable_bind();
@@ -363,9 +409,10 @@ GatewaysModel translate_listeners(const Inputs& inputs, Output& output) {
       if (info.internal) bind->set_mode(res::Bind::INTERNAL);
       add_resource(output, gateway->ref, std::move(r));
     }
-    for (auto& l : listeners) {
+    for (size_t i = 0; i < ordered.size(); ++i) {
+      if (ordered[i]->conflicted) continue;
       res::Resource r;
-      *r.mutable_listener() = std::move(l);
+      *r.mutable_listener() = std::move(listeners[i].first);
       add_resource(output, gateway->ref, std::move(r));
     }
     model.gateways.push_back(std::move(g));

@@ -110,6 +110,49 @@ TEST(AgwListeners, UnresolvedCertificateServesTheInvalidOne) {
   EXPECT_EQ(*at(*gw, {"listeners", size_t{1}, "conditions", size_t{3}, "reason"}).as_string(), "InvalidCertificateRef");
 }
 
+TEST(AgwListeners, LaterListenersConflictingOnAPortAreLeftOut) {
+  const auto objects = parse(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: gw
+  namespace: default
+spec:
+  gatewayClassName: agentgateway
+  listeners:
+    - name: web
+      port: 80
+      protocol: HTTP
+    - name: raw
+      port: 80
+      protocol: TCP
+    - name: web-again
+      port: 80
+      protocol: HTTP
+    - name: named
+      port: 80
+      protocol: HTTP
+      hostname: a.example.com
+)");
+  const Inputs inputs(objects);
+  Output output;
+  translate_gateways(inputs, output);
+  std::vector<std::string> keys;
+  const res::Bind* bind = nullptr;
+  for (const auto& r : output.resources) {
+    if (r.resource.has_listener()) keys.push_back(r.resource.listener().key());
+    if (r.resource.has_bind()) bind = &r.resource.bind();
+  }
+  EXPECT_EQ(keys, (std::vector<std::string>{"default/gw.web", "default/gw.named"}));
+  ASSERT_TRUE(bind);
+  EXPECT_EQ(bind->protocol(), res::Bind::HTTP);
+  const sdk::Value* gw = status_of(output, "Gateway", "gw");
+  ASSERT_TRUE(gw);
+  EXPECT_EQ(*at(*gw, {"listeners", size_t{1}, "conditions", size_t{1}, "reason"}).as_string(), "ProtocolConflict");
+  EXPECT_EQ(*at(*gw, {"listeners", size_t{2}, "conditions", size_t{1}, "reason"}).as_string(), "HostnameConflict");
+  EXPECT_EQ(*at(*gw, {"listeners", size_t{3}, "conditions", size_t{1}, "reason"}).as_string(), "NoConflicts");
+}
+
 TEST(AgwRoutes, HostnamesDecideAttachmentAndCount) {
   const auto objects = parse(std::string(kGateway) + R"(
 apiVersion: gateway.networking.k8s.io/v1
