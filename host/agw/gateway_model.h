@@ -29,7 +29,10 @@ struct ListenerModel {
   // `<listener set ns>.<listener set name>.<listener name>`.
   std::string route_key_suffix;
   int64_t attached_routes = 0;
-  bool conflicted = false;  // shares its port with an earlier listener it cannot coexist with
+  bool conflicted = false;   // shares its port with an earlier listener it cannot coexist with
+  bool unsupported = false;  // of a protocol agentgateway does not serve
+  // Whether the listener is sent to the proxy, and routes can attach to it.
+  bool usable() const { return !conflicted && !unsupported; }
   sdk::Value status;  // the listener's status entry, without `attachedRoutes`
 };
 

@@ -185,15 +185,31 @@ BuiltListener build_listener(const Inputs& inputs, const sdk::Object& gateway, c
   }
   if (m.hostname) l.set_hostname(*m.hostname);
   res::Protocol protocol = res::UNKNOWN;
-  if (res::Protocol_Parse(m.protocol, &protocol)) l.set_protocol(protocol);
+  const bool protocol_known = res::Protocol_Parse(m.protocol, &protocol) && protocol != res::UNKNOWN;
+  if (protocol_known) l.set_protocol(protocol);
   TlsResult tls = listener_tls(inputs, owner, &spec, m.protocol);
   if (tls.tls) *l.mutable_tls() = std::move(*tls.tls);
 
   std::optional<RefProblem> problem = tls.problem ? tls.problem : gateway_problem;
+  // Kinds the listener's protocol cannot serve make the allowed kinds an unresolved reference.
+  if (!problem)
+    for (const auto& wanted : items(m.allowed_routes, "kinds")) {
+      const std::string group = str(&wanted, "group", kGatewayGroup), kind = str(&wanted, "kind");
+      bool known = false;
+      for (const auto& k : m.supported_kinds) known = known || (k.group == group && k.kind == kind);
+      if (!known) {
+        problem = RefProblem{"InvalidRouteKinds", "route kind " + group + "/" + kind + " is not supported by protocol " +
+                                                      m.protocol};
+        break;
+      }
+    }
   const bool tls_invalid = tls.problem.has_value();
-  b.valid = !problem.has_value();
+  m.unsupported = !protocol_known;
+  b.valid = !problem.has_value() && !m.unsupported;
   sdk::Value::List conditions;
-  if (problem && m.listener_set)
+  if (m.unsupported)
+    conditions.push_back(condition("Accepted", false, "UnsupportedProtocol", "protocol \"" + m.protocol + "\" is unsupported"));
+  else if (problem && m.listener_set)
     conditions.push_back(condition("Accepted", false, "ListenersNotValid", problem->message));
   else
     conditions.push_back(condition("Accepted", true, "Accepted", kNoErrors));
@@ -201,6 +217,9 @@ BuiltListener build_listener(const Inputs& inputs, const sdk::Object& gateway, c
   if (tls_invalid) {
     conditions.push_back(condition("Programmed", false, "Invalid", "Bad TLS configuration"));
     b.problem = "Bad TLS configuration";
+  } else if (m.unsupported) {
+    conditions.push_back(condition("Programmed", false, "Invalid", "Unsupported protocol"));
+    b.problem = "Unsupported protocol";
   } else {
     conditions.push_back(condition("Programmed", true, "Programmed", kNoErrors));
   }
@@ -237,6 +256,7 @@ void mark_conflicts(const std::vector<ListenerModel*>& ordered) {
   };
   std::map<int64_t, Port> ports;
   for (ListenerModel* l : ordered) {
+    if (l->unsupported) continue;
     const std::string family = l->protocol == "HTTPS" || l->protocol == "TLS" ? "TLS" : l->protocol;
     auto [it, fresh] = ports.try_emplace(l->port, Port{family, {}});
     std::string reason;
@@ -386,9 +406,10 @@ GatewaysModel translate_listeners(const Inputs& inputs, Output& output) {
     if (client_cert) g.conditions.push_back(condition("ResolvedRefs", false, client_cert->reason, client_cert->message));
     g.conditions.push_back(condition("Programmed", true, "Programmed", "Successfully programmed Gateway"));
 
-    // A conflicted listener is left out: its port serves the listener it conflicts with.
+    // A conflicted listener is left out (its port serves the listener it conflicts with), as is
+    // one of a protocol agentgateway does not serve.
     for (size_t i = 0; i < ordered.size(); ++i) {
-      if (ordered[i]->conflicted) continue;
+      if (!ordered[i]->usable()) continue;
       BindInfo& b = binds[ordered[i]->port];
       const std::string& protocol = ordered[i]->protocol;
       if (protocol == "HTTPS" || protocol == "TLS") b.tls = true;
@@ -410,7 +431,7 @@ GatewaysModel translate_listeners(const Inputs& inputs, Output& output) {
       add_resource(output, gateway->ref, std::move(r));
     }
     for (size_t i = 0; i < ordered.size(); ++i) {
-      if (ordered[i]->conflicted) continue;
+      if (!ordered[i]->usable()) continue;
       res::Resource r;
       *r.mutable_listener() = std::move(listeners[i].first);
       add_resource(output, gateway->ref, std::move(r));

@@ -221,7 +221,7 @@ void ModelTranslation::attach() {
       std::optional<Problem> refusal;
       bool attached = false;
       for (ListenerModel* l : candidates) {
-        if ((section && l->name != *section) || (port && l->port != *port) || l->conflicted) continue;
+        if ((section && l->name != *section) || (port && l->port != *port) || !l->usable()) continue;
         bool kind_ok = false;
         for (const auto& k : l->supported_kinds) kind_ok = kind_ok || (k.group == kAgentgatewayGroup && k.kind == kModelKind);
         if (!kind_ok) {

@@ -367,7 +367,7 @@ void translate_routes(const Inputs& inputs, GatewaysModel& model, Output& output
         std::optional<Problem> refusal;
         std::vector<std::pair<ListenerModel*, std::vector<std::string>>> accepted;
         for (ListenerModel* l : candidates) {
-          if ((section && l->name != *section) || (port && l->port != *port) || l->conflicted) continue;
+          if ((section && l->name != *section) || (port && l->port != *port) || !l->usable()) continue;
           bool kind_ok = false;
           for (const auto& k : l->supported_kinds) kind_ok = kind_ok || (k.group == kGatewayGroup && k.kind == kind);
           if (!kind_ok) {

@@ -110,7 +110,7 @@ TEST(AgwListeners, UnresolvedCertificateServesTheInvalidOne) {
   EXPECT_EQ(*at(*gw, {"listeners", size_t{1}, "conditions", size_t{3}, "reason"}).as_string(), "InvalidCertificateRef");
 }
 
-TEST(AgwListeners, LaterListenersConflictingOnAPortAreLeftOut) {
+TEST(AgwListeners, ConflictingAndUnsupportedListenersAreLeftOut) {
   const auto objects = parse(R"(
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
@@ -133,6 +133,12 @@ spec:
       port: 80
       protocol: HTTP
       hostname: a.example.com
+      allowedRoutes:
+        kinds:
+          - kind: TCPRoute
+    - name: dns
+      port: 53
+      protocol: UDP
 )");
   const Inputs inputs(objects);
   Output output;
@@ -151,6 +157,9 @@ spec:
   EXPECT_EQ(*at(*gw, {"listeners", size_t{1}, "conditions", size_t{1}, "reason"}).as_string(), "ProtocolConflict");
   EXPECT_EQ(*at(*gw, {"listeners", size_t{2}, "conditions", size_t{1}, "reason"}).as_string(), "HostnameConflict");
   EXPECT_EQ(*at(*gw, {"listeners", size_t{3}, "conditions", size_t{1}, "reason"}).as_string(), "NoConflicts");
+  EXPECT_EQ(*at(*gw, {"listeners", size_t{3}, "conditions", size_t{3}, "reason"}).as_string(), "InvalidRouteKinds");
+  EXPECT_TRUE(at(*gw, {"listeners", size_t{3}, "supportedKinds"}).as_list()->empty());
+  EXPECT_EQ(*at(*gw, {"listeners", size_t{4}, "conditions", size_t{0}, "reason"}).as_string(), "UnsupportedProtocol");
 }
 
 TEST(AgwRoutes, HostnamesDecideAttachmentAndCount) {
