@@ -320,6 +320,15 @@ std::vector<RouteGroup> route_groups(const Inputs& inputs, const sdk::Object& pa
   return out;
 }
 
+std::vector<const sdk::Object*> delegating_parents(const Inputs& inputs, const sdk::Object& child) {
+  std::vector<const sdk::Object*> out;
+  if (child.ref.kind != "HTTPRoute") return out;
+  for (const sdk::Object* parent : inputs.of_kind("HTTPRoute"))
+    if (parent->ref.group == kGatewayGroup && parent != &child && delegates_to(inputs, *parent, child))
+      out.push_back(parent);
+  return out;
+}
+
 void translate_routes(const Inputs& inputs, GatewaysModel& model, Output& output) {
   RouteEmitter emitter(inputs, model, output);
   for (const std::string& kind : kRouteKinds)

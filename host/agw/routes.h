@@ -28,4 +28,8 @@ struct RouteGroup {
 // HTTPRoute parentRefs, when a ReferenceGrant lets the parent's namespace refer to it.
 std::vector<RouteGroup> route_groups(const Inputs& inputs, const sdk::Object& parent);
 
+// The HTTPRoutes whose route groups hold `child`: a delegated route is sent to the Gateways of
+// these (and, when they are delegated to themselves, of their parents in turn).
+std::vector<const sdk::Object*> delegating_parents(const Inputs& inputs, const sdk::Object& child);
+
 }  // namespace kgw::agw

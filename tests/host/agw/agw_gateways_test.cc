@@ -295,6 +295,10 @@ spec:
   std::vector<std::string> names;
   for (const sdk::Object* c : groups[0].children) names.push_back(c->ref.name);
   EXPECT_EQ(names, (std::vector<std::string>{"explicit", "granted"}));
+  const auto parents = delegating_parents(inputs, *groups[0].children[1]);
+  ASSERT_EQ(parents.size(), 1u);
+  EXPECT_EQ(parents[0], parent);
+  EXPECT_TRUE(delegating_parents(inputs, *inputs.find(kGatewayGroup, "HTTPRoute", "team", "ungranted")).empty());
 }
 
 TEST(AgwRoutes, RuleFiltersTimeoutsAndRetryBecomeTrafficPolicies) {
