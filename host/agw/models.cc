@@ -1,5 +1,7 @@
 #include "agw/models.h"
 
+#include <cctype>
+#include <cstdio>
 #include <ctime>
 #include <optional>
 

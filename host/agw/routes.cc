@@ -1,7 +1,6 @@
 #include "agw/routes.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <optional>
 #include <set>
 
@@ -25,11 +24,8 @@ struct Problem {
 
 bool is_tcp_kind(const std::string& kind) { return kind == "TCPRoute" || kind == "TLSRoute"; }
 
-std::string two_digits(size_t i) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%02zu", i);
-  return buf;
-}
+// A rule's index in route keys: at least two digits.
+std::string two_digits(size_t i) { return (i < 10 ? "0" : "") + std::to_string(i); }
 
 // A backendRef of `route` as a route backend; `problem` becomes the last reference problem.
 res::RouteBackend route_backend(const Inputs& inputs, const sdk::Object& route, const sdk::Value& ref,
@@ -80,14 +76,6 @@ res::RouteBackend route_backend(const Inputs& inputs, const sdk::Object& route, 
                       "referencing unsupported backendRef: group \"" + group + "\" kind \"" + kind + "\""};
   }
   return out;
-}
-
-void string_match(const sdk::Value& m, const std::string& type, std::string* exact, std::string* regex) {
-  const std::string value = str(&m, "value");
-  if (type == "RegularExpression")
-    *regex = value;
-  else
-    *exact = value;
 }
 
 std::vector<res::RouteMatch> http_matches(const sdk::Value& rule) {
