@@ -153,8 +153,8 @@ InternalPorts internal_ports(const sdk::Object& owner) {
 struct BuiltListener {
   ListenerModel model;
   res::Listener resource;
-  bool valid = true;         // no reference problem
-  std::string problem;       // for the Gateway's Accepted message
+  bool valid = true;    // no reference problem
+  std::string problem;  // for the Gateway's Accepted message
 };
 
 BuiltListener build_listener(const Inputs& inputs, const sdk::Object& gateway, const sdk::Object& owner,
@@ -198,8 +198,8 @@ BuiltListener build_listener(const Inputs& inputs, const sdk::Object& gateway, c
       bool known = false;
       for (const auto& k : m.supported_kinds) known = known || (k.group == group && k.kind == kind);
       if (!known) {
-        problem = RefProblem{"InvalidRouteKinds", "route kind " + group + "/" + kind + " is not supported by protocol " +
-                                                      m.protocol};
+        problem = RefProblem{"InvalidRouteKinds",
+                             "route kind " + group + "/" + kind + " is not supported by protocol " + m.protocol};
         break;
       }
     }
@@ -208,7 +208,8 @@ BuiltListener build_listener(const Inputs& inputs, const sdk::Object& gateway, c
   b.valid = !problem.has_value() && !m.unsupported;
   sdk::Value::List conditions;
   if (m.unsupported)
-    conditions.push_back(condition("Accepted", false, "UnsupportedProtocol", "protocol \"" + m.protocol + "\" is unsupported"));
+    conditions.push_back(
+        condition("Accepted", false, "UnsupportedProtocol", "protocol \"" + m.protocol + "\" is unsupported"));
   else if (problem && m.listener_set)
     conditions.push_back(condition("Accepted", false, "ListenersNotValid", problem->message));
   else
@@ -358,8 +359,10 @@ GatewaysModel translate_listeners(const Inputs& inputs, Output& output) {
       ListenerSetModel s;
       s.listener_set = ls;
       if (!namespace_allowed(inputs, field(allowed, "namespaces"), gateway->ref.ns, ls->ref.ns, "None")) {
-        s.conditions.push_back(condition("Accepted", false, "NotAllowed", "ListenerSet is not allowed by its parent Gateway"));
-        s.conditions.push_back(condition("Programmed", false, "NotAllowed", "ListenerSet is not allowed by its parent Gateway"));
+        s.conditions.push_back(
+            condition("Accepted", false, "NotAllowed", "ListenerSet is not allowed by its parent Gateway"));
+        s.conditions.push_back(
+            condition("Programmed", false, "NotAllowed", "ListenerSet is not allowed by its parent Gateway"));
         g.listener_sets.push_back(std::move(s));
         continue;
       }
@@ -403,7 +406,8 @@ GatewaysModel translate_listeners(const Inputs& inputs, Output& output) {
     } else {
       g.conditions.push_back(condition("Accepted", true, "Accepted", ""));
     }
-    if (client_cert) g.conditions.push_back(condition("ResolvedRefs", false, client_cert->reason, client_cert->message));
+    if (client_cert)
+      g.conditions.push_back(condition("ResolvedRefs", false, client_cert->reason, client_cert->message));
     g.conditions.push_back(condition("Programmed", true, "Programmed", "Successfully programmed Gateway"));
 
     // A conflicted listener is left out (its port serves the listener it conflicts with), as is

@@ -34,9 +34,7 @@ uint64_t created_seconds(const sdk::Object& o) {
   return t < 0 ? 0 : static_cast<uint64_t>(t);
 }
 
-std::string match_model(const sdk::Object& model) {
-  return str(field(model.spec(), "match"), "model", model.ref.name);
-}
+std::string match_model(const sdk::Object& model) { return str(field(model.spec(), "match"), "model", model.ref.name); }
 
 // The provider of a concrete model, as the single provider of its AI backend.
 res::AIBackend::Provider provider(const Inputs& inputs, const sdk::Object& model, std::optional<Problem>& problem) {
@@ -225,15 +223,17 @@ void ModelTranslation::attach() {
       for (ListenerModel* l : candidates) {
         if ((section && l->name != *section) || (port && l->port != *port) || !l->usable()) continue;
         bool kind_ok = false;
-        for (const auto& k : l->supported_kinds) kind_ok = kind_ok || (k.group == kAgentgatewayGroup && k.kind == kModelKind);
+        for (const auto& k : l->supported_kinds)
+          kind_ok = kind_ok || (k.group == kAgentgatewayGroup && k.kind == kModelKind);
         if (!kind_ok) {
-          refusal = Problem{"NotAllowedByListeners", "kind " + m->api_version + ", Kind=" + kModelKind + " is not allowed"};
+          refusal =
+              Problem{"NotAllowedByListeners", "kind " + m->api_version + ", Kind=" + kModelKind + " is not allowed"};
           continue;
         }
         const std::string owner_ns = l->listener_set ? l->listener_set->ns : l->gateway.ns;
         if (!namespace_allowed(inputs_, field(l->allowed_routes, "namespaces"), owner_ns, m->ref.ns, "Same")) {
-          refusal = Problem{"NotAllowedByListeners", "model namespace \"" + m->ref.ns +
-                                                         "\" is not allowed by the listener's allowedRoutes"};
+          refusal = Problem{"NotAllowedByListeners",
+                            "model namespace \"" + m->ref.ns + "\" is not allowed by the listener's allowedRoutes"};
           continue;
         }
         attached = true;
@@ -268,7 +268,7 @@ void ModelTranslation::attach() {
         }
         output_.resources.push_back({gateway, std::move(route_resource)});
       }
-      sdk::Value accepted = attached ? condition("Accepted", true, "Accepted", kAccepted)
+      sdk::Value accepted = attached  ? condition("Accepted", true, "Accepted", kAccepted)
                             : refusal ? condition("Accepted", false, refusal->reason, refusal->message)
                                       : condition("Accepted", false, "NoMatchingParent", "no matching listener");
       parents_[m][i] = parent_entry(model_parent_ref(*m, ref), std::move(accepted), refs);
@@ -299,7 +299,8 @@ void ModelTranslation::finish() {
           conflicts.insert(a.listener_key);
       sdk::Value accepted = condition("Accepted", true, "Accepted", kAccepted);
       if (!inputs_.find(kGatewayGroup, "HTTPRoute", ns, name)) {
-        accepted = condition("Accepted", false, "NoMatchingParent", "parent HTTPRoute " + ns + "/" + name + " not found");
+        accepted =
+            condition("Accepted", false, "NoMatchingParent", "parent HTTPRoute " + ns + "/" + name + " not found");
       } else if (!conflicts.empty()) {
         std::string message = "root model-serving HTTPRoute conflicts with directly attached models on listeners: ";
         bool first = true;

@@ -72,8 +72,8 @@ res::RouteBackend route_backend(const Inputs& inputs, const sdk::Object& route, 
     out.set_route_group_key(route.ref.ns + "/" + route.ref.name + "/" + ns + "/" + name);
   } else {
     out.mutable_backend();
-    problem = Problem{"InvalidKind",
-                      "referencing unsupported backendRef: group \"" + group + "\" kind \"" + kind + "\""};
+    problem =
+        Problem{"InvalidKind", "referencing unsupported backendRef: group \"" + group + "\" kind \"" + kind + "\""};
   }
   return out;
 }
@@ -185,7 +185,8 @@ class RouteEmitter {
         t->set_listener_key(where.listener_key);
         *t->mutable_name() = name;
         for (const auto& h : where.hostnames) t->add_hostnames(h);
-        for (const auto& ref : items(&rule, "backendRefs")) *t->add_backends() = route_backend(inputs_, route, ref, ignored);
+        for (const auto& ref : items(&rule, "backendRefs"))
+          *t->add_backends() = route_backend(inputs_, route, ref, ignored);
       } else {
         res::Route* rt = r.mutable_route();
         rt->set_key(key);
@@ -196,7 +197,8 @@ class RouteEmitter {
         *rt->mutable_name() = name;
         for (const auto& h : where.hostnames) rt->add_hostnames(h);
         for (auto& m : kind == "GRPCRoute" ? grpc_matches(rule) : http_matches(rule)) *rt->add_matches() = std::move(m);
-        for (const auto& ref : items(&rule, "backendRefs")) *rt->add_backends() = route_backend(inputs_, route, ref, ignored);
+        for (const auto& ref : items(&rule, "backendRefs"))
+          *rt->add_backends() = route_backend(inputs_, route, ref, ignored);
         add_rule_policies(inputs_, route, rule, *rt);
       }
       output_.resources.push_back({gateway, std::move(r)});
@@ -328,7 +330,8 @@ void translate_routes(const Inputs& inputs, GatewaysModel& model, Output& output
       for (const auto& rule : items(route->spec(), "rules"))
         for (const auto& ref : items(&rule, "backendRefs")) {
           route_backend(inputs, *route, ref, refs);
-          if (str(&ref, "group") == kAgentgatewayGroup && str(&ref, "kind") == "AgentgatewayModel") serves_models = true;
+          if (str(&ref, "group") == kAgentgatewayGroup && str(&ref, "kind") == "AgentgatewayModel")
+            serves_models = true;
         }
       if (!is_tcp_kind(kind))
         for (const auto& rule : items(route->spec(), "rules")) {
@@ -369,8 +372,8 @@ void translate_routes(const Inputs& inputs, GatewaysModel& model, Output& output
           for (const auto& k : l->supported_kinds) kind_ok = kind_ok || (k.group == kGatewayGroup && k.kind == kind);
           if (!kind_ok) {
             if (!refusal)
-              refusal = Problem{"NotAllowedByListeners",
-                                "kind " + route->api_version + ", Kind=" + kind + " is not allowed"};
+              refusal =
+                  Problem{"NotAllowedByListeners", "kind " + route->api_version + ", Kind=" + kind + " is not allowed"};
             continue;
           }
           const std::string owner_ns = l->listener_set ? l->listener_set->ns : l->gateway.ns;
@@ -399,9 +402,9 @@ void translate_routes(const Inputs& inputs, GatewaysModel& model, Output& output
           for (const auto& [l, hostnames] : accepted)
             if (model.model_listeners.contains(l->key)) conflicts += (conflicts.empty() ? "" : ", ") + l->key;
         if (!conflicts.empty())
-          parent_refs = Problem{"ModelRoutingConflict",
-                                "root model-serving HTTPRoute conflicts with directly attached models on listeners: " +
-                                    conflicts};
+          parent_refs = Problem{
+              "ModelRoutingConflict",
+              "root model-serving HTTPRoute conflicts with directly attached models on listeners: " + conflicts};
         for (auto& [l, hostnames] : accepted) {
           ++l->attached_routes;
           model.attachments.push_back({route->ref, gateway, l->key});
@@ -415,9 +418,8 @@ void translate_routes(const Inputs& inputs, GatewaysModel& model, Output& output
           parents.push_back(parent_status(std::move(parent_ref),
                                           condition("Accepted", false, refusal->reason, refusal->message), refs));
         else
-          parents.push_back(parent_status(std::move(parent_ref),
-                                          condition("Accepted", false, "NoMatchingParent", "no matching listener"),
-                                          refs));
+          parents.push_back(parent_status(
+              std::move(parent_ref), condition("Accepted", false, "NoMatchingParent", "no matching listener"), refs));
       }
       sdk::Value status;
       status.set("parents", sdk::Value(std::move(parents)));

@@ -18,7 +18,7 @@ void translate_routes(const Inputs& inputs, GatewaysModel& model, Output& output
 
 // One HTTPRoute backendRef to HTTPRoutes: the route group `key` and the routes it holds.
 struct RouteGroup {
-  std::string key;  // `<parent ns>/<parent name>/<ns>/<name or *>`
+  std::string key;         // `<parent ns>/<parent name>/<ns>/<name or *>`
   std::string key_suffix;  // `routegroup.<parent ns>.<parent name>.<ns>.<name or wildcard>`
   std::vector<const sdk::Object*> children;
 };

@@ -98,7 +98,8 @@ TEST(AgwListeners, UnresolvedCertificateServesTheInvalidOne) {
   const res::Listener* secure = nullptr;
   const res::Bind* bind443 = nullptr;
   for (const auto& r : output.resources) {
-    if (r.resource.has_listener() && r.resource.listener().key() == "default/gw.secure") secure = &r.resource.listener();
+    if (r.resource.has_listener() && r.resource.listener().key() == "default/gw.secure")
+      secure = &r.resource.listener();
     if (r.resource.has_bind() && r.resource.bind().port() == 443) bind443 = &r.resource.bind();
   }
   ASSERT_TRUE(secure && bind443);
@@ -427,17 +428,16 @@ spec:
   EXPECT_EQ(fast->created(), 1704164645u);
   EXPECT_EQ(fast->concrete_model().backend().backend(), "default/fast/backend.models");
   EXPECT_EQ(backend->key(), "default/fast/backend.models");
-  EXPECT_EQ(backend->ai().provider_groups(0).providers(0).provider_preset(),
-            res::AIBackend::PROVIDER_PRESET_MISTRAL);
+  EXPECT_EQ(backend->ai().provider_groups(0).providers(0).provider_preset(), res::AIBackend::PROVIDER_PRESET_MISTRAL);
   const res::ModelRoute* pick = routes["default/pick.models"];
   ASSERT_TRUE(pick);
   ASSERT_EQ(pick->virtual_model().weighted().targets_size(), 1);
   EXPECT_EQ(pick->virtual_model().weighted().targets(0).model(), "fast");
   EXPECT_EQ(pick->virtual_model().weighted().targets(0).weight(), 3u);
-  EXPECT_EQ(*at(*status_of(output, "AgentgatewayModel", "broken"),
-                {"parents", size_t{0}, "conditions", size_t{1}, "message"})
-                 .as_string(),
-            "model target default/gone not found");
+  EXPECT_EQ(
+      *at(*status_of(output, "AgentgatewayModel", "broken"), {"parents", size_t{0}, "conditions", size_t{1}, "message"})
+           .as_string(),
+      "model target default/gone not found");
   EXPECT_EQ(*at(*status_of(output, "Gateway", "llm"), {"listeners", size_t{0}, "attachedRoutes"}).as_int(), 3);
 }
 
