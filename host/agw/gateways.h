@@ -2,11 +2,13 @@
 // and the status of Gateways, ListenerSets and routes.
 #pragma once
 
+#include "agw/gateway_model.h"
 #include "agw/inputs.h"
 #include "agw/output.h"
 
 namespace kgw::agw {
 
-void translate_gateways(const Inputs& inputs, Output& output);
+// Returns the listeners and route attachments, for what targets them.
+GatewaysModel translate_gateways(const Inputs& inputs, Output& output);
 
 }  // namespace kgw::agw
