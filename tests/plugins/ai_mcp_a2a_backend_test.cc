@@ -144,7 +144,7 @@ spec:
 )");
   EXPECT_EQ(r.accepted("be", &message), "False");
   EXPECT_EQ(message, "failed to translate backend: secret default/client-cert not found");
-  EXPECT_TRUE(r.output.resources.empty());
+  for (const auto& resource : r.output.resources) EXPECT_FALSE(resource.resource.has_backend()) << "a rejected backend";
 }
 
 TEST(AiMcpA2aBackend, MtlsSecretAndCaConfigMapFillBackendTls) {

@@ -124,6 +124,14 @@ std::vector<std::string> keys(const Output& out) {
   return k;
 }
 
+// The policy resources of `out`, in output order (binds, listeners and routes are left out).
+std::vector<::agentgateway::dev::resource::Policy> policies(const Output& out) {
+  std::vector<::agentgateway::dev::resource::Policy> p;
+  for (const auto& r : out.resources)
+    if (r.resource.has_policy()) p.push_back(r.resource.policy());
+  return p;
+}
+
 class AgwPolicies : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_EQ(plugin().error, ""); }
@@ -144,7 +152,7 @@ TEST_F(AgwPolicies, GatewayTargetAttachesWithOnePolicyPerFeature) {
   EXPECT_EQ(text(&ancestor(status, 0), {"ancestorRef", "name"}), "gw");
   EXPECT_EQ(text(&condition(ancestor(status, 0), 0), {"reason"}), "Valid");
   EXPECT_EQ(text(&condition(ancestor(status, 0), 1), {"message"}), "Attached to all targets");
-  EXPECT_EQ(out.resources[0].resource.policy().traffic().timeout().request().seconds(), 5);
+  EXPECT_EQ(policies(out).at(0).traffic().timeout().request().seconds(), 5);
 }
 
 TEST_F(AgwPolicies, MissingGatewayIsPendingButKeepsItsName) {
@@ -313,7 +321,7 @@ spec:
             "Policy is not attached: sectionName \"http\" not found in Gateway default/gw");
 }
 
-TEST_F(AgwPolicies, InferencePoolPickerPoliciesGoToEveryGateway) {
+TEST_F(AgwPolicies, InferencePoolPickerPoliciesGoToTheGatewaysThatMayUseIt) {
   Output out = run(R"(apiVersion: inference.networking.k8s.io/v1
 kind: InferencePool
 metadata:
@@ -325,7 +333,8 @@ spec:
   - number: 8080
 )");
   EXPECT_EQ(keys(out), (std::vector<std::string>{"gw default/pool:inference", "gw default/pool:inferencetls"}));
-  const auto& routing = out.resources[0].resource.policy().backend().inference_routing();
+  const auto picker_policies = policies(out);
+  const auto& routing = picker_policies.at(0).backend().inference_routing();
   EXPECT_EQ(routing.endpoint_picker().service().hostname(), "epp.default.svc.cluster.local");
   EXPECT_EQ(routing.failure_mode(), ::agentgateway::dev::resource::BackendPolicySpec::InferenceRouting::FAIL_OPEN);
   // A picker that is not a Service with a port: no picker, and no TLS to it.
@@ -338,7 +347,7 @@ spec:
   endpointPickerRef: {kind: Gateway, name: gw}
 )");
   EXPECT_EQ(keys(out), (std::vector<std::string>{"gw default/pool:inference"}));
-  EXPECT_FALSE(out.resources[0].resource.policy().backend().inference_routing().endpoint_picker().has_service());
+  EXPECT_FALSE(policies(out).at(0).backend().inference_routing().endpoint_picker().has_service());
 }
 
 TEST_F(AgwPolicies, BackendTlsPolicyCarriesEachGatewaysClientCertificate) {
@@ -372,9 +381,9 @@ spec:
   EXPECT_EQ(keys(out),
             (std::vector<std::string>{"gw default/tls:backend-tls:default/used.default.svc.cluster.local/80",
                                       "mtls default/tls:backend-tls:default/used.default.svc.cluster.local/80"}));
-  EXPECT_EQ(out.resources[0].resource.policy().backend().backend_tls().hostname(), "used.example.com");
-  EXPECT_FALSE(out.resources[0].resource.policy().backend().backend_tls().has_cert());
-  EXPECT_EQ(out.resources[1].resource.policy().backend().backend_tls().cert(), "invalid");
+  EXPECT_EQ(policies(out).at(0).backend().backend_tls().hostname(), "used.example.com");
+  EXPECT_FALSE(policies(out).at(0).backend().backend_tls().has_cert());
+  EXPECT_EQ(policies(out).at(1).backend().backend_tls().cert(), "invalid");
   const sdk::Value* status = nullptr;
   for (const auto& s : out.statuses)
     if (s.object.kind == "BackendTLSPolicy") status = &s.status;
