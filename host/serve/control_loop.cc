@@ -187,8 +187,15 @@ void ControlLoop::process(sources::SourceUpdate update) {
     outputs_.store(std::move(outputs));
   }
   std::set<std::pair<std::string, std::string>> agentgateway_touched;
-  if (options_.on_agentgateway && (full || !changes.objects.empty() || !changes.secrets.empty() || !refreshed.empty()))
+  if (options_.on_agentgateway &&
+      (full || !changes.objects.empty() || !changes.secrets.empty() || !refreshed.empty())) {
+    if (!input_valid_) {
+      // No Envoy Gateway needed the object list this time: bring it up to date for agentgateway.
+      refresh_input(changes, input_was_valid);
+      input_valid_ = true;
+    }
     agentgateway_touched = translate_agentgateway();
+  }
   if (full)
     write_all_status();
   else if (!changed.empty() || !error_files.empty() || !agentgateway_touched.empty() || proxy_dirty())
@@ -324,10 +331,9 @@ std::set<std::pair<std::string, std::string>> ControlLoop::translate_agentgatewa
   const auto started = std::chrono::steady_clock::now();
   std::set<std::pair<std::string, std::string>> touched;
   try {
-    const std::vector<sdk::Object> objects = input_valid_ ? input_objects_ : store_.all_objects();
-    const agw::Output output = agw::translate(objects, registry_, [this](std::string_view ns, std::string_view name) {
-      return store_.find_secret(ns, name);
-    });
+    const agw::Output output =
+        agw::translate(input_objects_, registry_,
+                       [this](std::string_view ns, std::string_view name) { return store_.find_secret(ns, name); });
     options_.on_agentgateway(output);
     Statuses statuses = sections_of(output.statuses);
     for (const Statuses* side : {&agentgateway_statuses_, &statuses})
