@@ -5,23 +5,12 @@
 #include <map>
 #include <set>
 
+#include "agw/value_access.h"
+
 namespace kgw::agw {
 namespace {
 
 using ::istio::workload::AppProtocol;
-
-const std::string* str(const sdk::Value* v, std::string_view key) {
-  const sdk::Value* f = v ? v->find(std::string(key)) : nullptr;
-  return f ? f->as_string() : nullptr;
-}
-std::optional<int64_t> num(const sdk::Value* v, std::string_view key) {
-  const sdk::Value* f = v ? v->find(std::string(key)) : nullptr;
-  return f ? f->as_int() : std::nullopt;
-}
-const sdk::Value::List* list(const sdk::Value* v, std::string_view key) {
-  const sdk::Value* f = v ? v->find(std::string(key)) : nullptr;
-  return f ? f->as_list() : nullptr;
-}
 
 // Istio's protocol names, as a port's name prefix or appProtocol says them.
 AppProtocol protocol_named(std::string name) {
@@ -49,16 +38,15 @@ void kubernetes_services(const Inputs& in, Output& out) {
     s.set_namespace_(svc->ref.ns);
     s.set_hostname(in.service_hostname(svc->ref.ns, svc->ref.name));
     s.set_canonical(true);
-    if (const auto* ports = list(svc->spec(), "ports"))
-      for (const auto& p : *ports) {
-        auto& port = *s.add_ports();
-        port.set_service_port(static_cast<uint32_t>(num(&p, "port").value_or(0)));
-        // A named targetPort is resolved per endpoint (the slice's port), so the Service says none.
-        if (auto target = num(&p, "targetPort")) port.set_target_port(static_cast<uint32_t>(*target));
-        const std::string* field = str(&p, "appProtocol");
-        const std::string* name = str(&p, "name");
-        port.set_app_protocol(app_protocol(field ? *field : "", name ? *name : ""));
-      }
+    for (const auto& p : items(svc->spec(), "ports")) {
+      auto& port = *s.add_ports();
+      port.set_service_port(static_cast<uint32_t>(integer(&p, "port").value_or(0)));
+      // A named targetPort is resolved per endpoint (the slice's port), so the Service says none.
+      if (auto target = integer(&p, "targetPort")) port.set_target_port(static_cast<uint32_t>(*target));
+      const std::string* field = string_at(&p, "appProtocol");
+      const std::string* name = string_at(&p, "name");
+      port.set_app_protocol(app_protocol(field ? *field : "", name ? *name : ""));
+    }
   }
 }
 
@@ -69,16 +57,15 @@ void inference_pools(const Inputs& in, Output& out) {
     s.set_name(pool->ref.name);
     s.set_namespace_(pool->ref.ns);
     s.set_hostname(in.inference_hostname(pool->ref.ns, pool->ref.name));
-    const std::string* field = str(pool->spec(), "appProtocol");
+    const std::string* field = string_at(pool->spec(), "appProtocol");
     const AppProtocol proto = field ? protocol_named(*field) : AppProtocol::UNKNOWN;
-    if (const auto* ports = list(pool->spec(), "targetPorts"))
-      for (const auto& p : *ports) {
-        const uint32_t number = static_cast<uint32_t>(num(&p, "number").value_or(0));
-        auto& port = *s.add_ports();
-        port.set_service_port(number);
-        port.set_target_port(number);
-        port.set_app_protocol(proto);
-      }
+    for (const auto& p : items(pool->spec(), "targetPorts")) {
+      const uint32_t number = static_cast<uint32_t>(integer(&p, "number").value_or(0));
+      auto& port = *s.add_ports();
+      port.set_service_port(number);
+      port.set_target_port(number);
+      port.set_app_protocol(proto);
+    }
   }
 }
 
@@ -87,18 +74,16 @@ void service_entries(const Inputs& in, Output& out) {
   for (const sdk::Object* se : in.of_kind("ServiceEntry")) {
     const sdk::Value* spec = se->spec();
     std::vector<std::string> hosts;
-    if (const auto* h = list(spec, "hosts"))
-      for (const auto& v : *h)
-        if (const auto* s = v.as_string()) hosts.push_back(*s);
+    for (const auto& v : items(spec, "hosts"))
+      if (const auto* s = v.as_string()) hosts.push_back(*s);
     ::istio::workload::PortList ports;
-    if (const auto* ps = list(spec, "ports"))
-      for (const auto& p : *ps) {
-        auto& port = *ports.add_ports();
-        const uint32_t number = static_cast<uint32_t>(num(&p, "number").value_or(0));
-        port.set_service_port(number);
-        port.set_target_port(static_cast<uint32_t>(num(&p, "targetPort").value_or(number)));
-        if (const auto* protocol = str(&p, "protocol")) port.set_app_protocol(protocol_named(*protocol));
-      }
+    for (const auto& p : items(spec, "ports")) {
+      auto& port = *ports.add_ports();
+      const uint32_t number = static_cast<uint32_t>(integer(&p, "number").value_or(0));
+      port.set_service_port(number);
+      port.set_target_port(static_cast<uint32_t>(integer(&p, "targetPort").value_or(number)));
+      if (const auto* protocol = string_at(&p, "protocol")) port.set_app_protocol(protocol_named(*protocol));
+    }
     for (const auto& host : hosts) {
       auto& s = *out.addresses.emplace_back().mutable_service();
       s.set_name(se->ref.name);
@@ -107,32 +92,31 @@ void service_entries(const Inputs& in, Output& out) {
       s.set_canonical(true);
       *s.mutable_ports() = ports.ports();
     }
-    if (const auto* endpoints = list(spec, "endpoints"))
-      for (const auto& e : *endpoints) {
-        const std::string* address = str(&e, "address");
-        if (!address) continue;
-        auto& w = *out.addresses.emplace_back().mutable_workload();
-        w.set_uid("Kubernetes/networking.istio.io/ServiceEntry/" + se->ref.ns + "/" + se->ref.name + "/" + *address);
-        w.set_name(se->ref.name);
-        w.set_namespace_(se->ref.ns);
-        if (std::string ip = ip_bytes(*address); !ip.empty())
-          w.add_addresses(ip);
-        else
-          w.set_hostname(*address);
-        w.set_canonical_name(se->ref.name);
-        w.set_canonical_revision("latest");
-        w.set_cluster_id("Kubernetes");
-        w.set_workload_name(se->ref.name);
-        w.set_workload_type(::istio::workload::WorkloadType::POD);
-        // Without ports of its own an endpoint serves the entry's ports.
-        ::istio::workload::PortList endpoint_ports;
-        for (const auto& port : ports.ports()) {
-          auto& p = *endpoint_ports.add_ports();
-          p.set_service_port(port.service_port());
-          p.set_target_port(port.target_port());
-        }
-        for (const auto& host : hosts) (*w.mutable_services())[se->ref.ns + "/" + host] = endpoint_ports;
+    for (const auto& e : items(spec, "endpoints")) {
+      const std::string* address = string_at(&e, "address");
+      if (!address) continue;
+      auto& w = *out.addresses.emplace_back().mutable_workload();
+      w.set_uid("Kubernetes/networking.istio.io/ServiceEntry/" + se->ref.ns + "/" + se->ref.name + "/" + *address);
+      w.set_name(se->ref.name);
+      w.set_namespace_(se->ref.ns);
+      if (std::string ip = ip_bytes(*address); !ip.empty())
+        w.add_addresses(ip);
+      else
+        w.set_hostname(*address);
+      w.set_canonical_name(se->ref.name);
+      w.set_canonical_revision("latest");
+      w.set_cluster_id("Kubernetes");
+      w.set_workload_name(se->ref.name);
+      w.set_workload_type(::istio::workload::WorkloadType::POD);
+      // Without ports of its own an endpoint serves the entry's ports.
+      ::istio::workload::PortList endpoint_ports;
+      for (const auto& port : ports.ports()) {
+        auto& p = *endpoint_ports.add_ports();
+        p.set_service_port(port.service_port());
+        p.set_target_port(port.target_port());
       }
+      for (const auto& host : hosts) (*w.mutable_services())[se->ref.ns + "/" + host] = endpoint_ports;
+    }
   }
 }
 
@@ -147,54 +131,50 @@ void endpoint_slices(const Inputs& in, Output& out) {
     if (!svc) continue;
     // Slice ports by name -> their number; the Service's ports say which service port each is.
     std::map<std::string, uint32_t> slice_ports;
-    if (const auto* ps = list(&slice->body, "ports"))
-      for (const auto& p : *ps) {
-        const std::string* name = str(&p, "name");
-        slice_ports[name ? *name : ""] = static_cast<uint32_t>(num(&p, "port").value_or(0));
-      }
+    for (const auto& p : items(&slice->body, "ports")) {
+      const std::string* name = string_at(&p, "name");
+      slice_ports[name ? *name : ""] = static_cast<uint32_t>(integer(&p, "port").value_or(0));
+    }
     ::istio::workload::PortList ports;
-    if (const auto* ps = list(svc->spec(), "ports"))
-      for (const auto& p : *ps) {
-        const std::string* name = str(&p, "name");
-        auto it = slice_ports.find(name ? *name : "");
-        if (it == slice_ports.end()) continue;
-        auto& port = *ports.add_ports();
-        port.set_service_port(static_cast<uint32_t>(num(&p, "port").value_or(0)));
-        port.set_target_port(it->second);
-      }
+    for (const auto& p : items(svc->spec(), "ports")) {
+      const std::string* name = string_at(&p, "name");
+      auto it = slice_ports.find(name ? *name : "");
+      if (it == slice_ports.end()) continue;
+      auto& port = *ports.add_ports();
+      port.set_service_port(static_cast<uint32_t>(integer(&p, "port").value_or(0)));
+      port.set_target_port(it->second);
+    }
     const std::string service_key = slice->ref.ns + "/" + in.service_hostname(slice->ref.ns, svc->ref.name);
-    if (const auto* endpoints = list(&slice->body, "endpoints"))
-      for (const auto& e : *endpoints) {
-        const sdk::Value* conditions = e.find("conditions");
-        const sdk::Value* ready = conditions ? conditions->find("ready") : nullptr;
-        const bool healthy = !ready || !ready->as_bool() || *ready->as_bool();
-        const sdk::Value* target = e.find("targetRef");
-        const std::string* target_kind = str(target, "kind");
-        const std::string* target_name = str(target, "name");
-        if (const auto* addresses = list(&e, "addresses"))
-          for (const auto& a : *addresses) {
-            const std::string* ip = a.as_string();
-            if (!ip || ip_bytes(*ip).empty()) continue;
-            const bool pod = target_kind && *target_kind == "Pod" && target_name;
-            const std::string uid =
-                pod ? "Kubernetes//Pod/" + slice->ref.ns + "/" + *target_name
-                    : "Kubernetes/discovery.k8s.io/EndpointSlice/" + slice->ref.ns + "/" + slice->ref.name + "/" + *ip;
-            auto [it, added] = workloads.try_emplace(uid);
-            auto& w = it->second;
-            if (added) {
-              w.set_uid(uid);
-              w.set_name(pod ? *target_name : slice->ref.name);
-              w.set_namespace_(slice->ref.ns);
-              w.add_addresses(ip_bytes(*ip));
-              w.set_cluster_id("Kubernetes");
-              w.set_workload_name(pod ? *target_name : svc->ref.name);
-              w.set_workload_type(::istio::workload::WorkloadType::POD);
-              w.set_status(healthy ? ::istio::workload::WorkloadStatus::HEALTHY
-                                   : ::istio::workload::WorkloadStatus::UNHEALTHY);
-            }
-            (*w.mutable_services())[service_key] = ports;
-          }
+    for (const auto& e : items(&slice->body, "endpoints")) {
+      const sdk::Value* conditions = e.find("conditions");
+      const sdk::Value* ready = conditions ? conditions->find("ready") : nullptr;
+      const bool healthy = !ready || !ready->as_bool() || *ready->as_bool();
+      const sdk::Value* target = e.find("targetRef");
+      const std::string* target_kind = string_at(target, "kind");
+      const std::string* target_name = string_at(target, "name");
+      for (const auto& a : items(&e, "addresses")) {
+        const std::string* ip = a.as_string();
+        if (!ip || ip_bytes(*ip).empty()) continue;
+        const bool pod = target_kind && *target_kind == "Pod" && target_name;
+        const std::string uid =
+            pod ? "Kubernetes//Pod/" + slice->ref.ns + "/" + *target_name
+                : "Kubernetes/discovery.k8s.io/EndpointSlice/" + slice->ref.ns + "/" + slice->ref.name + "/" + *ip;
+        auto [it, added] = workloads.try_emplace(uid);
+        auto& w = it->second;
+        if (added) {
+          w.set_uid(uid);
+          w.set_name(pod ? *target_name : slice->ref.name);
+          w.set_namespace_(slice->ref.ns);
+          w.add_addresses(ip_bytes(*ip));
+          w.set_cluster_id("Kubernetes");
+          w.set_workload_name(pod ? *target_name : svc->ref.name);
+          w.set_workload_type(::istio::workload::WorkloadType::POD);
+          w.set_status(healthy ? ::istio::workload::WorkloadStatus::HEALTHY
+                               : ::istio::workload::WorkloadStatus::UNHEALTHY);
+        }
+        (*w.mutable_services())[service_key] = ports;
       }
+    }
   }
   for (auto& [uid, w] : workloads) *out.addresses.emplace_back().mutable_workload() = std::move(w);
 }

@@ -3,27 +3,12 @@
 #include <optional>
 
 #include "agw/status.h"
+#include "agw/value_access.h"
 
 namespace kgw::agw {
 namespace {
 
 namespace api = ::agentgateway::dev::resource;
-
-const sdk::Value* field(const sdk::Value* v, const char* key) { return v ? v->find(key) : nullptr; }
-const std::string* string_field(const sdk::Value* v, const char* key) {
-  const sdk::Value* f = field(v, key);
-  return f ? f->as_string() : nullptr;
-}
-std::optional<int64_t> int_field(const sdk::Value* v, const char* key) {
-  const sdk::Value* f = field(v, key);
-  return f ? f->as_int() : std::nullopt;
-}
-const sdk::Value::List& list_field(const sdk::Value* v, const char* key) {
-  static const sdk::Value::List none;
-  const sdk::Value* f = field(v, key);
-  const sdk::Value::List* l = f ? f->as_list() : nullptr;
-  return l ? *l : none;
-}
 
 void to_every_gateway(const Inputs& in, const api::Policy& policy, Output& output) {
   for (const sdk::Object* gw : in.gateways()) {
@@ -47,22 +32,22 @@ void translate_backend_tls_policies(const Inputs& in, Output& output) {
     const std::string& ns = policy->ref.ns;
     const sdk::Value* validation = field(policy->spec(), "validation");
     api::BackendPolicySpec::BackendTLS tls;
-    if (const std::string* hostname = string_field(validation, "hostname")) tls.set_hostname(*hostname);
-    for (const sdk::Value& san : list_field(validation, "subjectAltNames")) {
-      const std::string* value = string_field(&san, "hostname");
-      if (!value) value = string_field(&san, "uri");
+    if (const std::string* hostname = string_at(validation, "hostname")) tls.set_hostname(*hostname);
+    for (const sdk::Value& san : items(validation, "subjectAltNames")) {
+      const std::string* value = string_at(&san, "hostname");
+      if (!value) value = string_at(&san, "uri");
       if (value) tls.add_verify_subject_alt_names(*value);
     }
     std::string roots;
-    for (const sdk::Value& ref : list_field(validation, "caCertificateRefs")) {
-      const std::string* name = string_field(&ref, "name");
-      const std::string* kind = string_field(&ref, "kind");
+    for (const sdk::Value& ref : items(validation, "caCertificateRefs")) {
+      const std::string* name = string_at(&ref, "name");
+      const std::string* kind = string_at(&ref, "kind");
       if (!name) continue;
       if (kind && *kind == "Secret") {
         if (auto secret = in.secret(ns, *name))
           if (auto it = secret->data.find("ca.crt"); it != secret->data.end()) roots += it->second;
       } else if (const sdk::Object* cm = in.find("", "ConfigMap", ns, *name)) {
-        if (const std::string* ca = string_field(field(&cm->body, "data"), "ca.crt")) roots += *ca;
+        if (const std::string* ca = string_at(field(&cm->body, "data"), "ca.crt")) roots += *ca;
       }
     }
     if (!roots.empty()) tls.set_root(roots);
@@ -70,10 +55,10 @@ void translate_backend_tls_policies(const Inputs& in, Output& output) {
     // Targets: Services (a sectionName names a port) and InferencePools.
     std::vector<api::PolicyTarget> targets;
     std::vector<std::string> target_keys;
-    for (const sdk::Value& ref : list_field(policy->spec(), "targetRefs")) {
-      const std::string* kind = string_field(&ref, "kind");
-      const std::string* name = string_field(&ref, "name");
-      const std::string* section = string_field(&ref, "sectionName");
+    for (const sdk::Value& ref : items(policy->spec(), "targetRefs")) {
+      const std::string* kind = string_at(&ref, "kind");
+      const std::string* name = string_at(&ref, "name");
+      const std::string* section = string_at(&ref, "sectionName");
       if (!kind || !name) continue;
       api::PolicyTarget target;
       auto* service = target.mutable_service();
@@ -83,9 +68,9 @@ void translate_backend_tls_policies(const Inputs& in, Output& output) {
         if (!svc) continue;
         service->set_hostname(in.service_hostname(ns, *name));
         if (section) {
-          for (const sdk::Value& p : list_field(svc->spec(), "ports")) {
-            const std::string* port_name = string_field(&p, "name");
-            const auto number = int_field(&p, "port");
+          for (const sdk::Value& p : items(svc->spec(), "ports")) {
+            const std::string* port_name = string_at(&p, "name");
+            const auto number = integer(&p, "port");
             if (number && ((port_name && *port_name == *section) || std::to_string(*number) == *section))
               service->set_port(static_cast<uint32_t>(*number));
           }
@@ -109,8 +94,8 @@ void translate_backend_tls_policies(const Inputs& in, Output& output) {
       api::BackendPolicySpec::BackendTLS gateway_tls = tls;
       std::string problem;
       if (const sdk::Value* client = field(field(field(gw->spec(), "tls"), "backend"), "clientCertificateRef")) {
-        const std::string* name = string_field(client, "name");
-        const std::string* client_ns = string_field(client, "namespace");
+        const std::string* name = string_at(client, "name");
+        const std::string* client_ns = string_at(client, "namespace");
         auto secret = name ? in.secret(client_ns ? *client_ns : gw->ref.ns, *name) : nullptr;
         const bool complete = secret && secret->data.count("tls.crt") && secret->data.count("tls.key");
         if (complete) {

@@ -3,16 +3,12 @@
 #include <set>
 
 #include "agw/status.h"
+#include "agw/value_access.h"
 
 namespace kgw::agw {
 namespace {
 
 namespace api = ::agentgateway::dev::resource;
-
-const std::string* str(const sdk::Value* v, std::string_view key) {
-  const sdk::Value* f = v ? v->find(std::string(key)) : nullptr;
-  return f ? f->as_string() : nullptr;
-}
 
 // The agentgateway Gateways whose HTTPRoutes send to `pool`; every agentgateway Gateway when no
 // route does (the pool is served wherever it may be used).
@@ -25,18 +21,18 @@ std::vector<sdk::ObjectRef> pool_gateways(const Inputs& in, const sdk::Object& p
       for (const auto& rule : *rules->as_list())
         if (const sdk::Value* refs = rule.find("backendRefs"); refs && refs->as_list())
           for (const auto& ref : *refs->as_list()) {
-            const std::string* kind = str(&ref, "kind");
-            const std::string* name = str(&ref, "name");
-            const std::string* ns = str(&ref, "namespace");
+            const std::string* kind = string_at(&ref, "kind");
+            const std::string* name = string_at(&ref, "name");
+            const std::string* ns = string_at(&ref, "namespace");
             uses = uses || (kind && *kind == "InferencePool" && name && *name == pool.ref.name &&
                             (ns ? *ns : route->ref.ns) == pool.ref.ns);
           }
     if (!uses) continue;
     if (const sdk::Value* parents = spec->find("parentRefs"); parents && parents->as_list())
       for (const auto& parent : *parents->as_list()) {
-        const std::string* kind = str(&parent, "kind");
-        const std::string* name = str(&parent, "name");
-        const std::string* ns = str(&parent, "namespace");
+        const std::string* kind = string_at(&parent, "kind");
+        const std::string* name = string_at(&parent, "name");
+        const std::string* ns = string_at(&parent, "namespace");
         if ((kind && *kind != "Gateway") || !name) continue;
         sdk::ObjectRef gateway{kGatewayGroup, "Gateway", ns ? *ns : route->ref.ns, *name};
         if (in.is_agentgateway_gateway(gateway)) found.insert(gateway);
@@ -68,9 +64,9 @@ void translate_inference_pools(const Inputs& in, Output& out) {
 
     // The picker must be a core Service with a port; every problem is named.
     std::vector<std::string> problems;
-    const std::string* group = str(picker, "group");
-    const std::string* kind = str(picker, "kind");
-    const std::string* picker_name = str(picker, "name");
+    const std::string* group = string_at(picker, "group");
+    const std::string* kind = string_at(picker, "kind");
+    const std::string* picker_name = string_at(picker, "name");
     const sdk::Value* port_value = picker ? picker->find("port") : nullptr;
     const sdk::Value* number = port_value ? port_value->find("number") : nullptr;
     if (group && !group->empty()) problems.push_back("endpointPickerRef.group must be empty, got \"" + *group + "\"");
@@ -84,7 +80,7 @@ void translate_inference_pools(const Inputs& in, Output& out) {
     target.set_hostname(in.inference_hostname(pool->ref.ns, pool->ref.name));
     target.set_namespace_(pool->ref.ns);
     auto& inference = *routing.mutable_backend()->mutable_inference_routing();
-    const std::string* failure = str(picker, "failureMode");
+    const std::string* failure = string_at(picker, "failureMode");
     inference.set_failure_mode(failure && *failure == "FailOpen"
                                    ? api::BackendPolicySpec::InferenceRouting::FAIL_OPEN
                                    : api::BackendPolicySpec::InferenceRouting::FAIL_CLOSED);

@@ -3,16 +3,12 @@
 #include <algorithm>
 
 #include "agw/output.h"
+#include "agw/value_access.h"
 #include "logging/logging.h"
 #include "sources/manifest_parser.h"
 
 namespace kgw::agw {
 namespace {
-
-const std::string* string_at(const sdk::Value* v, std::string_view key) {
-  const sdk::Value* f = v ? v->find(std::string(key)) : nullptr;
-  return f ? f->as_string() : nullptr;
-}
 
 const std::vector<const sdk::Object*> kNone;
 

@@ -2,37 +2,28 @@
 
 #include <algorithm>
 
+#include "agw/value_access.h"
+
 namespace kgw::agw {
 namespace {
 
 const std::vector<std::string> kRouteKinds = {"HTTPRoute", "GRPCRoute", "TCPRoute", "TLSRoute"};
 
-const sdk::Value* field(const sdk::Value* v, const char* key) { return v ? v->find(key) : nullptr; }
-const std::string* string_field(const sdk::Value* v, const char* key) {
-  const sdk::Value* f = field(v, key);
-  return f ? f->as_string() : nullptr;
-}
-const sdk::Value::List& list_field(const sdk::Value* v, const char* key) {
-  static const sdk::Value::List none;
-  const sdk::Value* f = field(v, key);
-  const sdk::Value::List* l = f ? f->as_list() : nullptr;
-  return l ? *l : none;
-}
 std::string or_default(const std::string* s, const std::string& fallback) { return s && !s->empty() ? *s : fallback; }
 
 // A backendRef as the object it names: a core Service unless group or kind say otherwise.
 sdk::ObjectRef backend_object(const sdk::Value& ref, const std::string& from_ns) {
-  const std::string kind = or_default(string_field(&ref, "kind"), "Service");
-  const std::string* group = string_field(&ref, "group");
+  const std::string kind = or_default(string_at(&ref, "kind"), "Service");
+  const std::string* group = string_at(&ref, "group");
   return {group ? *group : (kind == "Service" ? "" : kAgentgatewayGroup), kind,
-          or_default(string_field(&ref, "namespace"), from_ns), or_default(string_field(&ref, "name"), "")};
+          or_default(string_at(&ref, "namespace"), from_ns), or_default(string_at(&ref, "name"), "")};
 }
 
 // Every `backendRef` under `v`, wherever a spec nests it.
 void collect_backend_refs(const sdk::Value& v, const std::string& from_ns, std::vector<sdk::ObjectRef>& out) {
   if (const auto* m = v.as_map()) {
     for (const auto& [key, child] : *m) {
-      if (key == "backendRef" && child.is_map() && string_field(&child, "name"))
+      if (key == "backendRef" && child.is_map() && string_at(&child, "name"))
         out.push_back(backend_object(child, from_ns));
       else
         collect_backend_refs(child, from_ns, out);
@@ -44,7 +35,7 @@ void collect_backend_refs(const sdk::Value& v, const std::string& from_ns, std::
 
 bool has_named(const sdk::Value::List& items, const std::string& name) {
   return std::any_of(items.begin(), items.end(), [&](const sdk::Value& item) {
-    const std::string* n = string_field(&item, "name");
+    const std::string* n = string_at(&item, "name");
     return n && *n == name;
   });
 }
@@ -79,11 +70,11 @@ void PolicyTargets::compute_route_gateways() {
     for (const sdk::Object* parent : routes) {
       const auto gateways = route_gateways_[parent->ref];
       if (gateways.empty()) continue;
-      for (const sdk::Value& rule : list_field(parent->spec(), "rules"))
-        for (const sdk::Value& ref : list_field(&rule, "backendRefs")) {
-          if (or_default(string_field(&ref, "kind"), "") != "HTTPRoute") continue;
-          const std::string ns = or_default(string_field(&ref, "namespace"), parent->ref.ns);
-          const std::string name = or_default(string_field(&ref, "name"), "*");
+      for (const sdk::Value& rule : items(parent->spec(), "rules"))
+        for (const sdk::Value& ref : items(&rule, "backendRefs")) {
+          if (or_default(string_at(&ref, "kind"), "") != "HTTPRoute") continue;
+          const std::string ns = or_default(string_at(&ref, "namespace"), parent->ref.ns);
+          const std::string name = or_default(string_at(&ref, "name"), "*");
           for (const sdk::Object* child : routes)
             if (child->ref.ns == ns && (name == "*" || child->ref.name == name) && child != parent &&
                 in_.permitted({parent->ref.group, parent->ref.kind}, parent->ref.ns, child->ref))
@@ -91,11 +82,10 @@ void PolicyTargets::compute_route_gateways() {
         }
     }
     for (const sdk::Object* child : routes)
-      for (const sdk::Value& ref : list_field(child->spec(), "parentRefs")) {
-        if (or_default(string_field(&ref, "kind"), "") != "HTTPRoute") continue;
-        const sdk::ObjectRef parent{kGatewayGroup, "HTTPRoute",
-                                    or_default(string_field(&ref, "namespace"), child->ref.ns),
-                                    or_default(string_field(&ref, "name"), "")};
+      for (const sdk::Value& ref : items(child->spec(), "parentRefs")) {
+        if (or_default(string_at(&ref, "kind"), "") != "HTTPRoute") continue;
+        const sdk::ObjectRef parent{kGatewayGroup, "HTTPRoute", or_default(string_at(&ref, "namespace"), child->ref.ns),
+                                    or_default(string_at(&ref, "name"), "")};
         auto it = route_gateways_.find(parent);
         if (it != route_gateways_.end() && parent != child->ref) changed |= give(std::set(it->second), child->ref);
       }
@@ -105,10 +95,10 @@ void PolicyTargets::compute_route_gateways() {
 
 std::set<sdk::ObjectRef> PolicyTargets::parent_gateways(const sdk::Object& route) const {
   std::set<sdk::ObjectRef> out;
-  for (const sdk::Value& parent : list_field(route.spec(), "parentRefs")) {
-    const std::string kind = or_default(string_field(&parent, "kind"), "Gateway");
-    const std::string ns = or_default(string_field(&parent, "namespace"), route.ref.ns);
-    const std::string name = or_default(string_field(&parent, "name"), "");
+  for (const sdk::Value& parent : items(route.spec(), "parentRefs")) {
+    const std::string kind = or_default(string_at(&parent, "kind"), "Gateway");
+    const std::string ns = or_default(string_at(&parent, "namespace"), route.ref.ns);
+    const std::string name = or_default(string_at(&parent, "name"), "");
     if (kind == "Gateway") {
       sdk::ObjectRef gw{kGatewayGroup, "Gateway", ns, name};
       if (in_.is_agentgateway_gateway(gw)) out.insert(gw);
@@ -116,8 +106,8 @@ std::set<sdk::ObjectRef> PolicyTargets::parent_gateways(const sdk::Object& route
       const sdk::Object* ls = in_.find("*", kind, ns, name);
       const sdk::Value* ref = ls ? field(ls->spec(), "parentRef") : nullptr;
       if (!ref) continue;
-      sdk::ObjectRef gw{kGatewayGroup, "Gateway", or_default(string_field(ref, "namespace"), ls->ref.ns),
-                        or_default(string_field(ref, "name"), "")};
+      sdk::ObjectRef gw{kGatewayGroup, "Gateway", or_default(string_at(ref, "namespace"), ls->ref.ns),
+                        or_default(string_at(ref, "name"), "")};
       if (in_.is_agentgateway_gateway(gw)) out.insert(gw);
     }
   }
@@ -136,10 +126,9 @@ void PolicyTargets::compute_reachability(const std::vector<sdk::GroupKind>& poli
   for (const std::string& kind : kRouteKinds)
     for (const sdk::Object* route : in_.of_kind(kind)) {
       const auto gateways = route_gateways(*route);
-      for (const sdk::Value& rule : list_field(route->spec(), "rules")) {
+      for (const sdk::Value& rule : items(route->spec(), "rules")) {
         std::vector<sdk::ObjectRef> refs;
-        for (const sdk::Value& ref : list_field(&rule, "backendRefs"))
-          refs.push_back(backend_object(ref, route->ref.ns));
+        for (const sdk::Value& ref : items(&rule, "backendRefs")) refs.push_back(backend_object(ref, route->ref.ns));
         collect_backend_refs(rule, route->ref.ns, refs);
         for (const auto& ref : refs) add({route->ref.group, route->ref.kind}, route->ref.ns, ref, gateways);
       }
@@ -208,7 +197,7 @@ void PolicyTargets::resolve_ref(const sdk::Object& policy, const std::string& gr
     r.gateways.push_back(ref);
     if (!gw)
       r.pending = what + " not found";
-    else if (section && !has_named(list_field(gw->spec(), "listeners"), *section))
+    else if (section && !has_named(items(gw->spec(), "listeners"), *section))
       r.pending = "sectionName \"" + *section + "\" not found in " + what;
     else
       r.attached = true;
@@ -225,11 +214,11 @@ void PolicyTargets::resolve_ref(const sdk::Object& policy, const std::string& gr
       r.pending = what + " not found";
     } else {
       const sdk::Value* parent = field(ls->spec(), "parentRef");
-      const sdk::ObjectRef gw{kGatewayGroup, "Gateway", or_default(string_field(parent, "namespace"), ns),
-                              or_default(string_field(parent, "name"), "")};
+      const sdk::ObjectRef gw{kGatewayGroup, "Gateway", or_default(string_at(parent, "namespace"), ns),
+                              or_default(string_at(parent, "name"), "")};
       if (!in_.is_agentgateway_gateway(gw)) return;
       r.gateways.push_back(gw);
-      if (section && !has_named(list_field(ls->spec(), "listeners"), *section))
+      if (section && !has_named(items(ls->spec(), "listeners"), *section))
         r.pending = "sectionName \"" + *section + "\" not found in " + what;
       else
         r.attached = true;
@@ -248,7 +237,7 @@ void PolicyTargets::resolve_ref(const sdk::Object& policy, const std::string& gr
       r.pending = what + " not found";
     } else {
       attach(route_gateways(*obj));
-      if (r.attached && section && !has_named(list_field(obj->spec(), "rules"), *section)) {
+      if (r.attached && section && !has_named(items(obj->spec(), "rules"), *section)) {
         r.attached = false;
         r.pending = "sectionName \"" + *section + "\" not found in " + what;
       }
@@ -266,8 +255,8 @@ void PolicyTargets::resolve_ref(const sdk::Object& policy, const std::string& gr
     if (port) resolved_port = *port;
     if (section) {
       port_found = false;
-      for (const sdk::Value& p : list_field(svc ? svc->spec() : nullptr, "ports")) {
-        const std::string* pname = string_field(&p, "name");
+      for (const sdk::Value& p : items(svc ? svc->spec() : nullptr, "ports")) {
+        const std::string* pname = string_at(&p, "name");
         const sdk::Value* number = field(&p, "port");
         const auto n = number ? number->as_int() : std::nullopt;
         if ((pname && *pname == *section) || (n && std::to_string(*n) == *section)) {
@@ -319,16 +308,16 @@ void PolicyTargets::resolve_ref(const sdk::Object& policy, const std::string& gr
 std::vector<ResolvedTarget> PolicyTargets::resolve(const sdk::Object& policy) const {
   std::vector<ResolvedTarget> out;
   const sdk::Value* spec = policy.spec();
-  for (const sdk::Value& ref : list_field(spec, "targetRefs")) {
+  for (const sdk::Value& ref : items(spec, "targetRefs")) {
     const sdk::Value* port = field(&ref, "port");
     const auto port_number = port ? port->as_int() : std::nullopt;
-    resolve_ref(policy, or_default(string_field(&ref, "group"), ""), or_default(string_field(&ref, "kind"), ""),
-                or_default(string_field(&ref, "name"), ""), string_field(&ref, "sectionName"),
+    resolve_ref(policy, or_default(string_at(&ref, "group"), ""), or_default(string_at(&ref, "kind"), ""),
+                or_default(string_at(&ref, "name"), ""), string_at(&ref, "sectionName"),
                 port_number ? &*port_number : nullptr, out);
   }
-  for (const sdk::Value& selector : list_field(spec, "targetSelectors")) {
-    const std::string group = or_default(string_field(&selector, "group"), "");
-    const std::string kind = or_default(string_field(&selector, "kind"), "");
+  for (const sdk::Value& selector : items(spec, "targetSelectors")) {
+    const std::string group = or_default(string_at(&selector, "group"), "");
+    const std::string kind = or_default(string_at(&selector, "kind"), "");
     std::map<std::string, std::string> labels;
     if (const sdk::Value* match = field(&selector, "matchLabels"); match && match->as_map())
       for (const auto& [k, v] : *match->as_map())
@@ -343,7 +332,7 @@ std::vector<ResolvedTarget> PolicyTargets::resolve(const sdk::Object& policy) co
     const sdk::Value* port = field(&selector, "port");
     const auto port_number = port ? port->as_int() : std::nullopt;
     for (const sdk::Object* o : matched)
-      resolve_ref(policy, group, kind, o->ref.name, string_field(&selector, "sectionName"),
+      resolve_ref(policy, group, kind, o->ref.name, string_at(&selector, "sectionName"),
                   port_number ? &*port_number : nullptr, out);
   }
   // One target per key; reasons without a key (selectors that match nothing) stay.

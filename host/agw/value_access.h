@@ -14,6 +14,12 @@ inline const sdk::Value* field(const sdk::Value* v, std::string_view key) {
   return v && v->is_map() ? v->find(key) : nullptr;
 }
 
+// The string at `key`, or nullptr: for callers that tell absent from empty.
+inline const std::string* string_at(const sdk::Value* v, std::string_view key) {
+  const sdk::Value* f = field(v, key);
+  return f ? f->as_string() : nullptr;
+}
+
 inline std::string str(const sdk::Value* v, std::string_view key, std::string fallback = {}) {
   const sdk::Value* f = field(v, key);
   const std::string* s = f ? f->as_string() : nullptr;
