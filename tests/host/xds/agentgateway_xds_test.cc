@@ -5,13 +5,19 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <map>
 #include <mutex>
 
+#include "common/temp_dir.h"
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
+#include "plugins/extension_registry.h"
 #include "serve/agentgateway_publisher.h"
+#include "serve/control_loop.h"
 #include "snapshot/agentgateway.h"
+#include "sources/dir_source.h"
 #include "xds/nack_diagnostics.h"
 #include "xds/xds_server.h"
 
@@ -421,6 +427,64 @@ TEST_F(AgentgatewayXdsTest, PublisherFollowsTranslationsGatewayByGateway) {
   EXPECT_EQ(removed(push), (Strings{"bind/80/default/gw", "listener/default/gw.http"}));
   EXPECT_EQ(publisher.snapshots().gateways(), Strings{"other/gw2"});
   stream->WritesDone();
+}
+
+// The whole path `kgw serve` takes: manifests on disk, the control loop's agentgateway
+// translation, the publisher, the server. A manifest edit reaches the proxy as a delta: the
+// changed route comes again, and a route deleted from the file is removed by name.
+TEST_F(AgentgatewayXdsTest, ManifestEditsReachTheProxyAsDeltas) {
+  test_support::TempDir dir{"kgw-agw-xds"};
+  const std::string gateway =
+      "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: default}\n"
+      "spec:\n  gatewayClassName: agentgateway\n  listeners: [{name: http, port: 8080, protocol: HTTP}]\n";
+  auto route = [](const std::string& name, const std::string& path) {
+    return "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: " + name +
+           ", namespace: default}\nspec:\n  parentRefs: [{name: gw}]\n  rules:\n  - matches: [{path: {type: "
+           "PathPrefix, value: " +
+           path + "}}]\n    backendRefs: [{name: be, port: 80}]\n";
+  };
+  const std::string service =
+      "---\napiVersion: v1\nkind: Service\nmetadata: {name: be, namespace: default}\nspec:\n  ports: [{port: 80}]\n";
+  auto write = [&](const std::string& text) {
+    const auto tmp = dir.path() / ".m.tmp";
+    std::ofstream(tmp, std::ios::binary | std::ios::trunc) << text;
+    std::filesystem::rename(tmp, dir.path() / "m.yaml");
+  };
+  write(gateway + route("a", "/a") + route("b", "/b") + service);
+
+  plugins::ExtensionRegistry registry;
+  serve::AgentgatewayPublisher publisher(cache_);
+  serve::ControlLoopOptions options;
+  options.on_agentgateway = [&publisher](const agw::Output& output) { publisher.publish(output); };
+  serve::ControlLoop loop(std::move(options), registry);
+  ASSERT_TRUE(loop.start().is_ok());
+  sources::DirSource source(
+      sources::DirSourceOptions{{dir.path()}, std::chrono::milliseconds(20), std::chrono::milliseconds(500)});
+  ASSERT_TRUE(source.start(loop.consumer()).is_ok());
+  ASSERT_TRUE(loop.wait_ready(std::chrono::seconds(20)));
+
+  auto ctx = context();
+  auto stream = stub_->DeltaAggregatedResources(ctx.get());
+  auto [addresses, resources] = open(stream, "default~gw");
+  EXPECT_EQ(names(addresses), Strings{"default/be.default.svc.cluster.local"});
+  EXPECT_EQ(names(resources), (Strings{"bind/8080/default/gw", "listener/default/gw.http", "route/default/a.00.http",
+                                       "route/default/b.00.http"}));
+  ack(stream, addresses);
+  ack(stream, resources);
+
+  // Route a changes its path, route b goes.
+  write(gateway + route("a", "/a2") + service);
+  auto push = read(stream);
+  EXPECT_EQ(push.type_url(), kAdp);
+  EXPECT_EQ(names(push), Strings{"route/default/a.00.http"});
+  EXPECT_EQ(removed(push), Strings{"route/default/b.00.http"});
+  Resource changed;
+  ASSERT_EQ(push.resources_size(), 1);
+  ASSERT_TRUE(changed.ParseFromString(push.resources(0).resource().value()));
+  EXPECT_EQ(changed.route().matches(0).path().path_prefix(), "/a2");
+  stream->WritesDone();
+  source.stop();
+  loop.stop();
 }
 
 }  // namespace
