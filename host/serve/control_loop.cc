@@ -451,6 +451,14 @@ void ControlLoop::write_status_changes(const std::set<std::pair<std::string, std
   for (const auto& gateway : with_conditions) {
     const std::string key = gateway.ns + "/" + gateway.name;
     auto merged = merged_status(*outputs, "gateways", key);
+    // An agentgateway Gateway's status comes from the agentgateway translation.
+    if (auto agw = agentgateway_statuses_.find("gateways"); agw != agentgateway_statuses_.end())
+      if (auto it = agw->second.find(key); it != agw->second.end()) {
+        if (merged)
+          merge_status(*merged, it->second);
+        else
+          merged = it->second;
+      }
     if (!merged) continue;
     Statuses one{{"gateways", {{key, std::move(*merged)}}}};
     add_proxy_conditions(one);

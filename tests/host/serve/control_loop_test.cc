@@ -472,6 +472,15 @@ TEST(ControlLoop, AgentgatewayGatewaysAreTranslatedForAgentgatewayOnly) {
   const fs::path agw_status = d.path() / "status" / "gateways" / "default" / "agw.yaml";
   EXPECT_TRUE(eventually([&] { return file_has(agw_status, "Programmed"); }));
   EXPECT_TRUE(loop.statuses()["gateways"].contains("default/agw"));
+  // A NACK from its proxies shows on it as on an Envoy Gateway's.
+  sdk::Value nack;
+  nack.set("type", "ProxiesAccepted");
+  nack.set("status", "False");
+  nack.set("reason", "Rejected");
+  nack.set("message", "node p1 rejected listener/default/agw.http: invalid hostname");
+  loop.set_proxy_condition(gateway_ref("agw"), nack);
+  EXPECT_TRUE(eventually([&] { return file_has(agw_status, "invalid hostname"); }));
+  EXPECT_TRUE(file_has(agw_status, "Programmed")) << "the translated conditions stay";
 
   // The agentgateway Gateway goes: the next translation has none of its resources.
   write(manifests / "gateways.yaml", gateway("gw1", "kgateway"));
