@@ -212,7 +212,8 @@ int run(const Options& o) {
                          "\nadmin_address = \"127.0.0.1\"\nadmin_port = " + std::to_string(ports[1]) +
                          "\n[server.log]\nlevel = \"warn\"\n[source]\nkind = \"dir\"\ndebounce_ms = " +
                          std::to_string(kSourceDebounceMs) + "\npaths = [\"" + manifests.string() +
-                         "\"]\n[[plugins]]\nname = \"ai-mcp-a2a\"\npath = \"" + fs::absolute(o.plugin).string() + "\"\nrequired = true\n");
+                         "\"]\n[[plugins]]\nname = \"ai-mcp-a2a\"\npath = \"" + fs::absolute(o.plugin).string() +
+                         "\"\nrequired = true\n");
   int rc = 0;
   {
     const auto spawned = Clock::now();
