@@ -4,6 +4,7 @@
 #include <map>
 #include <string_view>
 
+#include "cel_syntax.h"
 #include "jwks_store.h"
 
 namespace kgw::agw_backend {
@@ -307,8 +308,8 @@ void gcp_auth(const Translation& t, const Node& node, agw_api::Gcp& out) {
   } else {
     node["type"].invalid("unknown type \"" + type + "\" (AccessToken or IdToken)");
   }
-  if (const Node ref = node["secretRef"])
-    if (auto v = secret_value(t, ref, "credentials.json")) out.set_credential(*v);
+  // A missing credential still selects the Secret source, with an empty value.
+  if (const Node ref = node["secretRef"]) out.set_credential(secret_value(t, ref, "credentials.json").value_or(""));
 }
 
 void jwt_sign(const Translation& t, const Node& node, agw_api::JwtSign& out) {
@@ -456,7 +457,7 @@ void tls_policy(const Translation& t, const Node& node, BackendPolicySpec& out) 
 void tunnel_policy(const Translation& t, const Node& node, BackendPolicySpec& out) {
   auto* tunnel = out.mutable_backend_tunnel();
   bool tls = false;
-  if (auto ref = endpoint_reference(t, node, nullptr, &tls)) *tunnel->mutable_proxy() = *ref;
+  if (auto ref = endpoint_reference(t, node, nullptr, &tls, "tunnel")) *tunnel->mutable_proxy() = *ref;
   // An https URL is TLS to the proxy, verified against the URL's host.
   if (tls) tunnel->add_inline_policies()->mutable_backend_tls()->set_hostname(tunnel->proxy().inline_().hostname());
 }
@@ -487,7 +488,10 @@ void tcp_policy(const Node& node, BackendPolicySpec& out) {
 
 void health_policy(const Node& node, BackendPolicySpec& out) {
   auto* health = out.mutable_health();
-  if (auto c = node["unhealthyCondition"].string()) health->set_unhealthy_condition(*c);
+  if (auto c = node["unhealthyCondition"].string()) {
+    health->set_unhealthy_condition(*c);
+    check_cel(node["unhealthyCondition"], *c, "health unhealthyCondition");
+  }
   if (const Node e = node["eviction"]) {
     auto* ev = health->mutable_eviction();
     if (e["duration"]) parse_duration(e["duration"], *ev->mutable_duration());
@@ -503,6 +507,7 @@ void mcp_authorization(const Node& node, BackendPolicySpec& out) {
   auto* authz = out.mutable_mcp_authorization();
   const std::string action = node["action"].string_or("Allow");
   for (auto& rule : node["policy"]["matchExpressions"].strings()) {
+    check_cel(node["policy"]["matchExpressions"], rule, "backend MCP authorization matchExpression");
     if (action == "Allow")
       authz->add_allow(rule);
     else if (action == "Deny")
@@ -520,8 +525,26 @@ void mcp_authentication(const Translation& t, const Node& node, BackendPolicySpe
   auto* authn = out.mutable_mcp_authentication();
   const Node jwks = node["jwks"];
   std::string url;
-  if (const Node ref = jwks["backendRef"]) {
-    auto r = backend_reference(t, ref);
+  if (const Node ref = jwks["backendRef"]; ref && ref["kind"].string_or("Service") != "Service") {
+    // Another backend serves the keyset: its static host and port, over TLS when it has backend TLS.
+    const std::string ns = ref["namespace"].string_or(t.ns()), name = ref["name"].string_or("");
+    const sdk::Object* o = t.ctx.host().find_object(
+        t.object.ref, {ref["group"].string_or(kGroup), ref["kind"].string_or(""), ns, name}, nullptr);
+    if (!o) {
+      jwks.error("backend " + ns + "/" + name + " not found, policy " + t.key());
+      return;
+    }
+    const Node spec(o->spec(), "spec", node.diag());
+    const auto port = spec["static"]["port"].integer();
+    std::string path = jwks["jwksPath"].string_or("/");
+    if (!path.starts_with("/")) path.insert(0, "/");
+    url = std::string(spec["policies"]["tls"] ? "https" : "http") + "://" + spec["static"]["host"].string_or("") +
+          (port ? ":" + std::to_string(*port) : "") + path;
+  } else if (const Node ref = jwks["backendRef"]) {
+    // The keyset's URL is known without the Service, which need not exist yet.
+    Translation lookup = t;
+    lookup.require_backends = false;
+    auto r = backend_reference(lookup, ref);
     if (!r) return;
     if (!r->has_service()) {
       ref["kind"].invalid("the keyset must be served by a Service");
@@ -607,30 +630,46 @@ bool parse_duration(const Node& node, google::protobuf::Duration& out) {
   return true;
 }
 
-void translate_policies(const Translation& t, const Node& policies, const PolicyOptions& options,
-                        std::vector<agw_api::BackendPolicySpec>& out) {
+void check_cel(const Node& node, const std::string& expression, const std::string& what) {
+  if (!agw_plugin::is_valid_cel(expression)) node.error(what + " is not a valid CEL expression: " + expression);
+}
+
+void translate_policy_features(const Translation& t, const Node& policies, const PolicyOptions& options,
+                               std::vector<BackendPolicyFeature>& out) {
   if (!policies) return;
-  if (const Node n = policies["tcp"]) tcp_policy(n, out.emplace_back());
-  if (const Node n = policies["tls"]) tls_policy(t, n, out.emplace_back());
-  if (const Node n = policies["http"]) http_policy(n, out.emplace_back());
-  if (const Node n = policies["tunnel"]) tunnel_policy(t, n, out.emplace_back());
-  if (const Node n = policies["auth"]) auth_policy(t, n, options, out.emplace_back());
-  if (const Node n = policies["health"]) health_policy(n, out.emplace_back());
+  auto add = [&out](const char* feature) -> BackendPolicySpec& {
+    out.push_back(BackendPolicyFeature{feature, {}});
+    return out.back().spec;
+  };
+  if (const Node n = policies["tcp"]) tcp_policy(n, add("backend-tcp"));
+  if (const Node n = policies["tls"]) tls_policy(t, n, add("tls"));
+  if (const Node n = policies["http"]) http_policy(n, add("backend-http"));
+  if (const Node n = policies["tunnel"]) tunnel_policy(t, n, add("backend-tunnel"));
+  if (const Node n = policies["auth"]) auth_policy(t, n, options, add("backend-auth"));
+  if (const Node n = policies["health"]) health_policy(n, add("health"));
   if (const Node mcp = policies["mcp"]) {
     if (!options.mcp) mcp.invalid("MCP policies require an MCP backend");
-    if (const Node n = mcp["authorization"]) mcp_authorization(n, out.emplace_back());
-    if (const Node n = mcp["authentication"]) mcp_authentication(t, n, out.emplace_back());
-    if (const Node n = mcp["guardrails"]) translate_mcp_guardrails(t, n, *out.emplace_back().mutable_mcp_guardrails());
+    if (const Node n = mcp["authorization"]) mcp_authorization(n, add("mcp-authorization"));
+    if (const Node n = mcp["authentication"]) mcp_authentication(t, n, add("mcp-authentication"));
+    if (const Node n = mcp["guardrails"])
+      translate_mcp_guardrails(t, n, *add("mcp-guardrails").mutable_mcp_guardrails());
   }
   if (const Node ai = policies["ai"]) {
     if (!options.ai)
       ai.invalid("AI policies require an AI backend");
     else
-      translate_ai_policy(t, ai, *out.emplace_back().mutable_ai());
+      translate_ai_policy(t, ai, *add("ai").mutable_ai());
   }
-  if (const Node n = policies["extAuth"]) translate_ext_authz(t, n, *out.emplace_back().mutable_ext_authz());
+  if (const Node n = policies["extAuth"]) translate_ext_authz(t, n, *add("backend-extauth").mutable_ext_authz());
   if (const Node n = policies["transformation"])
-    translate_transformation(n, *out.emplace_back().mutable_transformation());
+    translate_transformation(n, *add("backend-transformation").mutable_transformation());
+}
+
+void translate_policies(const Translation& t, const Node& policies, const PolicyOptions& options,
+                        std::vector<agw_api::BackendPolicySpec>& out) {
+  std::vector<BackendPolicyFeature> features;
+  translate_policy_features(t, policies, options, features);
+  for (auto& f : features) out.push_back(std::move(f.spec));
 }
 
 }  // namespace kgw::agw_backend

@@ -17,6 +17,19 @@ struct PolicyOptions {
   bool ai = false;
 };
 
+// One feature of a backend-policy section, with the name agentgateway's controller keys the
+// feature's Policy by when the section is an AgentgatewayPolicy's `spec.backend`.
+struct BackendPolicyFeature {
+  const char* feature;
+  agw_api::BackendPolicySpec spec;
+};
+
+// A backend-policy section (an AgentgatewayBackend's `policies`, an AgentgatewayPolicy's
+// `spec.backend`), one spec per feature that is set.
+void translate_policy_features(const Translation& t, const Node& policies, const PolicyOptions& options,
+                               std::vector<BackendPolicyFeature>& out);
+
+// The same specs without their feature names, as a backend's inline policies.
 void translate_policies(const Translation& t, const Node& policies, const PolicyOptions& options,
                         std::vector<agw_api::BackendPolicySpec>& out);
 
@@ -30,5 +43,8 @@ void translate_mcp_guardrails(const Translation& t, const Node& node, agw_api::B
 
 // Go-style durations ("120s", "1m30s", "250ms") into `out`; false (reported) when malformed.
 bool parse_duration(const Node& node, google::protobuf::Duration& out);
+
+// A CEL expression that does not parse is an error naming `what` (agentgateway would reject it).
+void check_cel(const Node& node, const std::string& expression, const std::string& what);
 
 }  // namespace kgw::agw_backend

@@ -37,10 +37,10 @@ std::string cache_ttl(const Node& node) {
 }
 
 std::optional<agw_api::BackendReference> remote(
-    const Translation& t, const Node& node,
+    const Translation& t, const Node& node, std::string_view what,
     google::protobuf::RepeatedPtrField<agw_api::BackendPolicySpec>& inline_policies) {
   bool tls = false;
-  auto ref = endpoint_reference(t, node, nullptr, &tls);
+  auto ref = endpoint_reference(t, node, nullptr, &tls, what);
   if (ref && tls) inline_policies.Add()->mutable_backend_tls()->set_hostname(ref->inline_().hostname());
   return ref;
 }
@@ -53,7 +53,7 @@ void translate_transformation(const Node& node, Traffic::TransformationPolicy& o
 }
 
 void translate_ext_authz(const Translation& t, const Node& node, Traffic::ExternalAuth& out) {
-  if (auto ref = remote(t, node, *out.mutable_inline_policies())) *out.mutable_target() = *ref;
+  if (auto ref = remote(t, node, "extAuth", *out.mutable_inline_policies())) *out.mutable_target() = *ref;
   const Node grpc = node["grpc"], http = node["http"];
   if (bool(grpc) && bool(http)) node.invalid("grpc and http are mutually exclusive");
   if (grpc) {
@@ -101,9 +101,12 @@ void translate_mcp_guardrails(const Translation& t, const Node& node, agw_api::B
     auto* processor = out.add_processors();
     if (const Node r = p["remote"]) {
       auto* rem = processor->mutable_remote();
-      if (auto ref = remote(t, r, *rem->mutable_inline_policies())) *rem->mutable_target() = *ref;
+      if (auto ref = remote(t, r, "mcpGuardrails", *rem->mutable_inline_policies())) *rem->mutable_target() = *ref;
       for (const auto& [k, v] : r["metadata"].entries())
-        if (auto s = v.string()) (*rem->mutable_metadata())[k] = *s;
+        if (auto s = v.string()) {
+          (*rem->mutable_metadata())[k] = *s;
+          check_cel(v, *s, "mcpGuardrails metadata \"" + k + "\"");
+        }
       for (auto& h : r["allowedRequestHeaders"].strings()) rem->add_allowed_request_headers(h);
       for (auto& h : r["disallowedRequestHeaders"].strings()) rem->add_disallowed_request_headers(h);
       if (auto mode = r["failureMode"].string()) {

@@ -56,7 +56,7 @@ class PolicyBuilder {
   // inheritance set.
   api::Policy& add(const std::string& prefix, const std::string& feature);
   void error(std::string path, std::string message) { diag_.error(std::move(path), std::move(message)); }
-  size_t error_count() const { return diag_.errors().size(); }
+  sdk::Diagnostics& diag() const { return diag_; }
 
   // A backendRef (a Service with its port, an AgentgatewayBackend) as agentgateway refers to
   // it; nullopt with the reason in `why` when it does not exist or may not be used.
@@ -85,8 +85,6 @@ void translate_frontend(PolicyBuilder& b, const Value& frontend);
 
 // Shared by the sections.
 void set_location(const Value& location, api::AuthorizationLocation& out);
-void translate_backend_tls(PolicyBuilder& b, const Value& tls, const std::string& path,
-                           api::BackendPolicySpec::BackendTLS& out);
 void translate_transformation(PolicyBuilder& b, const Value& v, const std::string& path,
                               api::TrafficPolicySpec::TransformationPolicy& out);
 void translate_ext_auth(PolicyBuilder& b, const Value& v, const std::string& path,

@@ -120,7 +120,8 @@ std::optional<agw_api::BackendReference> inference_pool_reference(const Translat
 
 }  // namespace
 
-std::optional<agw_api::BackendReference> backend_reference(const Translation& t, const Node& ref, bool inference_pool) {
+std::optional<agw_api::BackendReference> backend_reference(const Translation& t, const Node& ref, bool inference_pool,
+                                                           std::string_view what) {
   auto name = ref["name"].string();
   if (!name || name->empty()) {
     ref["name"].invalid("a backend name is required");
@@ -143,7 +144,16 @@ std::optional<agw_api::BackendReference> backend_reference(const Translation& t,
     return std::nullopt;
   }
   std::string why;
-  if (!t.ctx.host().find_object(t.object.ref, {group, kind, ns, *name}, &why)) {
+  if (t.require_backends && !t.ctx.host().find_object(t.object.ref, {group, kind, ns, *name}, &why)) {
+    const std::string reason = why == "missing reference grant"
+                                   ? "backendRef " + qualified(ns, *name) + " not accessible to an " +
+                                         t.object.ref.kind + " in namespace \"" + t.ns() +
+                                         "\" (missing a ReferenceGrant?)"
+                                   : "unable to find the " + kind + " " + qualified(ns, *name);
+    ref.error(what.empty() ? reason : "failed to build " + std::string(what) + ": " + reason);
+    return std::nullopt;
+  }
+  if (!t.require_backends && !t.ctx.host().find_object(t.object.ref, {group, kind, ns, *name}, &why)) {
     // A Service or backend of the same namespace may appear later; across namespaces the
     // ReferenceGrant that allows it can only be checked against an existing object.
     if (why == "missing reference grant") {
@@ -216,13 +226,13 @@ std::optional<Url> parse_url(const Node& node) {
 }
 
 std::optional<agw_api::BackendReference> endpoint_reference(const Translation& t, const Node& endpoint,
-                                                            std::string* url_path, bool* tls) {
+                                                            std::string* url_path, bool* tls, std::string_view what) {
   const Node ref = endpoint["backendRef"], url_node = endpoint["url"];
   if (ref && url_node) {
     endpoint.invalid("backendRef and url are mutually exclusive");
     return std::nullopt;
   }
-  if (ref) return backend_reference(t, ref);
+  if (ref) return backend_reference(t, ref, false, what);
   if (!url_node) {
     endpoint.invalid("one of backendRef or url is required");
     return std::nullopt;

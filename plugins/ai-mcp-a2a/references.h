@@ -23,6 +23,9 @@ inline constexpr const char* kKind = "AgentgatewayBackend";
 struct Translation {
   const sdk::AgentgatewayContext& ctx;
   const sdk::Object& object;
+  // An AgentgatewayPolicy's backendRefs must name existing objects; a backend's may name a
+  // Service or backend of its namespace that appears later.
+  bool require_backends = false;
   const std::string& ns() const { return object.ref.ns; }
   // `<ns>/<name>` of this object.
   std::string key() const { return object.ref.ns + "/" + object.ref.name; }
@@ -40,9 +43,10 @@ std::optional<std::string> ca_bundle(const Translation& t, const Node& ref);
 // A backendRef ({group, kind, name, namespace, port}) as agentgateway's BackendReference: a
 // Service by hostname and port, or an AgentgatewayBackend by key; with `inference_pool`, also
 // a namespace-local InferencePool (by its inference hostname, on its first target port by
-// default). Cross-namespace references need a ReferenceGrant.
+// default). Cross-namespace references need a ReferenceGrant. With `require_backends`, a missing
+// object is an error that says what failed to build (`what`).
 std::optional<agw_api::BackendReference> backend_reference(const Translation& t, const Node& ref,
-                                                           bool inference_pool = false);
+                                                           bool inference_pool = false, std::string_view what = {});
 
 // An `http://` or `https://` URL split for a BackendReference: host, port (the scheme's by
 // default), path ("/" when absent) and whether TLS is on.
@@ -57,7 +61,8 @@ std::optional<Url> parse_url(const Node& url);
 // `backendRef` or `url` of an endpoint (tunnel, token endpoint); `tls` is set when the URL is
 // https. An error when neither or both are set.
 std::optional<agw_api::BackendReference> endpoint_reference(const Translation& t, const Node& endpoint,
-                                                            std::string* url_path, bool* tls);
+                                                            std::string* url_path, bool* tls,
+                                                            std::string_view what = {});
 
 // A Kubernetes label selector ({matchLabels, matchExpressions}).
 struct LabelSelector {
