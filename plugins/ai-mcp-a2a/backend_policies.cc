@@ -524,45 +524,9 @@ void mcp_authorization(const Node& node, BackendPolicySpec& out) {
 void mcp_authentication(const Translation& t, const Node& node, BackendPolicySpec& out) {
   auto* authn = out.mutable_mcp_authentication();
   const Node jwks = node["jwks"];
-  std::string url;
-  if (const Node ref = jwks["backendRef"]; ref && ref["kind"].string_or("Service") != "Service") {
-    // Another backend serves the keyset: its static host and port, over TLS when it has backend TLS.
-    const std::string ns = ref["namespace"].string_or(t.ns()), name = ref["name"].string_or("");
-    const sdk::Object* o = t.ctx.host().find_object(
-        t.object.ref, {ref["group"].string_or(kGroup), ref["kind"].string_or(""), ns, name}, nullptr);
-    if (!o) {
-      jwks.error("backend " + ns + "/" + name + " not found, policy " + t.key());
-      return;
-    }
-    const Node spec(o->spec(), "spec", node.diag());
-    const auto port = spec["static"]["port"].integer();
-    std::string path = jwks["jwksPath"].string_or("/");
-    if (!path.starts_with("/")) path.insert(0, "/");
-    url = std::string(spec["policies"]["tls"] ? "https" : "http") + "://" + spec["static"]["host"].string_or("") +
-          (port ? ":" + std::to_string(*port) : "") + path;
-  } else if (const Node ref = jwks["backendRef"]) {
-    // The keyset's URL is known without the Service, which need not exist yet.
-    Translation lookup = t;
-    lookup.require_backends = false;
-    auto r = backend_reference(lookup, ref);
-    if (!r) return;
-    if (!r->has_service()) {
-      ref["kind"].invalid("the keyset must be served by a Service");
-      return;
-    }
-    std::string path = jwks["jwksPath"].string_or("/");
-    if (!path.starts_with("/")) path.insert(0, "/");
-    url = "http://" + r->service().hostname() + ":" + std::to_string(r->port()) + path;
-  } else if (auto u = jwks["url"].string()) {
-    url = *u;
-  } else {
-    jwks.invalid("one of backendRef or url is required");
-    return;
-  }
-  if (auto keyset = persisted_jwks(t.ctx, url))
-    authn->set_jwks_inline(*keyset);
-  else
-    jwks.error("jwks keyset for \"" + url + "\" isn't available (not yet fetched or fetch failed)");
+  const auto url = jwks_url(t, jwks);
+  if (!url) return;
+  if (auto keyset = persisted_keyset(t, jwks, *url)) authn->set_jwks_inline(*keyset);
 
   if (auto issuer = node["issuer"].string()) authn->set_issuer(*issuer);
   for (auto& a : node["audiences"].strings()) authn->add_audiences(a);
@@ -591,6 +555,43 @@ void mcp_authentication(const Translation& t, const Node& node, BackendPolicySpe
 }
 
 }  // namespace
+
+std::optional<std::string> jwks_url(const Translation& t, const Node& jwks) {
+  std::string path = jwks["jwksPath"].string_or("/");
+  if (!path.starts_with("/")) path.insert(0, "/");
+  const Node ref = jwks["backendRef"];
+  if (ref && ref["kind"].string_or("Service") != "Service") {
+    // Another backend serves the keyset: its static host and port, over TLS when it has backend TLS.
+    const std::string ns = ref["namespace"].string_or(t.ns()), name = ref["name"].string_or("");
+    const sdk::Object* o = t.ctx.host().find_object(
+        t.object.ref, {ref["group"].string_or(kGroup), ref["kind"].string_or(""), ns, name}, nullptr);
+    if (!o) {
+      jwks.error("backend " + ns + "/" + name + " not found, policy " + t.key());
+      return std::nullopt;
+    }
+    const Node spec(o->spec(), "spec", jwks.diag());
+    const auto port = spec["static"]["port"].integer();
+    return std::string(spec["policies"]["tls"] ? "https" : "http") + "://" + spec["static"]["host"].string_or("") +
+           (port ? ":" + std::to_string(*port) : "") + path;
+  }
+  if (ref) {
+    // The keyset's URL is known without the Service, which need not exist yet.
+    Translation lookup = t;
+    lookup.require_backends = false;
+    auto r = backend_reference(lookup, ref);
+    if (!r) return std::nullopt;
+    return "http://" + r->service().hostname() + ":" + std::to_string(r->port()) + path;
+  }
+  if (auto u = jwks["url"].string()) return *u;
+  jwks.invalid("one of backendRef or url is required");
+  return std::nullopt;
+}
+
+std::optional<std::string> persisted_keyset(const Translation& t, const Node& jwks, const std::string& url) {
+  if (auto keyset = persisted_jwks(t.ctx, url)) return keyset;
+  jwks.error("jwks keyset for \"" + url + "\" isn't available (not yet fetched or fetch failed)");
+  return std::nullopt;
+}
 
 bool parse_duration(const Node& node, google::protobuf::Duration& out) {
   auto text = node.string();

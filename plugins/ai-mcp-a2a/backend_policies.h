@@ -41,6 +41,12 @@ void translate_transformation(const Node& node, agw_api::TrafficPolicySpec::Tran
 void translate_ext_authz(const Translation& t, const Node& node, agw_api::TrafficPolicySpec::ExternalAuth& out);
 void translate_mcp_guardrails(const Translation& t, const Node& node, agw_api::BackendPolicySpec::McpGuardrails& out);
 
+// The URL of a remote keyset ({backendRef, jwksPath} or {url}); nullopt (reported) when it names
+// none or its backend does not exist.
+std::optional<std::string> jwks_url(const Translation& t, const Node& jwks);
+// The keyset the controller fetched from `url` and persisted; a missing one is reported on `jwks`.
+std::optional<std::string> persisted_keyset(const Translation& t, const Node& jwks, const std::string& url);
+
 // Go-style durations ("120s", "1m30s", "250ms") into `out`; false (reported) when malformed.
 bool parse_duration(const Node& node, google::protobuf::Duration& out);
 

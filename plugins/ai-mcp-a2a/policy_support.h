@@ -89,7 +89,5 @@ void translate_transformation(PolicyBuilder& b, const Value& v, const std::strin
                               api::TrafficPolicySpec::TransformationPolicy& out);
 void translate_ext_auth(PolicyBuilder& b, const Value& v, const std::string& path,
                         api::TrafficPolicySpec::ExternalAuth& out);
-// A mcp.authentication-style remote key set: the JWKS the controller fetched and stored, by URL.
-std::optional<std::string> stored_jwks(PolicyBuilder& b, const Value& remote, std::string& url, std::string& why);
 
 }  // namespace kgw::agw_plugin

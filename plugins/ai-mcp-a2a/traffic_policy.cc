@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "backend_policies.h"
 #include "policy_support.h"
 
 namespace kgw::agw_plugin {
@@ -184,12 +185,11 @@ void jwt(PolicyBuilder& b, const Value& v, const std::string& path, Traffic::JWT
     if (const std::string* inline_jwks = str(jwks, "inline")) {
       provider.set_inline_(trim_trailing(*inline_jwks));
     } else if (const Value* remote = at(jwks, "remote")) {
-      std::string url, why;
-      auto keyset = stored_jwks(b, *remote, url, why);
-      if (!keyset) {
-        b.error(ppath + ".jwks.remote", why);
-        continue;
-      }
+      const agw_backend::Translation t{b.ctx(), b.policy(), /*require_backends=*/true};
+      const agw_backend::Node node(remote, ppath + ".jwks.remote", b.diag());
+      const auto url = agw_backend::jwks_url(t, node);
+      auto keyset = url ? agw_backend::persisted_keyset(t, node, *url) : std::nullopt;
+      if (!keyset) continue;
       provider.set_inline_(*keyset);
     }
     *out.add_providers() = std::move(provider);
