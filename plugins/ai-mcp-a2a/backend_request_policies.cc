@@ -9,19 +9,25 @@ namespace {
 
 using Traffic = agw_api::TrafficPolicySpec;
 
-void transform(const Node& node, Traffic::TransformationPolicy::Transform& out) {
-  auto headers = [](const Node& list, google::protobuf::RepeatedPtrField<Traffic::HeaderTransformation>& to) {
+void transform(const Node& node, const std::string& which, Traffic::TransformationPolicy::Transform& out) {
+  auto headers = [&which](const Node& list, google::protobuf::RepeatedPtrField<Traffic::HeaderTransformation>& to) {
     for (const Node& h : list.items()) {
       auto* t = to.Add();
       t->set_name(h["name"].string_or(""));
-      t->set_expression(h["value"].string_or(""));
+      if (auto value = h["value"].string()) {
+        t->set_expression(*value);
+        check_cel(h["value"], *value, "transformation " + which + " header \"" + t->name() + "\"");
+      }
       if (t->name().empty()) h["name"].invalid("required");
     }
   };
   headers(node["set"], *out.mutable_set());
   headers(node["add"], *out.mutable_add());
   for (auto& name : node["remove"].strings()) out.add_remove(name);
-  if (auto body = node["body"].string()) out.mutable_body()->set_expression(*body);
+  if (auto body = node["body"].string()) {
+    out.mutable_body()->set_expression(*body);
+    check_cel(node["body"], *body, "transformation " + which + " body");
+  }
   for (const auto& [key, value] : node["metadata"].entries())
     if (auto v = value.string()) (*out.mutable_metadata())[key] = *v;
 }
@@ -48,8 +54,8 @@ std::optional<agw_api::BackendReference> remote(
 }  // namespace
 
 void translate_transformation(const Node& node, Traffic::TransformationPolicy& out) {
-  if (const Node r = node["request"]) transform(r, *out.mutable_request());
-  if (const Node r = node["response"]) transform(r, *out.mutable_response());
+  if (const Node r = node["request"]) transform(r, "request", *out.mutable_request());
+  if (const Node r = node["response"]) transform(r, "response", *out.mutable_response());
 }
 
 void translate_ext_authz(const Translation& t, const Node& node, Traffic::ExternalAuth& out) {
@@ -64,8 +70,14 @@ void translate_ext_authz(const Translation& t, const Node& node, Traffic::Extern
       if (auto s = v.string()) (*g->mutable_metadata())[k] = *s;
   } else if (http) {
     auto* h = out.mutable_http();
-    if (auto p = http["path"].string()) h->set_path(*p);
-    if (auto r = http["redirect"].string()) h->set_redirect(*r);
+    if (auto p = http["path"].string()) {
+      h->set_path(*p);
+      check_cel(http["path"], *p, "extAuth http path");
+    }
+    if (auto r = http["redirect"].string()) {
+      h->set_redirect(*r);
+      check_cel(http["redirect"], *r, "extAuth http redirect");
+    }
     if (auto b = http["body"].string()) h->set_body(*b);
     for (auto& name : http["allowedResponseHeaders"].strings()) h->add_include_response_headers(name);
     for (auto& name : http["allowedRequestHeaders"].strings()) out.add_include_request_headers(name);
@@ -85,7 +97,8 @@ void translate_ext_authz(const Translation& t, const Node& node, Traffic::Extern
   if (const Node body = node["forwardBody"]) {
     auto* b = out.mutable_include_request_body();
     b->set_allow_partial_message(true);
-    if (auto size = body["maxSize"].integer_in(1, UINT32_MAX)) b->set_max_request_bytes(static_cast<uint32_t>(*size));
+    // A byte count or a Kubernetes quantity ("16Ki").
+    if (auto size = body["maxSize"].quantity_in(1, UINT32_MAX)) b->set_max_request_bytes(static_cast<uint32_t>(*size));
   }
   if (const Node cache = node["cache"]) {
     auto* c = out.mutable_cache();

@@ -334,27 +334,6 @@ bool parse_duration(const std::string& text, google::protobuf::Duration& out) {
   return true;
 }
 
-std::optional<uint64_t> parse_quantity(const Value& v) {
-  if (auto i = v.as_int()) return *i >= 0 ? std::optional<uint64_t>(*i) : std::nullopt;
-  const std::string* s = v.as_string();
-  if (!s || s->empty()) return std::nullopt;
-  size_t end = 0;
-  while (end < s->size() && std::isdigit(static_cast<unsigned char>((*s)[end]))) ++end;
-  if (end == 0) return std::nullopt;
-  uint64_t n;
-  try {
-    n = std::stoull(s->substr(0, end));
-  } catch (...) {  // out of range
-    return std::nullopt;
-  }
-  static const std::vector<std::pair<std::string, uint64_t>> units = {
-      {"", 1},     {"Ki", 1ull << 10}, {"Mi", 1ull << 20}, {"Gi", 1ull << 30},  {"Ti", 1ull << 40},
-      {"k", 1000}, {"M", 1000000},     {"G", 1000000000},  {"T", 1000000000000}};
-  for (const auto& [unit, scale] : units)
-    if (s->substr(end) == unit) return n * scale;
-  return std::nullopt;
-}
-
 std::string to_json(const Value& v) {
   std::string out;
   if (const auto* l = v.as_list()) {

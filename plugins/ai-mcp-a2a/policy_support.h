@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "spec_node.h"
+
 namespace kgw::agw_plugin {
 
 namespace api = ::agentgateway::dev::resource;
@@ -30,8 +32,7 @@ std::string scalar_text(const Value& v);
 
 // A Go duration ("30s", "1m30s", "500ms") into `out`; false when it does not parse.
 bool parse_duration(const std::string& text, google::protobuf::Duration& out);
-// A Kubernetes quantity ("16Ki", "5Mi", 1000) in bytes.
-std::optional<uint64_t> parse_quantity(const Value& v);
+using agw_backend::parse_quantity;
 
 // Compact JSON with sorted object keys, as Go's encoding/json writes a map.
 std::string to_json(const Value& v);
@@ -85,9 +86,5 @@ void translate_frontend(PolicyBuilder& b, const Value& frontend);
 
 // Shared by the sections.
 void set_location(const Value& location, api::AuthorizationLocation& out);
-void translate_transformation(PolicyBuilder& b, const Value& v, const std::string& path,
-                              api::TrafficPolicySpec::TransformationPolicy& out);
-void translate_ext_auth(PolicyBuilder& b, const Value& v, const std::string& path,
-                        api::TrafficPolicySpec::ExternalAuth& out);
 
 }  // namespace kgw::agw_plugin

@@ -1,5 +1,7 @@
 #include "spec_node.h"
 
+#include <cctype>
+
 namespace kgw::agw_backend {
 
 std::vector<Node> Node::items() const {
@@ -51,6 +53,37 @@ std::optional<int64_t> Node::integer_in(int64_t min, int64_t max) const {
     return std::nullopt;
   }
   return i;
+}
+
+std::optional<uint64_t> parse_quantity(const sdk::Value& v) {
+  if (auto i = v.as_int()) return *i >= 0 ? std::optional<uint64_t>(*i) : std::nullopt;
+  const std::string* s = v.as_string();
+  if (!s || s->empty()) return std::nullopt;
+  size_t end = 0;
+  while (end < s->size() && std::isdigit(static_cast<unsigned char>((*s)[end]))) ++end;
+  if (end == 0) return std::nullopt;
+  uint64_t n;
+  try {
+    n = std::stoull(s->substr(0, end));
+  } catch (...) {  // out of range
+    return std::nullopt;
+  }
+  static const std::vector<std::pair<std::string, uint64_t>> units = {
+      {"", 1},     {"Ki", 1ull << 10}, {"Mi", 1ull << 20}, {"Gi", 1ull << 30},  {"Ti", 1ull << 40},
+      {"k", 1000}, {"M", 1000000},     {"G", 1000000000},  {"T", 1000000000000}};
+  for (const auto& [unit, scale] : units)
+    if (s->substr(end) == unit) return n * scale;
+  return std::nullopt;
+}
+
+std::optional<uint64_t> Node::quantity_in(uint64_t min, uint64_t max) const {
+  if (!*this) return std::nullopt;
+  auto q = parse_quantity(*value_);
+  if (!q || *q < min || *q > max) {
+    invalid("must be a quantity between " + std::to_string(min) + " and " + std::to_string(max) + " bytes");
+    return std::nullopt;
+  }
+  return q;
 }
 
 std::vector<std::string> Node::strings() const {

@@ -14,6 +14,9 @@
 
 namespace kgw::agw_backend {
 
+// A Kubernetes quantity ("16Ki", "5Mi", 1000) in bytes.
+std::optional<uint64_t> parse_quantity(const sdk::Value& v);
+
 class Node {
  public:
   Node(const sdk::Value* value, std::string path, sdk::Diagnostics& diag)
@@ -39,6 +42,8 @@ class Node {
   std::optional<int64_t> integer() const;
   // An integer within [min, max].
   std::optional<int64_t> integer_in(int64_t min, int64_t max) const;
+  // A byte count: an integer or a Kubernetes quantity ("16Ki", "5M") within [min, max].
+  std::optional<uint64_t> quantity_in(uint64_t min, uint64_t max) const;
   std::vector<std::string> strings() const;
 
   // An error about this field: the message names the field, since the Accepted condition shows

@@ -286,86 +286,6 @@ void buffer_body(const Value& v, Traffic::Buffer::BufferBody& out) {
 
 }  // namespace
 
-void translate_transformation(PolicyBuilder& b, const Value& v, const std::string& path,
-                              Traffic::TransformationPolicy& out) {
-  for (const char* which : {"request", "response"}) {
-    const Value* t = at(&v, which);
-    if (!t) continue;
-    auto& transform = std::string(which) == "request" ? *out.mutable_request() : *out.mutable_response();
-    const std::string tpath = path + "." + which;
-    for (const char* op : {"set", "add"}) {
-      const auto& headers = list(t, op);
-      for (size_t i = 0; i < headers.size(); ++i) {
-        auto* h = std::string(op) == "set" ? transform.add_set() : transform.add_add();
-        if (const std::string* name = str(&headers[i], "name")) h->set_name(*name);
-        if (const std::string* value = str(&headers[i], "value")) {
-          h->set_expression(*value);
-          check_cel(b, tpath + "." + op + "[" + std::to_string(i) + "].value", *value,
-                    std::string("transformation ") + which + " header \"" + h->name() + "\"");
-        }
-      }
-    }
-    for (const std::string& name : strings(t, "remove")) transform.add_remove(name);
-    if (const std::string* body = str(t, "body")) {
-      transform.mutable_body()->set_expression(*body);
-      check_cel(b, tpath + ".body", *body, std::string("transformation ") + which + " body");
-    }
-    for (const auto& [k, expression] : string_map(t, "metadata")) (*transform.mutable_metadata())[k] = expression;
-  }
-}
-
-void translate_ext_auth(PolicyBuilder& b, const Value& v, const std::string& path, Traffic::ExternalAuth& out) {
-  if (const Value* ref = at(&v, "backendRef")) {
-    std::string why;
-    if (auto target = b.backend_ref(*ref, why))
-      *out.mutable_target() = *target;
-    else
-      b.error(path + ".backendRef", "failed to build extAuth: " + why);
-  } else if (const std::string* url = str(&v, "url")) {
-    std::vector<api::BackendPolicySpec> inline_policies;
-    if (!b.url_backend(*url, *out.mutable_target(), inline_policies)) b.error(path + ".url", "invalid url " + *url);
-    for (auto& p : inline_policies) *out.add_inline_policies() = std::move(p);
-  }
-  if (const Value* grpc = at(&v, "grpc")) {
-    auto* g = out.mutable_grpc();
-    for (const auto& [k, value] : string_map(grpc, "contextExtensions")) (*g->mutable_context())[k] = value;
-    for (const auto& [k, value] : string_map(grpc, "requestMetadata")) (*g->mutable_metadata())[k] = value;
-  } else if (const Value* http = at(&v, "http")) {
-    auto* h = out.mutable_http();
-    if (const std::string* p = str(http, "path")) {
-      h->set_path(*p);
-      check_cel(b, path + ".http.path", *p, "extAuth http path");
-    }
-    if (const std::string* redirect = str(http, "redirect")) {
-      h->set_redirect(*redirect);
-      check_cel(b, path + ".http.redirect", *redirect, "extAuth http redirect");
-    }
-    for (const auto& [k, value] : string_map(http, "addRequestHeaders")) (*h->mutable_add_request_headers())[k] = value;
-    for (const std::string& header : strings(http, "allowedRequestHeaders")) out.add_include_request_headers(header);
-    for (const std::string& header : strings(http, "allowedResponseHeaders")) h->add_include_response_headers(header);
-    for (const auto& [k, value] : string_map(http, "responseMetadata")) (*h->mutable_metadata())[k] = value;
-    if (const std::string* body = str(http, "body")) h->set_body(*body);
-  }
-  if (const Value* forward = at(&v, "forwardBody")) {
-    auto* body = out.mutable_include_request_body();
-    if (const Value* max = at(forward, "maxSize"))
-      if (auto bytes = parse_quantity(*max)) body->set_max_request_bytes(static_cast<uint32_t>(*bytes));
-    body->set_allow_partial_message(true);
-  }
-  if (const std::string* mode = str(&v, "failureMode"); mode && *mode == "FailOpen")
-    out.set_failure_mode(Traffic::ExternalAuth::ALLOW);
-  if (const Value* cache = at(&v, "cache")) {
-    auto* c = out.mutable_cache();
-    for (const std::string& key : strings(cache, "key")) c->add_key(key);
-    if (const std::string* ttl = str(cache, "ttl")) {
-      // A plain duration becomes the CEL expression the proxy evaluates.
-      google::protobuf::Duration d;
-      c->set_ttl(parse_duration(*ttl, d) ? "duration(\"" + *ttl + "\")" : *ttl);
-    }
-    if (auto max = integer(cache, "maxEntries")) c->set_max_entries(static_cast<uint32_t>(*max));
-  }
-}
-
 void translate_traffic(PolicyBuilder& b, const Value& traffic) {
   const std::string path = "spec.traffic";
   const std::string* phase = str(&traffic, "phase");
@@ -399,15 +319,19 @@ void translate_traffic(PolicyBuilder& b, const Value& traffic) {
     if (const Value* global = at(rl, "global"))
       global_rate_limit(b, *global, path + ".rateLimit.global", *add("rl-global").mutable_remote_rate_limit());
   }
+  // The sections an AgentgatewayBackend's policies also have are translated as a backend's are.
+  const agw_backend::Translation t{b.ctx(), b.policy(), /*require_backends=*/true};
   if (const Value* v = at(&traffic, "extAuth"))
-    translate_ext_auth(b, *v, path + ".extAuth", *add("extauth").mutable_ext_authz());
+    agw_backend::translate_ext_authz(t, agw_backend::Node(v, path + ".extAuth", b.diag()),
+                                     *add("extauth").mutable_ext_authz());
   if (const Value* v = at(&traffic, "extProc")) ext_proc(b, *v, path + ".extProc", *add("extproc").mutable_ext_proc());
   if (const Value* v = at(&traffic, "authorization"))
     rbac(b, *v, path + ".authorization", "authorization", *add("rbac").mutable_authorization());
   if (const Value* v = at(&traffic, "jwtAuthentication"))
     jwt(b, *v, path + ".jwtAuthentication", *add("jwt").mutable_jwt());
   if (const Value* v = at(&traffic, "transformation"))
-    translate_transformation(b, *v, path + ".transformation", *add("transformation").mutable_transformation());
+    agw_backend::translate_transformation(agw_backend::Node(v, path + ".transformation", b.diag()),
+                                          *add("transformation").mutable_transformation());
   if (const Value* v = at(&traffic, "csrf")) {
     auto* csrf = add("csrf").mutable_csrf();
     for (const std::string& origin : strings(v, "additionalOrigins")) csrf->add_additional_origins(origin);
