@@ -1,6 +1,5 @@
 #include "backend_policies.h"
 
-#include <cmath>
 #include <map>
 #include <string_view>
 
@@ -596,39 +595,9 @@ std::optional<std::string> persisted_keyset(const Translation& t, const Node& jw
 bool parse_duration(const Node& node, google::protobuf::Duration& out) {
   auto text = node.string();
   if (!text) return false;
-  std::string_view s(*text);
-  double total = 0;
-  bool any = false;
-  while (!s.empty()) {
-    size_t i = 0;
-    while (i < s.size() && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.')) ++i;
-    if (i == 0) break;
-    const double n = std::strtod(std::string(s.substr(0, i)).c_str(), nullptr);
-    s.remove_prefix(i);
-    double unit = 0;
-    for (auto [suffix, seconds] : {std::pair<std::string_view, double>{"ms", 1e-3},
-                                   {"us", 1e-6},
-                                   {"ns", 1e-9},
-                                   {"h", 3600},
-                                   {"m", 60},
-                                   {"s", 1}})
-      if (s.starts_with(suffix)) {
-        unit = seconds;
-        s.remove_prefix(suffix.size());
-        break;
-      }
-    if (unit == 0) break;
-    total += n * unit;
-    any = true;
-  }
-  if (!any || !s.empty() || !std::isfinite(total)) {
-    node.invalid("invalid duration \"" + *text + "\" (for example 30s, 1m30s or 250ms)");
-    return false;
-  }
-  const auto seconds = static_cast<int64_t>(total);
-  out.set_seconds(seconds);
-  out.set_nanos(static_cast<int32_t>(std::llround((total - static_cast<double>(seconds)) * 1e9)));
-  return true;
+  if (parse_duration(*text, out)) return true;
+  node.invalid("invalid duration \"" + *text + "\" (for example 30s, 1m30s or 250ms)");
+  return false;
 }
 
 void check_cel(const Node& node, const std::string& expression, const std::string& what) {

@@ -284,56 +284,6 @@ std::map<std::string, std::string> string_map(const Value* v, const char* key) {
   return out;
 }
 
-bool parse_duration(const std::string& text, google::protobuf::Duration& out) {
-  if (text.empty()) return false;
-  long double total_ns = 0;
-  size_t i = 0;
-  bool negative = false;
-  if (text[0] == '-' || text[0] == '+') {
-    negative = text[0] == '-';
-    ++i;
-  }
-  if (text.substr(i) == "0") {
-    out.set_seconds(0);
-    out.set_nanos(0);
-    return true;
-  }
-  while (i < text.size()) {
-    const size_t start = i;
-    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
-    if (start == i) return false;
-    long double n;
-    try {
-      n = std::stold(text.substr(start, i - start));
-    } catch (...) {
-      return false;
-    }
-    const size_t unit_start = i;
-    while (i < text.size() && !std::isdigit(static_cast<unsigned char>(text[i])) && text[i] != '.') ++i;
-    const std::string unit = text.substr(unit_start, i - unit_start);
-    long double scale;
-    if (unit == "h")
-      scale = 3600e9L;
-    else if (unit == "m")
-      scale = 60e9L;
-    else if (unit == "s")
-      scale = 1e9L;
-    else if (unit == "ms")
-      scale = 1e6L;
-    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs")
-      scale = 1e3L;
-    else if (unit == "ns")
-      scale = 1;
-    else
-      return false;
-    total_ns += n * scale;
-  }
-  const int64_t ns = static_cast<int64_t>(std::llround(total_ns)) * (negative ? -1 : 1);
-  out.set_seconds(ns / 1000000000);
-  out.set_nanos(static_cast<int32_t>(ns % 1000000000));
-  return true;
-}
-
 std::string to_json(const Value& v) {
   std::string out;
   if (const auto* l = v.as_list()) {

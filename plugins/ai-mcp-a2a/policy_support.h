@@ -30,8 +30,7 @@ std::vector<std::string> strings(const Value* v, const char* key);
 std::map<std::string, std::string> string_map(const Value* v, const char* key);
 std::string scalar_text(const Value& v);
 
-// A Go duration ("30s", "1m30s", "500ms") into `out`; false when it does not parse.
-bool parse_duration(const std::string& text, google::protobuf::Duration& out);
+using agw_backend::parse_duration;
 using agw_backend::parse_quantity;
 
 // Compact JSON with sorted object keys, as Go's encoding/json writes a map.

@@ -1,6 +1,9 @@
 #include "spec_node.h"
 
+#include <kgw/sdk/agentgateway.h>
+
 #include <cctype>
+#include <cmath>
 
 namespace kgw::agw_backend {
 
@@ -53,6 +56,56 @@ std::optional<int64_t> Node::integer_in(int64_t min, int64_t max) const {
     return std::nullopt;
   }
   return i;
+}
+
+bool parse_duration(const std::string& text, google::protobuf::Duration& out) {
+  if (text.empty()) return false;
+  long double total_ns = 0;
+  size_t i = 0;
+  bool negative = false;
+  if (text[0] == '-' || text[0] == '+') {
+    negative = text[0] == '-';
+    ++i;
+  }
+  if (text.substr(i) == "0") {
+    out.set_seconds(0);
+    out.set_nanos(0);
+    return true;
+  }
+  while (i < text.size()) {
+    const size_t start = i;
+    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+    if (start == i) return false;
+    long double n;
+    try {
+      n = std::stold(text.substr(start, i - start));
+    } catch (...) {
+      return false;
+    }
+    const size_t unit_start = i;
+    while (i < text.size() && !std::isdigit(static_cast<unsigned char>(text[i])) && text[i] != '.') ++i;
+    const std::string unit = text.substr(unit_start, i - unit_start);
+    long double scale;
+    if (unit == "h")
+      scale = 3600e9L;
+    else if (unit == "m")
+      scale = 60e9L;
+    else if (unit == "s")
+      scale = 1e9L;
+    else if (unit == "ms")
+      scale = 1e6L;
+    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs")
+      scale = 1e3L;
+    else if (unit == "ns")
+      scale = 1;
+    else
+      return false;
+    total_ns += n * scale;
+  }
+  const int64_t ns = static_cast<int64_t>(std::llround(total_ns)) * (negative ? -1 : 1);
+  out.set_seconds(ns / 1000000000);
+  out.set_nanos(static_cast<int32_t>(ns % 1000000000));
+  return true;
 }
 
 std::optional<uint64_t> parse_quantity(const sdk::Value& v) {

@@ -12,8 +12,14 @@
 #include <utility>
 #include <vector>
 
+namespace google::protobuf {
+class Duration;
+}
+
 namespace kgw::agw_backend {
 
+// A Go duration ("30s", "1m30s", "500ms", "-1h") into `out`; false when it does not parse.
+bool parse_duration(const std::string& text, google::protobuf::Duration& out);
 // A Kubernetes quantity ("16Ki", "5Mi", 1000) in bytes.
 std::optional<uint64_t> parse_quantity(const sdk::Value& v);
 
