@@ -1,70 +1,14 @@
 // `policies.ai` of an AI backend: request field defaults and overrides, CEL transformations,
 // prompt enrichment, model aliases, prompt caching, route types and prompt guards.
-#include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <type_traits>
 
 #include "backend_policies.h"
+#include "json.h"
 
 namespace kgw::agw_backend {
 namespace {
 
 using Ai = agw_api::BackendPolicySpec::Ai;
-
-void append_json_string(std::string& out, const std::string& s) {
-  out.push_back('"');
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(static_cast<char>(c));
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out.append(buf);
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-  }
-  out.push_back('"');
-}
-
-// Compact JSON, keys in source order: agentgateway merges it into the request body as it is.
-void append_json(std::string& out, const sdk::Value& v) {
-  if (const auto* s = v.as_string()) {
-    append_json_string(out, *s);
-  } else if (auto b = v.as_bool()) {
-    out += *b ? "true" : "false";
-  } else if (auto i = v.as_int()) {
-    out += std::to_string(*i);
-  } else if (auto d = v.as_double()) {
-    char buf[32] = "";
-    // The shortest text that reads back the same.
-    for (int precision = 1; precision <= 17; ++precision) {
-      std::snprintf(buf, sizeof buf, "%.*g", precision, *d);
-      if (std::strtod(buf, nullptr) == *d) break;
-    }
-    out += std::isfinite(*d) ? buf : "null";
-  } else if (const auto* list = v.as_list()) {
-    out.push_back('[');
-    for (size_t i = 0; i < list->size(); ++i) {
-      if (i) out.push_back(',');
-      append_json(out, (*list)[i]);
-    }
-    out.push_back(']');
-  } else if (const auto* map = v.as_map()) {
-    out.push_back('{');
-    for (size_t i = 0; i < map->size(); ++i) {
-      if (i) out.push_back(',');
-      append_json_string(out, (*map)[i].first);
-      out.push_back(':');
-      append_json(out, (*map)[i].second);
-    }
-    out.push_back('}');
-  } else {
-    out += "null";
-  }
-}
 
 // `[{field, value}]` into `field -> JSON of value`.
 void field_values(const Node& list, google::protobuf::Map<std::string, std::string>& out) {

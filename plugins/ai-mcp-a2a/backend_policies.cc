@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "cel_syntax.h"
+#include "json.h"
 #include "jwks_store.h"
 
 namespace kgw::agw_backend {
@@ -64,26 +65,6 @@ bool alg(const Node& node, agw_api::JwtSigningAlg& out) {
   }
   out = it->second;
   return true;
-}
-
-google::protobuf::Value to_proto_value(const sdk::Value& v) {
-  google::protobuf::Value out;
-  if (const auto* s = v.as_string()) {
-    out.set_string_value(*s);
-  } else if (auto b = v.as_bool()) {
-    out.set_bool_value(*b);
-  } else if (auto d = v.as_double()) {
-    out.set_number_value(*d);
-  } else if (const auto* list = v.as_list()) {
-    auto* l = out.mutable_list_value();
-    for (const auto& item : *list) *l->add_values() = to_proto_value(item);
-  } else if (const auto* map = v.as_map()) {
-    auto* fields = out.mutable_struct_value()->mutable_fields();
-    for (const auto& [k, item] : *map) (*fields)[k] = to_proto_value(item);
-  } else {
-    out.set_null_value(google::protobuf::NULL_VALUE);
-  }
-  return out;
 }
 
 // RFC 8693 token type URIs for the CRD's short names; absolute URIs pass through when allowed.
@@ -325,7 +306,7 @@ void jwt_sign(const Translation& t, const Node& node, agw_api::JwtSign& out) {
       value.invalid("reserved for the signer");
       continue;
     }
-    (*out.mutable_claims())[claim] = to_proto_value(*value.value());
+    to_proto_value(*value.value(), (*out.mutable_claims())[claim]);
   }
   if (node["ttl"]) parse_duration(node["ttl"], *out.mutable_ttl());
   if (auto loc = location(node["location"])) *out.mutable_authorization_location() = *loc;
@@ -547,7 +528,7 @@ void mcp_authentication(const Translation& t, const Node& node, BackendPolicySpe
   else if (mode != "Optional")
     node["mode"].invalid("unknown mode \"" + mode + "\" (Optional, Strict or Permissive)");
   for (const auto& [key, value] : node["resourceMetadata"].entries())
-    (*authn->mutable_resource_metadata()->mutable_extra())[key] = to_proto_value(*value.value());
+    to_proto_value(*value.value(), (*authn->mutable_resource_metadata()->mutable_extra())[key]);
   if (auto id = node["clientId"].string()) authn->set_client_id(*id);
   if (const Node ref = node["clientSecretRef"])
     if (auto secret = secret_value(t, ref, "clientSecret")) authn->set_client_secret(*secret);

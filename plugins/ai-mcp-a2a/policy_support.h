@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "json.h"
 #include "spec_node.h"
 
 namespace kgw::agw_plugin {
@@ -33,11 +34,8 @@ std::string scalar_text(const Value& v);
 using agw_backend::parse_duration;
 using agw_backend::parse_quantity;
 
-// Compact JSON with sorted object keys, as Go's encoding/json writes a map.
-std::string to_json(const Value& v);
-// JSON text into a Value; nullopt when it is not JSON.
-std::optional<Value> parse_json(const std::string& text);
-void to_proto_value(const Value& v, google::protobuf::Value& out);
+using agw_backend::parse_json;
+using agw_backend::to_proto_value;
 
 bool is_valid_cel(const std::string& text);
 
