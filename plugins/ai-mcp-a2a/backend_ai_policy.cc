@@ -93,7 +93,7 @@ void regex_rules(const Node& node, Ai::RegexRules& out) {
 
 void webhook(const Translation& t, const Node& node, Ai::Webhook& out) {
   if (const Node ref = node["backendRef"]) {
-    if (auto r = backend_reference(t, ref, false, "webhook")) *out.mutable_backend() = *r;
+    if (auto r = backend_reference(t, ref, false, "failed to build webhook")) *out.mutable_backend() = *r;
   } else {
     node["backendRef"].invalid("required");
   }

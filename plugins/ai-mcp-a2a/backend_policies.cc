@@ -138,13 +138,12 @@ void token_endpoint(const Translation& t, const Node& node, agw_api::BackendRefe
                     std::optional<std::string>& path,
                     google::protobuf::RepeatedPtrField<BackendPolicySpec>& inline_policies) {
   std::string url_path;
-  bool tls = false;
-  if (auto ref = endpoint_reference(t, node, &url_path, &tls)) out = *ref;
+  auto ref = endpoint_target(t, node, {}, inline_policies, &url_path);
+  if (ref) out = *ref;
   if (auto p = node["path"].string())
     path = *p;
-  else if (!url_path.empty() && node["url"])
-    path = url_path;
-  if (tls) inline_policies.Add()->mutable_backend_tls()->set_hostname(out.inline_().hostname());
+  else if (ref && node["url"])
+    path = url_path.empty() ? "/" : url_path;
 }
 
 void oauth_token_exchange(const Translation& t, const Node& node, agw_api::OAuthTokenExchange& out) {
@@ -436,10 +435,9 @@ void tls_policy(const Translation& t, const Node& node, BackendPolicySpec& out) 
 
 void tunnel_policy(const Translation& t, const Node& node, BackendPolicySpec& out) {
   auto* tunnel = out.mutable_backend_tunnel();
-  bool tls = false;
-  if (auto ref = endpoint_reference(t, node, nullptr, &tls, "tunnel")) *tunnel->mutable_proxy() = *ref;
   // An https URL is TLS to the proxy, verified against the URL's host.
-  if (tls) tunnel->add_inline_policies()->mutable_backend_tls()->set_hostname(tunnel->proxy().inline_().hostname());
+  if (auto ref = endpoint_target(t, node, "failed to build tunnel", *tunnel->mutable_inline_policies()))
+    *tunnel->mutable_proxy() = *ref;
 }
 
 void http_policy(const Node& node, BackendPolicySpec& out) {

@@ -19,11 +19,10 @@ const char* key_prefix(std::string_view feature) {
 }  // namespace
 
 void translate_backend(PolicyBuilder& b, const Value& backend) {
-  const agw_backend::Translation t{b.ctx(), b.policy(), /*require_backends=*/true};
   agw_backend::PolicyOptions options;
   options.mcp = options.ai = true;
   std::vector<agw_backend::BackendPolicyFeature> features;
-  agw_backend::translate_policy_features(t, agw_backend::Node(&backend, "spec.backend", b.diag()), options, features);
+  agw_backend::translate_policy_features(b.translation(), b.node(&backend, "spec.backend"), options, features);
   for (auto& f : features) *b.add(key_prefix(f.feature), f.feature).mutable_backend() = std::move(f.spec);
 }
 

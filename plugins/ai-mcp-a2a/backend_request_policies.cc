@@ -42,15 +42,6 @@ std::string cache_ttl(const Node& node) {
   return plain ? "duration(\"" + ttl + "\")" : ttl;
 }
 
-std::optional<agw_api::BackendReference> remote(
-    const Translation& t, const Node& node, std::string_view what,
-    google::protobuf::RepeatedPtrField<agw_api::BackendPolicySpec>& inline_policies) {
-  bool tls = false;
-  auto ref = endpoint_reference(t, node, nullptr, &tls, what);
-  if (ref && tls) inline_policies.Add()->mutable_backend_tls()->set_hostname(ref->inline_().hostname());
-  return ref;
-}
-
 }  // namespace
 
 void translate_transformation(const Node& node, Traffic::TransformationPolicy& out) {
@@ -59,7 +50,8 @@ void translate_transformation(const Node& node, Traffic::TransformationPolicy& o
 }
 
 void translate_ext_authz(const Translation& t, const Node& node, Traffic::ExternalAuth& out) {
-  if (auto ref = remote(t, node, "extAuth", *out.mutable_inline_policies())) *out.mutable_target() = *ref;
+  if (auto ref = endpoint_target(t, node, "failed to build extAuth", *out.mutable_inline_policies()))
+    *out.mutable_target() = *ref;
   const Node grpc = node["grpc"], http = node["http"];
   if (bool(grpc) && bool(http)) node.invalid("grpc and http are mutually exclusive");
   if (grpc) {
@@ -114,7 +106,8 @@ void translate_mcp_guardrails(const Translation& t, const Node& node, agw_api::B
     auto* processor = out.add_processors();
     if (const Node r = p["remote"]) {
       auto* rem = processor->mutable_remote();
-      if (auto ref = remote(t, r, "mcpGuardrails", *rem->mutable_inline_policies())) *rem->mutable_target() = *ref;
+      if (auto ref = endpoint_target(t, r, "failed to build mcpGuardrails", *rem->mutable_inline_policies()))
+        *rem->mutable_target() = *ref;
       for (const auto& [k, v] : r["metadata"].entries())
         if (auto s = v.string()) {
           (*rem->mutable_metadata())[k] = *s;

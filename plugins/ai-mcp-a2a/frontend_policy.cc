@@ -101,17 +101,10 @@ void exporter_backend(PolicyBuilder& b, const Value& v, const std::string& path,
                       api::BackendReference& backend,
                       google::protobuf::RepeatedPtrField<api::BackendPolicySpec>& inline_policies,
                       std::string* url_path) {
-  if (const Value* ref = at(&v, "backendRef")) {
-    std::string why;
-    if (auto target = b.backend_ref(*ref, why))
+  if (at(&v, "backendRef") || at(&v, "url"))
+    if (auto target = agw_backend::endpoint_target(
+            b.translation(), b.node(&v, path), "failed to translate " + what + " backend", inline_policies, url_path))
       backend = *target;
-    else
-      b.error(path + ".backendRef", "failed to translate " + what + " backend: " + why);
-  } else if (const std::string* url = str(&v, "url")) {
-    std::vector<api::BackendPolicySpec> policies;
-    if (!b.url_backend(*url, backend, policies, url_path)) b.error(path + ".url", "invalid url " + *url);
-    for (auto& p : policies) *inline_policies.Add() = std::move(p);
-  }
 }
 
 void logging(PolicyBuilder& b, const Value& v, const std::string& path, Frontend::Logging& out) {

@@ -88,79 +88,8 @@ api::Policy& PolicyBuilder::add(const std::string& prefix, const std::string& fe
   return p;
 }
 
-std::string PolicyBuilder::service_hostname(const std::string& ns, const std::string& name) const {
-  return name + "." + ns + ".svc." + std::string(ctx_.cluster_domain());
-}
-
-const sdk::Object* PolicyBuilder::referenced(const Value& ref, std::string& why) const {
-  const std::string* name = str(&ref, "name");
-  const std::string* group = str(&ref, "group");
-  const std::string* kind = str(&ref, "kind");
-  const std::string* ref_ns = str(&ref, "namespace");
-  const std::string ns = ref_ns && !ref_ns->empty() ? *ref_ns : policy_.ref.ns;
-  const std::string k = kind && !kind->empty() ? *kind : "Service";
-  const std::string g = group ? *group : (k == "Service" ? "" : "agentgateway.dev");
-  if (!name) {
-    why = "backendRef has no name";
-    return nullptr;
-  }
-  std::string reason;
-  const sdk::Object* o = ctx_.host().find_object(policy_.ref, {g, k, ns, *name}, &reason);
-  if (o) return o;
-  if (reason == "missing reference grant")
-    why = "backendRef " + ns + "/" + *name + " not accessible to an " + policy_.ref.kind + " in namespace \"" +
-          policy_.ref.ns + "\" (missing a ReferenceGrant?)";
-  else
-    why = "unable to find the " + k + " " + ns + "/" + *name;
-  return nullptr;
-}
-
-std::optional<api::BackendReference> PolicyBuilder::backend_ref(const Value& ref, std::string& why) const {
-  const sdk::Object* o = referenced(ref, why);
-  if (!o) return std::nullopt;
-  api::BackendReference out;
-  if (o->ref.kind == "Service") {
-    out.mutable_service()->set_namespace_(o->ref.ns);
-    out.mutable_service()->set_hostname(service_hostname(o->ref.ns, o->ref.name));
-    if (auto port = integer(&ref, "port")) out.set_port(static_cast<uint32_t>(*port));
-  } else {
-    out.set_backend(o->ref.ns + "/" + o->ref.name);
-  }
-  return out;
-}
-
 std::shared_ptr<const sdk::Secret> PolicyBuilder::secret(const std::string& name) const {
   return ctx_.host().find_secret(policy_.ref, policy_.ref.ns, name);
-}
-
-bool PolicyBuilder::url_backend(const std::string& url, api::BackendReference& backend,
-                                std::vector<api::BackendPolicySpec>& inline_policies, std::string* path) const {
-  const auto scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) return false;
-  const std::string scheme = url.substr(0, scheme_end);
-  if (scheme != "http" && scheme != "https") return false;
-  std::string rest = url.substr(scheme_end + 3);
-  std::string url_path;
-  if (const auto slash = rest.find('/'); slash != std::string::npos) {
-    url_path = rest.substr(slash);
-    rest.resize(slash);
-  }
-  std::string host = rest;
-  uint32_t port = scheme == "https" ? 443 : 80;
-  if (const auto colon = rest.rfind(':'); colon != std::string::npos && rest.find(']') == std::string::npos) {
-    host = rest.substr(0, colon);
-    try {
-      port = static_cast<uint32_t>(std::stoul(rest.substr(colon + 1)));
-    } catch (...) {
-      return false;
-    }
-  }
-  if (host.empty()) return false;
-  backend.mutable_inline_()->set_hostname(host);
-  backend.mutable_inline_()->set_port(port);
-  if (scheme == "https") inline_policies.emplace_back().mutable_backend_tls()->set_hostname(host);
-  if (path && !url_path.empty()) *path = url_path;
-  return true;
 }
 
 void set_location(const Value& location, api::AuthorizationLocation& out) {

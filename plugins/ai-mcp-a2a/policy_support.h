@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "json.h"
+#include "references.h"
 #include "spec_node.h"
 
 namespace kgw::agw_plugin {
@@ -55,19 +56,13 @@ class PolicyBuilder {
   api::Policy& add(const std::string& prefix, const std::string& feature);
   void error(std::string path, std::string message) { diag_.error(std::move(path), std::move(message)); }
   sdk::Diagnostics& diag() const { return diag_; }
+  // The policy for the translation it shares with AgentgatewayBackends: its backendRefs must exist.
+  agw_backend::Translation translation() const { return {ctx_, policy_, /*require_backends=*/true}; }
+  // A field of the policy's spec, read with its path.
+  agw_backend::Node node(const Value* v, std::string path) const { return {v, std::move(path), diag_}; }
 
-  // A backendRef (a Service with its port, an AgentgatewayBackend) as agentgateway refers to
-  // it; nullopt with the reason in `why` when it does not exist or may not be used.
-  std::optional<api::BackendReference> backend_ref(const Value& ref, std::string& why) const;
-  // The AgentgatewayBackend or Service a backendRef names, or nullptr with `why`.
-  const sdk::Object* referenced(const Value& ref, std::string& why) const;
   // A Secret in the policy's namespace, or nullptr.
   std::shared_ptr<const sdk::Secret> secret(const std::string& name) const;
-  // `url` (http or https) as an inline backend, with backend TLS for https.
-  bool url_backend(const std::string& url, api::BackendReference& backend,
-                   std::vector<api::BackendPolicySpec>& inline_policies, std::string* path = nullptr) const;
-
-  std::string service_hostname(const std::string& ns, const std::string& name) const;
 
  private:
   const sdk::AgentgatewayContext& ctx_;

@@ -150,7 +150,7 @@ std::optional<agw_api::BackendReference> backend_reference(const Translation& t,
                                          t.object.ref.kind + " in namespace \"" + t.ns() +
                                          "\" (missing a ReferenceGrant?)"
                                    : "unable to find the " + kind + " " + qualified(ns, *name);
-    ref.error(what.empty() ? reason : "failed to build " + std::string(what) + ": " + reason);
+    ref.error(what.empty() ? reason : std::string(what) + ": " + reason);
     return std::nullopt;
   }
   if (!t.require_backends && !t.ctx.host().find_object(t.object.ref, {group, kind, ns, *name}, &why)) {
@@ -181,6 +181,17 @@ std::optional<agw_api::BackendReference> backend_reference(const Translation& t,
   return out;
 }
 
+namespace {
+
+// An `http://` or `https://` URL split for a BackendReference: host, port (the scheme's by
+// default), path (empty when absent) and whether TLS is on.
+struct Url {
+  std::string host;
+  uint32_t port = 0;
+  std::string path;
+  bool tls = false;
+};
+
 std::optional<Url> parse_url(const Node& node) {
   auto text = node.string();
   if (!text) return std::nullopt;
@@ -197,7 +208,7 @@ std::optional<Url> parse_url(const Node& node) {
   }
   const size_t slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
-  url.path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+  if (slash != std::string_view::npos) url.path = rest.substr(slash);
   url.port = url.tls ? 443 : 80;
   size_t colon = authority.rfind(':');
   if (colon != std::string_view::npos && authority.find(']', colon) == std::string_view::npos) {
@@ -225,8 +236,11 @@ std::optional<Url> parse_url(const Node& node) {
   return url;
 }
 
-std::optional<agw_api::BackendReference> endpoint_reference(const Translation& t, const Node& endpoint,
-                                                            std::string* url_path, bool* tls, std::string_view what) {
+}  // namespace
+
+std::optional<agw_api::BackendReference> endpoint_target(
+    const Translation& t, const Node& endpoint, std::string_view what,
+    google::protobuf::RepeatedPtrField<agw_api::BackendPolicySpec>& inline_policies, std::string* url_path) {
   const Node ref = endpoint["backendRef"], url_node = endpoint["url"];
   if (ref && url_node) {
     endpoint.invalid("backendRef and url are mutually exclusive");
@@ -243,7 +257,7 @@ std::optional<agw_api::BackendReference> endpoint_reference(const Translation& t
   out.mutable_inline_()->set_hostname(url->host);
   out.mutable_inline_()->set_port(url->port);
   if (url_path) *url_path = url->path;
-  if (tls) *tls = url->tls;
+  if (url->tls) inline_policies.Add()->mutable_backend_tls()->set_hostname(url->host);
   return out;
 }
 

@@ -44,25 +44,16 @@ std::optional<std::string> ca_bundle(const Translation& t, const Node& ref);
 // Service by hostname and port, or an AgentgatewayBackend by key; with `inference_pool`, also
 // a namespace-local InferencePool (by its inference hostname, on its first target port by
 // default). Cross-namespace references need a ReferenceGrant. With `require_backends`, a missing
-// object is an error that says what failed to build (`what`).
+// object is an error, prefixed with `what` ("failed to build tunnel").
 std::optional<agw_api::BackendReference> backend_reference(const Translation& t, const Node& ref,
                                                            bool inference_pool = false, std::string_view what = {});
 
-// An `http://` or `https://` URL split for a BackendReference: host, port (the scheme's by
-// default), path ("/" when absent) and whether TLS is on.
-struct Url {
-  std::string host;
-  uint32_t port = 0;
-  std::string path;
-  bool tls = false;
-};
-std::optional<Url> parse_url(const Node& url);
-
-// `backendRef` or `url` of an endpoint (tunnel, token endpoint); `tls` is set when the URL is
-// https. An error when neither or both are set.
-std::optional<agw_api::BackendReference> endpoint_reference(const Translation& t, const Node& endpoint,
-                                                            std::string* url_path, bool* tls,
-                                                            std::string_view what = {});
+// `backendRef` or `url` of an endpoint (tunnel, token endpoint, remote service); an https URL adds
+// backend TLS to `inline_policies`, verified against the URL's host. `url_path` gets the URL's
+// path, empty when it has none. An error when neither or both are set.
+std::optional<agw_api::BackendReference> endpoint_target(
+    const Translation& t, const Node& endpoint, std::string_view what,
+    google::protobuf::RepeatedPtrField<agw_api::BackendPolicySpec>& inline_policies, std::string* url_path = nullptr);
 
 // A Kubernetes label selector ({matchLabels, matchExpressions}).
 struct LabelSelector {

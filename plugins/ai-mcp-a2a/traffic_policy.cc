@@ -75,31 +75,17 @@ void global_rate_limit(PolicyBuilder& b, const Value& v, const std::string& path
     if (const std::string* cost = str(&d, "cost")) descriptor->set_cost(*cost);
     if (const std::string* limit = str(&d, "limitOverride")) descriptor->set_limit_override(*limit);
   }
-  if (const Value* ref = at(&v, "backendRef")) {
-    std::string why;
-    if (auto target = b.backend_ref(*ref, why))
+  if (at(&v, "backendRef") || at(&v, "url"))
+    if (auto target = agw_backend::endpoint_target(b.translation(), b.node(&v, path), "failed to build rateLimit",
+                                                   *out.mutable_inline_policies()))
       *out.mutable_target() = *target;
-    else
-      b.error(path + ".backendRef", "failed to build rateLimit: " + why);
-  } else if (const std::string* url = str(&v, "url")) {
-    std::vector<api::BackendPolicySpec> inline_policies;
-    if (!b.url_backend(*url, *out.mutable_target(), inline_policies)) b.error(path + ".url", "invalid url " + *url);
-    for (auto& p : inline_policies) *out.add_inline_policies() = std::move(p);
-  }
 }
 
 void ext_proc(PolicyBuilder& b, const Value& v, const std::string& path, Traffic::ExtProc& out) {
-  if (const Value* ref = at(&v, "backendRef")) {
-    std::string why;
-    if (auto target = b.backend_ref(*ref, why))
+  if (at(&v, "backendRef") || at(&v, "url"))
+    if (auto target = agw_backend::endpoint_target(b.translation(), b.node(&v, path), "failed to build extProc",
+                                                   *out.mutable_inline_policies()))
       *out.mutable_target() = *target;
-    else
-      b.error(path + ".backendRef", "failed to build extProc: " + why);
-  } else if (const std::string* url = str(&v, "url")) {
-    std::vector<api::BackendPolicySpec> inline_policies;
-    if (!b.url_backend(*url, *out.mutable_target(), inline_policies)) b.error(path + ".url", "invalid url " + *url);
-    for (auto& p : inline_policies) *out.add_inline_policies() = std::move(p);
-  }
   if (const std::string* mode = str(&v, "failureMode"); mode && *mode == "FailOpen")
     out.set_failure_mode(Traffic::ExtProc::FAIL_OPEN);
   for (const char* which : {"requestAttributes", "responseAttributes"}) {
@@ -185,10 +171,9 @@ void jwt(PolicyBuilder& b, const Value& v, const std::string& path, Traffic::JWT
     if (const std::string* inline_jwks = str(jwks, "inline")) {
       provider.set_inline_(trim_trailing(*inline_jwks));
     } else if (const Value* remote = at(jwks, "remote")) {
-      const agw_backend::Translation t{b.ctx(), b.policy(), /*require_backends=*/true};
-      const agw_backend::Node node(remote, ppath + ".jwks.remote", b.diag());
-      const auto url = agw_backend::jwks_url(t, node);
-      auto keyset = url ? agw_backend::persisted_keyset(t, node, *url) : std::nullopt;
+      const agw_backend::Node node = b.node(remote, ppath + ".jwks.remote");
+      const auto url = agw_backend::jwks_url(b.translation(), node);
+      auto keyset = url ? agw_backend::persisted_keyset(b.translation(), node, *url) : std::nullopt;
       if (!keyset) continue;
       provider.set_inline_(*keyset);
     }
@@ -320,9 +305,8 @@ void translate_traffic(PolicyBuilder& b, const Value& traffic) {
       global_rate_limit(b, *global, path + ".rateLimit.global", *add("rl-global").mutable_remote_rate_limit());
   }
   // The sections an AgentgatewayBackend's policies also have are translated as a backend's are.
-  const agw_backend::Translation t{b.ctx(), b.policy(), /*require_backends=*/true};
   if (const Value* v = at(&traffic, "extAuth"))
-    agw_backend::translate_ext_authz(t, agw_backend::Node(v, path + ".extAuth", b.diag()),
+    agw_backend::translate_ext_authz(b.translation(), b.node(v, path + ".extAuth"),
                                      *add("extauth").mutable_ext_authz());
   if (const Value* v = at(&traffic, "extProc")) ext_proc(b, *v, path + ".extProc", *add("extproc").mutable_ext_proc());
   if (const Value* v = at(&traffic, "authorization"))
@@ -330,7 +314,7 @@ void translate_traffic(PolicyBuilder& b, const Value& traffic) {
   if (const Value* v = at(&traffic, "jwtAuthentication"))
     jwt(b, *v, path + ".jwtAuthentication", *add("jwt").mutable_jwt());
   if (const Value* v = at(&traffic, "transformation"))
-    agw_backend::translate_transformation(agw_backend::Node(v, path + ".transformation", b.diag()),
+    agw_backend::translate_transformation(b.node(v, path + ".transformation"),
                                           *add("transformation").mutable_transformation());
   if (const Value* v = at(&traffic, "csrf")) {
     auto* csrf = add("csrf").mutable_csrf();
