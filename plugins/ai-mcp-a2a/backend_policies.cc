@@ -25,26 +25,6 @@ int count_set(const Node& node, std::initializer_list<std::string_view> keys, st
   return n;
 }
 
-std::optional<agw_api::AuthorizationLocation> location(const Node& node) {
-  if (!node) return std::nullopt;
-  if (count_set(node, {"header", "queryParameter", "cookie", "expression"}, "location") > 1) return std::nullopt;
-  agw_api::AuthorizationLocation out;
-  if (const Node h = node["header"]) {
-    out.mutable_header()->set_name(h["name"].string_or(""));
-    if (auto prefix = h["prefix"].string()) out.mutable_header()->set_prefix(*prefix);
-  } else if (const Node q = node["queryParameter"]) {
-    out.mutable_query_parameter()->set_name(q["name"].string_or(""));
-  } else if (const Node c = node["cookie"]) {
-    out.mutable_cookie()->set_name(c["name"].string_or(""));
-  } else if (auto e = node["expression"].string()) {
-    out.set_expression(*e);
-  } else {
-    node.invalid("one of header, queryParameter, cookie or expression is required");
-    return std::nullopt;
-  }
-  return out;
-}
-
 // The key a credential without `secretRef.key` is read from: the location's own name.
 std::string default_credential_key(const Node& loc) {
   for (const char* kind : {"header", "queryParameter", "cookie"})
@@ -160,12 +140,12 @@ void oauth_token_exchange(const Translation& t, const Node& node, agw_api::OAuth
   }
   if (const Node st = node["subjectToken"]) {
     auto* s = out.mutable_subject_token();
-    if (auto loc = location(st["source"])) *s->mutable_source() = *loc;
+    if (auto loc = authorization_location(st["source"])) *s->mutable_source() = *loc;
     if (auto type = token_type(st["tokenType"], true)) s->set_token_type(*type);
   }
   if (const Node at = node["actorToken"]) {
     auto* a = out.mutable_actor_token();
-    if (auto loc = location(at["source"])) *a->mutable_source() = *loc;
+    if (auto loc = authorization_location(at["source"])) *a->mutable_source() = *loc;
     if (auto type = token_type(at["tokenType"], true)) a->set_token_type(*type);
     if (auto may = at["mayAct"].string()) {
       if (*may == "Required")
@@ -181,7 +161,7 @@ void oauth_token_exchange(const Translation& t, const Node& node, agw_api::OAuth
   for (const auto& [k, v] : node["additionalParams"].entries())
     if (auto s = v.string()) (*out.mutable_additional_params())[k] = *s;
   if (const Node ca = node["clientAuth"]) client_auth(t, ca, *out.mutable_client_auth());
-  if (auto loc = location(node["location"])) *out.mutable_authorization_location() = *loc;
+  if (auto loc = authorization_location(node["location"])) *out.mutable_authorization_location() = *loc;
   if (const Node c = node["cache"]) token_cache(c, *out.mutable_cache());
 }
 
@@ -204,7 +184,7 @@ void cross_app_access(const Translation& t, const Node& node, agw_api::CrossAppA
   if (const Node c = node["cache"]) token_cache(c, *out.mutable_cache());
   if (const Node st = node["subjectToken"]) {
     auto* s = out.mutable_subject_token();
-    if (auto loc = location(st["source"])) *s->mutable_source() = *loc;
+    if (auto loc = authorization_location(st["source"])) *s->mutable_source() = *loc;
     if (auto type = token_type(st["tokenType"], true)) s->set_token_type(*type);
   }
   if (const Node scopes = node["accessTokenScopes"])
@@ -308,7 +288,7 @@ void jwt_sign(const Translation& t, const Node& node, agw_api::JwtSign& out) {
     to_proto_value(*value.value(), (*out.mutable_claims())[claim]);
   }
   if (node["ttl"]) parse_duration(node["ttl"], *out.mutable_ttl());
-  if (auto loc = location(node["location"])) *out.mutable_authorization_location() = *loc;
+  if (auto loc = authorization_location(node["location"])) *out.mutable_authorization_location() = *loc;
 }
 
 void auth_policy(const Translation& t, const Node& node, const PolicyOptions& options, BackendPolicySpec& out) {
@@ -318,7 +298,7 @@ void auth_policy(const Translation& t, const Node& node, const PolicyOptions& op
           "authentication method") > 1)
     return;
   auto* auth = out.mutable_auth();
-  const auto loc = location(node["location"]);
+  const auto loc = authorization_location(node["location"]);
   if (node["passthrough"]) {
     auto* p = auth->mutable_passthrough();
     if (loc) *p->mutable_authorization_location() = *loc;
@@ -351,7 +331,7 @@ void auth_policy(const Translation& t, const Node& node, const PolicyOptions& op
   for (const Node& c : node["credentials"].items()) {
     auto* cred = auth->add_credentials();
     const Node cloc = c["location"];
-    if (auto l = location(cloc)) *cred->mutable_location() = *l;
+    if (auto l = authorization_location(cloc)) *cred->mutable_location() = *l;
     if (const Node ref = c["secretRef"]) {
       if (auto v = secret_value(t, ref, default_credential_key(cloc), !options.lenient_secrets)) cred->set_value(*v);
     } else {
@@ -533,6 +513,26 @@ void mcp_authentication(const Translation& t, const Node& node, BackendPolicySpe
 }
 
 }  // namespace
+
+std::optional<agw_api::AuthorizationLocation> authorization_location(const Node& node) {
+  if (!node) return std::nullopt;
+  if (count_set(node, {"header", "queryParameter", "cookie", "expression"}, "location") > 1) return std::nullopt;
+  agw_api::AuthorizationLocation out;
+  if (const Node h = node["header"]) {
+    out.mutable_header()->set_name(h["name"].string_or(""));
+    if (auto prefix = h["prefix"].string()) out.mutable_header()->set_prefix(*prefix);
+  } else if (const Node q = node["queryParameter"]) {
+    out.mutable_query_parameter()->set_name(q["name"].string_or(""));
+  } else if (const Node c = node["cookie"]) {
+    out.mutable_cookie()->set_name(c["name"].string_or(""));
+  } else if (auto e = node["expression"].string()) {
+    out.set_expression(*e);
+  } else {
+    node.invalid("one of header, queryParameter, cookie or expression is required");
+    return std::nullopt;
+  }
+  return out;
+}
 
 std::optional<std::string> jwks_url(const Translation& t, const Node& jwks) {
   std::string path = jwks["jwksPath"].string_or("/");

@@ -41,6 +41,10 @@ void translate_transformation(const Node& node, agw_api::TrafficPolicySpec::Tran
 void translate_ext_authz(const Translation& t, const Node& node, agw_api::TrafficPolicySpec::ExternalAuth& out);
 void translate_mcp_guardrails(const Translation& t, const Node& node, agw_api::BackendPolicySpec::McpGuardrails& out);
 
+// Where a credential is read from or written to: one of header, queryParameter, cookie or
+// expression; nullopt (reported, unless absent) otherwise.
+std::optional<agw_api::AuthorizationLocation> authorization_location(const Node& node);
+
 // The URL of a remote keyset ({backendRef, jwksPath} or {url}); nullopt (reported) when it names
 // none or its backend does not exist.
 std::optional<std::string> jwks_url(const Translation& t, const Node& jwks);

@@ -2,6 +2,7 @@
 // `frontend/<ns>/<name>:frontend-<feature>:<target>`.
 #include <algorithm>
 
+#include "backend_policies.h"
 #include "policy_support.h"
 
 namespace kgw::agw_plugin {
@@ -10,7 +11,7 @@ namespace {
 using Frontend = api::FrontendPolicySpec;
 
 void check_cel(PolicyBuilder& b, const std::string& path, const std::string& expression, const std::string& what) {
-  if (!is_valid_cel(expression)) b.error(path, what + " is not a valid CEL expression: " + expression);
+  agw_backend::check_cel(b.node(nullptr, path), expression, what);
 }
 
 bool set_duration(PolicyBuilder& b, const Value* v, const char* key, const std::string& path,

@@ -1,7 +1,5 @@
 #include "policy_support.h"
 
-#include "cel_syntax.h"
-
 namespace kgw::agw_plugin {
 namespace {
 
@@ -67,8 +65,6 @@ std::map<std::string, std::string> string_map(const Value* v, const char* key) {
   return out;
 }
 
-bool is_valid_cel(const std::string& text) { return is_valid_cel(std::string_view(text)); }
-
 PolicyBuilder::PolicyBuilder(const sdk::AgentgatewayContext& ctx, const sdk::Object& policy,
                              const sdk::AgentgatewayPolicyTarget& target, std::vector<api::Policy>& out,
                              sdk::Diagnostics& diag)
@@ -90,20 +86,6 @@ api::Policy& PolicyBuilder::add(const std::string& prefix, const std::string& fe
 
 std::shared_ptr<const sdk::Secret> PolicyBuilder::secret(const std::string& name) const {
   return ctx_.host().find_secret(policy_.ref, policy_.ref.ns, name);
-}
-
-void set_location(const Value& location, api::AuthorizationLocation& out) {
-  if (const Value* header = at(&location, "header")) {
-    auto* h = out.mutable_header();
-    if (const std::string* name = str(header, "name")) h->set_name(*name);
-    if (const std::string* prefix = str(header, "prefix")) h->set_prefix(*prefix);
-  } else if (const Value* query = at(&location, "queryParameter")) {
-    if (const std::string* name = str(query, "name")) out.mutable_query_parameter()->set_name(*name);
-  } else if (const Value* cookie = at(&location, "cookie")) {
-    if (const std::string* name = str(cookie, "name")) out.mutable_cookie()->set_name(*name);
-  } else if (const std::string* expression = str(&location, "expression")) {
-    out.set_expression(*expression);
-  }
 }
 
 }  // namespace kgw::agw_plugin

@@ -1,6 +1,6 @@
-// What the AgentgatewayPolicy sections share: reading the spec tree, durations and quantities,
-// CEL checks, JSON, references to Services and AgentgatewayBackends, Secrets, and the Policy
-// resources of one target, keyed as agentgateway's controller keys them.
+// What the AgentgatewayPolicy sections share: reading the spec tree, and the Policy resources of
+// one target, keyed as agentgateway's controller keys them. Durations, quantities, JSON,
+// references and Secrets are read as the AgentgatewayBackend translation reads them.
 #pragma once
 
 #include <kgw/sdk/agentgateway.h>
@@ -33,12 +33,9 @@ std::map<std::string, std::string> string_map(const Value* v, const char* key);
 std::string scalar_text(const Value& v);
 
 using agw_backend::parse_duration;
-using agw_backend::parse_quantity;
-
 using agw_backend::parse_json;
+using agw_backend::parse_quantity;
 using agw_backend::to_proto_value;
-
-bool is_valid_cel(const std::string& text);
 
 // One AgentgatewayPolicy translated for one of its targets.
 class PolicyBuilder {
@@ -75,8 +72,5 @@ class PolicyBuilder {
 void translate_traffic(PolicyBuilder& b, const Value& traffic);
 void translate_backend(PolicyBuilder& b, const Value& backend);
 void translate_frontend(PolicyBuilder& b, const Value& frontend);
-
-// Shared by the sections.
-void set_location(const Value& location, api::AuthorizationLocation& out);
 
 }  // namespace kgw::agw_plugin

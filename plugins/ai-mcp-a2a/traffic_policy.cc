@@ -11,7 +11,7 @@ namespace {
 using Traffic = api::TrafficPolicySpec;
 
 void check_cel(PolicyBuilder& b, const std::string& path, const std::string& expression, const std::string& what) {
-  if (!is_valid_cel(expression)) b.error(path, what + " is not a valid CEL expression: " + expression);
+  agw_backend::check_cel(b.node(nullptr, path), expression, what);
 }
 
 void header_modifier(const Value& v, api::HeaderModifier& out) {
@@ -147,7 +147,8 @@ void jwt(PolicyBuilder& b, const Value& v, const std::string& path, Traffic::JWT
   const std::string* mode = str(&v, "mode");
   if (mode && *mode == "Strict") out.set_mode(Traffic::JWT::STRICT);
   if (mode && *mode == "Permissive") out.set_mode(Traffic::JWT::PERMISSIVE);
-  if (const Value* location = at(&v, "location")) set_location(*location, *out.mutable_authorization_location());
+  if (auto location = agw_backend::authorization_location(b.node(at(&v, "location"), path + ".location")))
+    *out.mutable_authorization_location() = *location;
   if (const Value* mcp = at(&v, "mcp")) {
     auto* m = out.mutable_mcp();
     if (const std::string* provider = str(mcp, "provider")) {
@@ -186,7 +187,8 @@ void api_key(PolicyBuilder& b, const Value& v, const std::string& path, Traffic:
     if (*mode == "Optional") out.set_mode(Traffic::APIKey::OPTIONAL);
     if (*mode == "Permissive") out.set_mode(Traffic::APIKey::PERMISSIVE);
   }
-  if (const Value* location = at(&v, "location")) set_location(*location, *out.mutable_authorization_location());
+  if (auto location = agw_backend::authorization_location(b.node(at(&v, "location"), path + ".location")))
+    *out.mutable_authorization_location() = *location;
   std::vector<Traffic::APIKey::User> users;
   // Each entry is a raw key or a JSON object with `key` or `keyHash` and `metadata`.
   auto add_entry = [&](const std::string& value, bool hashed_only, const std::string& source,
@@ -243,7 +245,8 @@ void basic_auth(PolicyBuilder& b, const Value& v, const std::string& path, Traff
   if (const std::string* mode = str(&v, "mode"); mode && *mode == "Optional")
     out.set_mode(Traffic::BasicAuthentication::OPTIONAL);
   if (const std::string* realm = str(&v, "realm")) out.set_realm(*realm);
-  if (const Value* location = at(&v, "location")) set_location(*location, *out.mutable_authorization_location());
+  if (auto location = agw_backend::authorization_location(b.node(at(&v, "location"), path + ".location")))
+    *out.mutable_authorization_location() = *location;
   std::string content;
   for (const std::string& user : strings(&v, "users")) content += user + "\n";
   if (const Value* ref = at(&v, "secretRef")) {
