@@ -1,5 +1,6 @@
-// An AgentgatewayBackend's `policies` (the backend's own, an AI provider's or an MCP target's) as
-// agentgateway inline backend policies.
+// Backend-policy sections as agentgateway BackendPolicySpecs: an AgentgatewayBackend's `policies`
+// (the backend's own, an AI provider's or an MCP target's) become its inline policies, and an
+// AgentgatewayPolicy's `spec.backend` becomes one Policy per feature.
 #pragma once
 
 #include <vector>

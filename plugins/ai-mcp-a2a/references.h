@@ -1,5 +1,6 @@
-// What an AgentgatewayBackend refers to: Secrets and ConfigMaps holding credentials, and other
-// backends (Services, AgentgatewayBackends, URLs) its policies send traffic to.
+// What an AgentgatewayBackend or AgentgatewayPolicy refers to: Secrets and ConfigMaps holding
+// credentials, and other backends (Services, AgentgatewayBackends, URLs) its policies send
+// traffic to.
 #pragma once
 
 #include <kgw/sdk/agentgateway.h>
@@ -19,7 +20,7 @@ namespace agw_api = ::agentgateway::dev::resource;
 inline constexpr const char* kGroup = "agentgateway.dev";
 inline constexpr const char* kKind = "AgentgatewayBackend";
 
-// One object's translation: the hook's context and the object.
+// One object's translation: the hook's context and the object (a backend or a policy).
 struct Translation {
   const sdk::AgentgatewayContext& ctx;
   const sdk::Object& object;

@@ -1,5 +1,6 @@
-// Reading an AgentgatewayBackend's spec: a node of the tree with its field path, so that each
-// wrongly typed field is reported once with where it is.
+// Reading a spec (an AgentgatewayBackend's, an AgentgatewayPolicy's): a node of the tree with its
+// field path, so that each wrongly typed field is reported once with where it is; and the
+// durations and quantities its fields hold.
 #pragma once
 
 #include <kgw/sdk/status.h>

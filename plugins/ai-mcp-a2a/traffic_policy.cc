@@ -249,19 +249,9 @@ void basic_auth(PolicyBuilder& b, const Value& v, const std::string& path, Traff
     *out.mutable_authorization_location() = *location;
   std::string content;
   for (const std::string& user : strings(&v, "users")) content += user + "\n";
-  if (const Value* ref = at(&v, "secretRef")) {
-    const std::string* name = str(ref, "name");
-    const std::string* key = str(ref, "key");
-    const std::string k = key ? *key : ".htaccess";
-    auto secret = name ? b.secret(*name) : nullptr;
-    if (!secret) {
-      b.error(path + ".secretRef", "secret " + b.ns() + "/" + (name ? *name : "") + " not found");
-    } else if (auto it = secret->data.find(k); it == secret->data.end()) {
-      b.error(path + ".secretRef", "secret " + b.ns() + "/" + *name + " missing " + k + " value");
-    } else {
-      content += it->second;
-    }
-  }
+  if (const Value* ref = at(&v, "secretRef"))
+    if (auto htpasswd = agw_backend::secret_value(b.translation(), b.node(ref, path + ".secretRef"), ".htaccess"))
+      content += *htpasswd;
   if (!content.empty()) out.set_htpasswd_content(content);
 }
 
