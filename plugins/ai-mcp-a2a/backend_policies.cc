@@ -436,12 +436,7 @@ void http_policy(const Node& node, BackendPolicySpec& out) {
 void tcp_policy(const Node& node, BackendPolicySpec& out) {
   auto* tcp = out.mutable_backend_tcp();
   if (node["connectTimeout"]) parse_duration(node["connectTimeout"], *tcp->mutable_connect_timeout());
-  if (const Node k = node["keepalive"]) {
-    auto* ka = tcp->mutable_keepalive();
-    if (k["time"]) parse_duration(k["time"], *ka->mutable_time());
-    if (k["interval"]) parse_duration(k["interval"], *ka->mutable_interval());
-    if (auto r = k["retries"].integer_in(0, UINT32_MAX)) ka->set_retries(static_cast<uint32_t>(*r));
-  }
+  if (const Node k = node["keepalive"]) translate_keepalive(k, *tcp->mutable_keepalive());
 }
 
 void health_policy(const Node& node, BackendPolicySpec& out) {
@@ -532,6 +527,12 @@ std::optional<agw_api::AuthorizationLocation> authorization_location(const Node&
     return std::nullopt;
   }
   return out;
+}
+
+void translate_keepalive(const Node& node, agw_api::KeepaliveConfig& out) {
+  if (node["time"]) parse_duration(node["time"], *out.mutable_time());
+  if (node["interval"]) parse_duration(node["interval"], *out.mutable_interval());
+  if (auto r = node["retries"].integer_in(0, UINT32_MAX)) out.set_retries(static_cast<uint32_t>(*r));
 }
 
 std::optional<std::string> jwks_url(const Translation& t, const Node& jwks) {

@@ -46,6 +46,9 @@ void translate_mcp_guardrails(const Translation& t, const Node& node, agw_api::B
 // expression; nullopt (reported, unless absent) otherwise.
 std::optional<agw_api::AuthorizationLocation> authorization_location(const Node& node);
 
+// TCP keepalive (`time`, `interval`, `retries`), of a backend's or a listener's connections.
+void translate_keepalive(const Node& node, agw_api::KeepaliveConfig& out);
+
 // The URL of a remote keyset ({backendRef, jwksPath} or {url}); nullopt (reported) when it names
 // none or its backend does not exist.
 std::optional<std::string> jwks_url(const Translation& t, const Node& jwks);

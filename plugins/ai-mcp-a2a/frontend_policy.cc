@@ -77,12 +77,6 @@ void tls(PolicyBuilder& b, const Value& v, const std::string& path, Frontend::TL
   }
 }
 
-void keepalive(PolicyBuilder& b, const Value& v, const std::string& path, api::KeepaliveConfig& out) {
-  set_duration(b, &v, "time", path, *out.mutable_time());
-  set_duration(b, &v, "interval", path, *out.mutable_interval());
-  if (auto retries = integer(&v, "retries")) out.set_retries(static_cast<uint32_t>(*retries));
-}
-
 template <typename Field>
 void add_fields(PolicyBuilder& b, const Value* attributes, const std::string& path, const std::string& what,
                 google::protobuf::RepeatedPtrField<Field>& out) {
@@ -193,7 +187,8 @@ void translate_frontend(PolicyBuilder& b, const Value& frontend) {
   if (const Value* v = at(&frontend, "tls")) tls(b, *v, path + ".tls", *add("tls").mutable_tls());
   if (const Value* v = at(&frontend, "tcp")) {
     auto* tcp = add("tcp").mutable_tcp();
-    if (const Value* k = at(v, "keepalive")) keepalive(b, *k, path + ".tcp.keepalive", *tcp->mutable_keepalives());
+    if (const Value* k = at(v, "keepalive"))
+      agw_backend::translate_keepalive(b.node(k, path + ".tcp.keepalive"), *tcp->mutable_keepalives());
   }
   if (const Value* v = at(&frontend, "networkAuthorization")) {
     auto* authz = add("network-authz").mutable_network_authorization();
