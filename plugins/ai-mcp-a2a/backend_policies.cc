@@ -548,7 +548,9 @@ std::optional<std::string> jwks_url(const Translation& t, const Node& jwks) {
       jwks.error("backend " + ns + "/" + name + " not found, policy " + t.key());
       return std::nullopt;
     }
-    const Node spec(o->spec(), "spec", jwks.diag());
+    // That backend's own spec errors are its own to report.
+    sdk::Diagnostics ignored;
+    const Node spec(o->spec(), "spec", ignored);
     const auto port = spec["static"]["port"].integer();
     return std::string(spec["policies"]["tls"] ? "https" : "http") + "://" + spec["static"]["host"].string_or("") +
            (port ? ":" + std::to_string(*port) : "") + path;
