@@ -18,11 +18,11 @@ const char* key_prefix(std::string_view feature) {
 
 }  // namespace
 
-void translate_backend(PolicyBuilder& b, const Value& backend) {
+void translate_backend(PolicyBuilder& b, const agw_backend::Node& backend) {
   agw_backend::PolicyOptions options;
   options.mcp = options.ai = true;
   std::vector<agw_backend::BackendPolicyFeature> features;
-  agw_backend::translate_policy_features(b.translation(), b.node(&backend, "spec.backend"), options, features);
+  agw_backend::translate_policy_features(b.translation(), backend, options, features);
   for (auto& f : features) *b.add(key_prefix(f.feature), f.feature).mutable_backend() = std::move(f.spec);
 }
 

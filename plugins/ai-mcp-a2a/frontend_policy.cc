@@ -144,8 +144,7 @@ void tracing(PolicyBuilder& b, const Node& v, Frontend::Tracing& out) {
 
 }  // namespace
 
-void translate_frontend(PolicyBuilder& b, const Value& value) {
-  const Node frontend = b.node(&value, "spec.frontend");
+void translate_frontend(PolicyBuilder& b, const Node& frontend) {
   auto add = [&](const char* feature) -> Frontend& {
     return *b.add("frontend/", std::string("frontend-") + feature).mutable_frontend();
   };

@@ -49,6 +49,13 @@ std::optional<int64_t> Node::integer() const {
   return std::nullopt;
 }
 
+std::optional<bool> Node::boolean() const {
+  if (!*this) return std::nullopt;
+  if (auto b = value_->as_bool()) return b;
+  invalid(std::string("expected a boolean, got ") + value_->kind_name());
+  return std::nullopt;
+}
+
 std::optional<int64_t> Node::integer_in(int64_t min, int64_t max) const {
   auto i = integer();
   if (i && (*i < min || *i > max)) {

@@ -47,6 +47,7 @@ class Node {
   std::optional<std::string> string() const;
   std::string string_or(std::string fallback) const { return string().value_or(std::move(fallback)); }
   std::optional<int64_t> integer() const;
+  std::optional<bool> boolean() const;
   // An integer within [min, max].
   std::optional<int64_t> integer_in(int64_t min, int64_t max) const;
   // A byte count: an integer or a Kubernetes quantity ("16Ki", "5M") within [min, max].
