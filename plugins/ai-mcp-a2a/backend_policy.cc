@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "backend_policies.h"
-#include "policy_support.h"
+#include "policy_builder.h"
 
 namespace kgw::agw_plugin {
 namespace {

@@ -1,6 +1,6 @@
 #include "policy_kind.h"
 
-#include "policy_support.h"
+#include "policy_builder.h"
 
 namespace kgw::agw_plugin {
 namespace {

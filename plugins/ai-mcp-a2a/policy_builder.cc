@@ -1,4 +1,4 @@
-#include "policy_support.h"
+#include "policy_builder.h"
 
 namespace kgw::agw_plugin {
 
