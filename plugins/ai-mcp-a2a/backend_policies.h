@@ -37,7 +37,8 @@ void translate_policies(const Translation& t, const Node& policies, const Policy
 // `policies.ai` of an AI backend.
 void translate_ai_policy(const Translation& t, const Node& ai, agw_api::BackendPolicySpec::Ai& out);
 
-// `policies.transformation`, `policies.extAuth` and `policies.mcp.guardrails`.
+// `policies.transformation`, `policies.extAuth` and `policies.mcp.guardrails`; a policy's traffic
+// section translates its extAuth and transformation with them too.
 void translate_transformation(const Node& node, agw_api::TrafficPolicySpec::TransformationPolicy& out);
 void translate_ext_authz(const Translation& t, const Node& node, agw_api::TrafficPolicySpec::ExternalAuth& out);
 void translate_mcp_guardrails(const Translation& t, const Node& node, agw_api::BackendPolicySpec::McpGuardrails& out);
