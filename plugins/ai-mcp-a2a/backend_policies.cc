@@ -390,21 +390,8 @@ void tls_policy(const Translation& t, const Node& node, BackendPolicySpec& out) 
   for (auto& san : node["verifySubjectAltNames"].strings()) tls->add_verify_subject_alt_names(san);
   if (node["alpnProtocols"])
     for (auto& p : node["alpnProtocols"].strings()) tls->mutable_alpn()->add_protocols(p);
-  const auto groups = node["keyExchangeGroups"].items();
-  for (const Node& g : groups) {
-    static const std::map<std::string, agw_api::TLSConfig::KeyExchangeGroup> kGroups = {
-        {"X25519", agw_api::TLSConfig::X25519},
-        {"P256", agw_api::TLSConfig::P256},
-        {"P384", agw_api::TLSConfig::P384},
-        {"X25519_MLKEM768", agw_api::TLSConfig::X25519_MLKEM768}};
-    auto name = g.string();
-    if (!name) continue;
-    auto it = kGroups.find(*name);
-    if (it == kGroups.end())
-      g.invalid("unknown key exchange group \"" + *name + "\"");
-    else
-      tls->add_key_exchange_groups(it->second);
-  }
+  for (const Node& g : node["keyExchangeGroups"].items())
+    if (auto group = key_exchange_group(g)) tls->add_key_exchange_groups(*group);
   if (auto source = node["certificateSource"].string()) {
     if (*source == "SPIFFE")
       tls->set_certificate_source(BackendPolicySpec::BackendTLS::SPIFFE);
@@ -527,6 +514,19 @@ std::optional<agw_api::AuthorizationLocation> authorization_location(const Node&
     return std::nullopt;
   }
   return out;
+}
+
+std::optional<agw_api::TLSConfig::KeyExchangeGroup> key_exchange_group(const Node& node) {
+  auto name = node.string();
+  if (!name) return std::nullopt;
+  static const std::map<std::string, agw_api::TLSConfig::KeyExchangeGroup> kGroups = {
+      {"X25519", agw_api::TLSConfig::X25519},
+      {"P-256", agw_api::TLSConfig::P256},
+      {"P-384", agw_api::TLSConfig::P384},
+      {"X25519_MLKEM768", agw_api::TLSConfig::X25519_MLKEM768}};
+  if (auto it = kGroups.find(*name); it != kGroups.end()) return it->second;
+  node.invalid("unknown key exchange group \"" + *name + "\" (X25519, P-256, P-384 or X25519_MLKEM768)");
+  return std::nullopt;
 }
 
 void translate_keepalive(const Node& node, agw_api::KeepaliveConfig& out) {

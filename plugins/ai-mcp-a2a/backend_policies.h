@@ -47,6 +47,9 @@ void translate_mcp_guardrails(const Translation& t, const Node& node, agw_api::B
 // expression; nullopt (reported, unless absent) otherwise.
 std::optional<agw_api::AuthorizationLocation> authorization_location(const Node& node);
 
+// A TLS key exchange group by its API name ("P-256", "X25519_MLKEM768"); unknown ones are reported.
+std::optional<agw_api::TLSConfig::KeyExchangeGroup> key_exchange_group(const Node& node);
+
 // TCP keepalive (`time`, `interval`, `retries`), of a backend's or a listener's connections.
 void translate_keepalive(const Node& node, agw_api::KeepaliveConfig& out);
 

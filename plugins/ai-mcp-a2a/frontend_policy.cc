@@ -1,7 +1,5 @@
 // AgentgatewayPolicy `spec.frontend`: one agentgateway frontend Policy per feature, keyed
 // `frontend/<ns>/<name>:frontend-<feature>:<target>`.
-#include <algorithm>
-#include <cctype>
 #include <optional>
 
 #include "backend_policies.h"
@@ -57,12 +55,8 @@ void tls(const Node& v, Frontend::TLS& out) {
   }
   if (auto min = v["minProtocolVersion"].string()) out.set_min_version(tls_version(*min));
   if (auto max = v["maxProtocolVersion"].string()) out.set_max_version(tls_version(*max));
-  for (std::string group : v["keyExchangeGroups"].strings()) {
-    group.erase(std::remove(group.begin(), group.end(), '-'), group.end());
-    std::transform(group.begin(), group.end(), group.begin(), [](unsigned char c) { return std::toupper(c); });
-    api::TLSConfig::KeyExchangeGroup g;
-    if (api::TLSConfig::KeyExchangeGroup_Parse(group, &g)) out.add_key_exchange_groups(g);
-  }
+  for (const Node& g : v["keyExchangeGroups"].items())
+    if (auto group = agw_backend::key_exchange_group(g)) out.add_key_exchange_groups(*group);
 }
 
 // `[{name, expression}]`, each expression checked as CEL.
