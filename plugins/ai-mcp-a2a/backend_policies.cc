@@ -490,8 +490,9 @@ void mcp_authentication(const Translation& t, const Node& node, BackendPolicySpe
   for (const auto& [key, value] : node["resourceMetadata"].entries())
     to_proto_value(*value.value(), (*authn->mutable_resource_metadata()->mutable_extra())[key]);
   if (auto id = node["clientId"].string()) authn->set_client_id(*id);
+  // As with a GCP credential, a Secret that cannot be read still leaves the (empty) field set.
   if (const Node ref = node["clientSecretRef"])
-    if (auto secret = secret_value(t, ref, "clientSecret")) authn->set_client_secret(*secret);
+    authn->set_client_secret(secret_value(t, ref, "clientSecret").value_or(""));
 }
 
 }  // namespace
