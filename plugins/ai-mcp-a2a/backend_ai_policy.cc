@@ -1,70 +1,14 @@
 // `policies.ai` of an AI backend: request field defaults and overrides, CEL transformations,
 // prompt enrichment, model aliases, prompt caching, route types and prompt guards.
-#include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <type_traits>
 
 #include "backend_policies.h"
+#include "json.h"
 
 namespace kgw::agw_backend {
 namespace {
 
 using Ai = agw_api::BackendPolicySpec::Ai;
-
-void append_json_string(std::string& out, const std::string& s) {
-  out.push_back('"');
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(static_cast<char>(c));
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out.append(buf);
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-  }
-  out.push_back('"');
-}
-
-// Compact JSON, keys in source order: agentgateway merges it into the request body as it is.
-void append_json(std::string& out, const sdk::Value& v) {
-  if (const auto* s = v.as_string()) {
-    append_json_string(out, *s);
-  } else if (auto b = v.as_bool()) {
-    out += *b ? "true" : "false";
-  } else if (auto i = v.as_int()) {
-    out += std::to_string(*i);
-  } else if (auto d = v.as_double()) {
-    char buf[32] = "";
-    // The shortest text that reads back the same.
-    for (int precision = 1; precision <= 17; ++precision) {
-      std::snprintf(buf, sizeof buf, "%.*g", precision, *d);
-      if (std::strtod(buf, nullptr) == *d) break;
-    }
-    out += std::isfinite(*d) ? buf : "null";
-  } else if (const auto* list = v.as_list()) {
-    out.push_back('[');
-    for (size_t i = 0; i < list->size(); ++i) {
-      if (i) out.push_back(',');
-      append_json(out, (*list)[i]);
-    }
-    out.push_back(']');
-  } else if (const auto* map = v.as_map()) {
-    out.push_back('{');
-    for (size_t i = 0; i < map->size(); ++i) {
-      if (i) out.push_back(',');
-      append_json_string(out, (*map)[i].first);
-      out.push_back(':');
-      append_json(out, (*map)[i].second);
-    }
-    out.push_back('}');
-  } else {
-    out += "null";
-  }
-}
 
 // `[{field, value}]` into `field -> JSON of value`.
 void field_values(const Node& list, google::protobuf::Map<std::string, std::string>& out) {
@@ -85,13 +29,17 @@ void field_values(const Node& list, google::protobuf::Map<std::string, std::stri
 }
 
 // `[{field, expression}]` into `field -> CEL expression`.
-void field_expressions(const Node& list, google::protobuf::Map<std::string, std::string>& out) {
+void field_expressions(const Node& list, const std::string& what,
+                       google::protobuf::Map<std::string, std::string>& out) {
   for (const Node& item : list.items()) {
     auto field = item["field"].string();
     auto expression = item["expression"].string();
     if (!field || field->empty()) item["field"].invalid("required");
     if (!expression) item["expression"].invalid("required");
-    if (field && expression) out[*field] = *expression;
+    if (field && expression) {
+      check_cel(item["expression"], *expression, what + " \"" + *field + "\"");
+      out[*field] = *expression;
+    }
   }
 }
 
@@ -145,7 +93,7 @@ void regex_rules(const Node& node, Ai::RegexRules& out) {
 
 void webhook(const Translation& t, const Node& node, Ai::Webhook& out) {
   if (const Node ref = node["backendRef"]) {
-    if (auto r = backend_reference(t, ref)) *out.mutable_backend() = *r;
+    if (auto r = backend_reference(t, ref, false, "failed to build webhook")) *out.mutable_backend() = *r;
   } else {
     node["backendRef"].invalid("required");
   }
@@ -217,22 +165,35 @@ void guard(const Translation& t, const Node& node, Guard& out) {
   }
 }
 
-void prompt_guard(const Translation& t, const Node& node, Ai::PromptGuard& out) {
-  for (const Node& g : node["request"].items()) {
-    auto* r = out.add_request();
+// A guard list is served whole or not at all: the first guard that fails drops its list, and
+// the guards after it are not looked at.
+template <typename Guard>
+void guard_list(const Translation& t, const Node& list, google::protobuf::RepeatedPtrField<Guard>& out) {
+  google::protobuf::RepeatedPtrField<Guard> built;
+  for (const Node& g : list.items()) {
+    const size_t errors_before = g.diag().errors().size();
+    auto* r = built.Add();
     guard(t, g, *r);
-    for (const Node& s : g["scope"].items()) {
-      Ai::ContentScope scope;
-      if (lookup<Ai::ContentScope>(s,
-                                   {{"SystemPrompt", Ai::CONTENT_SCOPE_SYSTEM_PROMPT},
-                                    {"Messages", Ai::CONTENT_SCOPE_MESSAGES},
-                                    {"ToolOutput", Ai::CONTENT_SCOPE_TOOL_OUTPUT},
-                                    {"ToolInput", Ai::CONTENT_SCOPE_TOOL_INPUT}},
-                                   scope))
-        r->add_scope(scope);
+    if constexpr (std::is_same_v<Guard, Ai::RequestGuard>) {
+      for (const Node& s : g["scope"].items()) {
+        Ai::ContentScope scope;
+        if (lookup<Ai::ContentScope>(s,
+                                     {{"SystemPrompt", Ai::CONTENT_SCOPE_SYSTEM_PROMPT},
+                                      {"Messages", Ai::CONTENT_SCOPE_MESSAGES},
+                                      {"ToolOutput", Ai::CONTENT_SCOPE_TOOL_OUTPUT},
+                                      {"ToolInput", Ai::CONTENT_SCOPE_TOOL_INPUT}},
+                                     scope))
+          r->add_scope(scope);
+      }
     }
+    if (g.diag().errors().size() != errors_before) return;
   }
-  for (const Node& g : node["response"].items()) guard(t, g, *out.add_response());
+  out = std::move(built);
+}
+
+void prompt_guard(const Translation& t, const Node& node, Ai::PromptGuard& out) {
+  guard_list(t, node["request"], *out.mutable_request());
+  guard_list(t, node["response"], *out.mutable_response());
   Ai::PromptGuard::Streaming streaming;
   if (lookup<Ai::PromptGuard::Streaming>(node["streaming"], {{"Enabled", Ai::PromptGuard::ENABLED}}, streaming))
     out.set_streaming(streaming);
@@ -243,8 +204,8 @@ void prompt_guard(const Translation& t, const Node& node, Ai::PromptGuard& out) 
 void translate_ai_policy(const Translation& t, const Node& node, Ai& out) {
   field_values(node["defaults"], *out.mutable_defaults());
   field_values(node["overrides"], *out.mutable_overrides());
-  field_expressions(node["transformations"], *out.mutable_transformations());
-  field_expressions(node["finalTransformations"], *out.mutable_final_transformations());
+  field_expressions(node["transformations"], "ai transformations", *out.mutable_transformations());
+  field_expressions(node["finalTransformations"], "ai finalTransformations", *out.mutable_final_transformations());
   if (const Node p = node["prompt"]) {
     messages(p["append"], *out.mutable_prompts()->mutable_append());
     messages(p["prepend"], *out.mutable_prompts()->mutable_prepend());

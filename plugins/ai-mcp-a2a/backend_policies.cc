@@ -1,9 +1,10 @@
 #include "backend_policies.h"
 
-#include <cmath>
 #include <map>
 #include <string_view>
 
+#include "cel_syntax.h"
+#include "json.h"
 #include "jwks_store.h"
 
 namespace kgw::agw_backend {
@@ -22,26 +23,6 @@ int count_set(const Node& node, std::initializer_list<std::string_view> keys, st
     }
   if (n > 1) node.invalid("only one " + std::string(what) + " may be set, got " + names);
   return n;
-}
-
-std::optional<agw_api::AuthorizationLocation> location(const Node& node) {
-  if (!node) return std::nullopt;
-  if (count_set(node, {"header", "queryParameter", "cookie", "expression"}, "location") > 1) return std::nullopt;
-  agw_api::AuthorizationLocation out;
-  if (const Node h = node["header"]) {
-    out.mutable_header()->set_name(h["name"].string_or(""));
-    if (auto prefix = h["prefix"].string()) out.mutable_header()->set_prefix(*prefix);
-  } else if (const Node q = node["queryParameter"]) {
-    out.mutable_query_parameter()->set_name(q["name"].string_or(""));
-  } else if (const Node c = node["cookie"]) {
-    out.mutable_cookie()->set_name(c["name"].string_or(""));
-  } else if (auto e = node["expression"].string()) {
-    out.set_expression(*e);
-  } else {
-    node.invalid("one of header, queryParameter, cookie or expression is required");
-    return std::nullopt;
-  }
-  return out;
 }
 
 // The key a credential without `secretRef.key` is read from: the location's own name.
@@ -64,26 +45,6 @@ bool alg(const Node& node, agw_api::JwtSigningAlg& out) {
   }
   out = it->second;
   return true;
-}
-
-google::protobuf::Value to_proto_value(const sdk::Value& v) {
-  google::protobuf::Value out;
-  if (const auto* s = v.as_string()) {
-    out.set_string_value(*s);
-  } else if (auto b = v.as_bool()) {
-    out.set_bool_value(*b);
-  } else if (auto d = v.as_double()) {
-    out.set_number_value(*d);
-  } else if (const auto* list = v.as_list()) {
-    auto* l = out.mutable_list_value();
-    for (const auto& item : *list) *l->add_values() = to_proto_value(item);
-  } else if (const auto* map = v.as_map()) {
-    auto* fields = out.mutable_struct_value()->mutable_fields();
-    for (const auto& [k, item] : *map) (*fields)[k] = to_proto_value(item);
-  } else {
-    out.set_null_value(google::protobuf::NULL_VALUE);
-  }
-  return out;
 }
 
 // RFC 8693 token type URIs for the CRD's short names; absolute URIs pass through when allowed.
@@ -157,13 +118,12 @@ void token_endpoint(const Translation& t, const Node& node, agw_api::BackendRefe
                     std::optional<std::string>& path,
                     google::protobuf::RepeatedPtrField<BackendPolicySpec>& inline_policies) {
   std::string url_path;
-  bool tls = false;
-  if (auto ref = endpoint_reference(t, node, &url_path, &tls)) out = *ref;
+  auto ref = endpoint_target(t, node, {}, inline_policies, &url_path);
+  if (ref) out = *ref;
   if (auto p = node["path"].string())
     path = *p;
-  else if (!url_path.empty() && node["url"])
-    path = url_path;
-  if (tls) inline_policies.Add()->mutable_backend_tls()->set_hostname(out.inline_().hostname());
+  else if (ref && node["url"])
+    path = url_path.empty() ? "/" : url_path;
 }
 
 void oauth_token_exchange(const Translation& t, const Node& node, agw_api::OAuthTokenExchange& out) {
@@ -180,12 +140,12 @@ void oauth_token_exchange(const Translation& t, const Node& node, agw_api::OAuth
   }
   if (const Node st = node["subjectToken"]) {
     auto* s = out.mutable_subject_token();
-    if (auto loc = location(st["source"])) *s->mutable_source() = *loc;
+    if (auto loc = authorization_location(st["source"])) *s->mutable_source() = *loc;
     if (auto type = token_type(st["tokenType"], true)) s->set_token_type(*type);
   }
   if (const Node at = node["actorToken"]) {
     auto* a = out.mutable_actor_token();
-    if (auto loc = location(at["source"])) *a->mutable_source() = *loc;
+    if (auto loc = authorization_location(at["source"])) *a->mutable_source() = *loc;
     if (auto type = token_type(at["tokenType"], true)) a->set_token_type(*type);
     if (auto may = at["mayAct"].string()) {
       if (*may == "Required")
@@ -201,7 +161,7 @@ void oauth_token_exchange(const Translation& t, const Node& node, agw_api::OAuth
   for (const auto& [k, v] : node["additionalParams"].entries())
     if (auto s = v.string()) (*out.mutable_additional_params())[k] = *s;
   if (const Node ca = node["clientAuth"]) client_auth(t, ca, *out.mutable_client_auth());
-  if (auto loc = location(node["location"])) *out.mutable_authorization_location() = *loc;
+  if (auto loc = authorization_location(node["location"])) *out.mutable_authorization_location() = *loc;
   if (const Node c = node["cache"]) token_cache(c, *out.mutable_cache());
 }
 
@@ -224,7 +184,7 @@ void cross_app_access(const Translation& t, const Node& node, agw_api::CrossAppA
   if (const Node c = node["cache"]) token_cache(c, *out.mutable_cache());
   if (const Node st = node["subjectToken"]) {
     auto* s = out.mutable_subject_token();
-    if (auto loc = location(st["source"])) *s->mutable_source() = *loc;
+    if (auto loc = authorization_location(st["source"])) *s->mutable_source() = *loc;
     if (auto type = token_type(st["tokenType"], true)) s->set_token_type(*type);
   }
   if (const Node scopes = node["accessTokenScopes"])
@@ -307,8 +267,8 @@ void gcp_auth(const Translation& t, const Node& node, agw_api::Gcp& out) {
   } else {
     node["type"].invalid("unknown type \"" + type + "\" (AccessToken or IdToken)");
   }
-  if (const Node ref = node["secretRef"])
-    if (auto v = secret_value(t, ref, "credentials.json")) out.set_credential(*v);
+  // A missing credential still selects the Secret source, with an empty value.
+  if (const Node ref = node["secretRef"]) out.set_credential(secret_value(t, ref, "credentials.json").value_or(""));
 }
 
 void jwt_sign(const Translation& t, const Node& node, agw_api::JwtSign& out) {
@@ -325,10 +285,10 @@ void jwt_sign(const Translation& t, const Node& node, agw_api::JwtSign& out) {
       value.invalid("reserved for the signer");
       continue;
     }
-    (*out.mutable_claims())[claim] = to_proto_value(*value.value());
+    to_proto_value(*value.value(), (*out.mutable_claims())[claim]);
   }
   if (node["ttl"]) parse_duration(node["ttl"], *out.mutable_ttl());
-  if (auto loc = location(node["location"])) *out.mutable_authorization_location() = *loc;
+  if (auto loc = authorization_location(node["location"])) *out.mutable_authorization_location() = *loc;
 }
 
 void auth_policy(const Translation& t, const Node& node, const PolicyOptions& options, BackendPolicySpec& out) {
@@ -338,7 +298,7 @@ void auth_policy(const Translation& t, const Node& node, const PolicyOptions& op
           "authentication method") > 1)
     return;
   auto* auth = out.mutable_auth();
-  const auto loc = location(node["location"]);
+  const auto loc = authorization_location(node["location"]);
   if (node["passthrough"]) {
     auto* p = auth->mutable_passthrough();
     if (loc) *p->mutable_authorization_location() = *loc;
@@ -371,7 +331,7 @@ void auth_policy(const Translation& t, const Node& node, const PolicyOptions& op
   for (const Node& c : node["credentials"].items()) {
     auto* cred = auth->add_credentials();
     const Node cloc = c["location"];
-    if (auto l = location(cloc)) *cred->mutable_location() = *l;
+    if (auto l = authorization_location(cloc)) *cred->mutable_location() = *l;
     if (const Node ref = c["secretRef"]) {
       if (auto v = secret_value(t, ref, default_credential_key(cloc), !options.lenient_secrets)) cred->set_value(*v);
     } else {
@@ -430,21 +390,8 @@ void tls_policy(const Translation& t, const Node& node, BackendPolicySpec& out) 
   for (auto& san : node["verifySubjectAltNames"].strings()) tls->add_verify_subject_alt_names(san);
   if (node["alpnProtocols"])
     for (auto& p : node["alpnProtocols"].strings()) tls->mutable_alpn()->add_protocols(p);
-  const auto groups = node["keyExchangeGroups"].items();
-  for (const Node& g : groups) {
-    static const std::map<std::string, agw_api::TLSConfig::KeyExchangeGroup> kGroups = {
-        {"X25519", agw_api::TLSConfig::X25519},
-        {"P256", agw_api::TLSConfig::P256},
-        {"P384", agw_api::TLSConfig::P384},
-        {"X25519_MLKEM768", agw_api::TLSConfig::X25519_MLKEM768}};
-    auto name = g.string();
-    if (!name) continue;
-    auto it = kGroups.find(*name);
-    if (it == kGroups.end())
-      g.invalid("unknown key exchange group \"" + *name + "\"");
-    else
-      tls->add_key_exchange_groups(it->second);
-  }
+  for (const Node& g : node["keyExchangeGroups"].items())
+    if (auto group = key_exchange_group(g)) tls->add_key_exchange_groups(*group);
   if (auto source = node["certificateSource"].string()) {
     if (*source == "SPIFFE")
       tls->set_certificate_source(BackendPolicySpec::BackendTLS::SPIFFE);
@@ -455,10 +402,9 @@ void tls_policy(const Translation& t, const Node& node, BackendPolicySpec& out) 
 
 void tunnel_policy(const Translation& t, const Node& node, BackendPolicySpec& out) {
   auto* tunnel = out.mutable_backend_tunnel();
-  bool tls = false;
-  if (auto ref = endpoint_reference(t, node, nullptr, &tls)) *tunnel->mutable_proxy() = *ref;
   // An https URL is TLS to the proxy, verified against the URL's host.
-  if (tls) tunnel->add_inline_policies()->mutable_backend_tls()->set_hostname(tunnel->proxy().inline_().hostname());
+  if (auto ref = endpoint_target(t, node, "failed to build tunnel", *tunnel->mutable_inline_policies()))
+    *tunnel->mutable_proxy() = *ref;
 }
 
 void http_policy(const Node& node, BackendPolicySpec& out) {
@@ -477,17 +423,15 @@ void http_policy(const Node& node, BackendPolicySpec& out) {
 void tcp_policy(const Node& node, BackendPolicySpec& out) {
   auto* tcp = out.mutable_backend_tcp();
   if (node["connectTimeout"]) parse_duration(node["connectTimeout"], *tcp->mutable_connect_timeout());
-  if (const Node k = node["keepalive"]) {
-    auto* ka = tcp->mutable_keepalive();
-    if (k["time"]) parse_duration(k["time"], *ka->mutable_time());
-    if (k["interval"]) parse_duration(k["interval"], *ka->mutable_interval());
-    if (auto r = k["retries"].integer_in(0, UINT32_MAX)) ka->set_retries(static_cast<uint32_t>(*r));
-  }
+  if (const Node k = node["keepalive"]) translate_keepalive(k, *tcp->mutable_keepalive());
 }
 
 void health_policy(const Node& node, BackendPolicySpec& out) {
   auto* health = out.mutable_health();
-  if (auto c = node["unhealthyCondition"].string()) health->set_unhealthy_condition(*c);
+  if (auto c = node["unhealthyCondition"].string()) {
+    health->set_unhealthy_condition(*c);
+    check_cel(node["unhealthyCondition"], *c, "health unhealthyCondition");
+  }
   if (const Node e = node["eviction"]) {
     auto* ev = health->mutable_eviction();
     if (e["duration"]) parse_duration(e["duration"], *ev->mutable_duration());
@@ -503,6 +447,7 @@ void mcp_authorization(const Node& node, BackendPolicySpec& out) {
   auto* authz = out.mutable_mcp_authorization();
   const std::string action = node["action"].string_or("Allow");
   for (auto& rule : node["policy"]["matchExpressions"].strings()) {
+    check_cel(node["policy"]["matchExpressions"], rule, "backend MCP authorization matchExpression");
     if (action == "Allow")
       authz->add_allow(rule);
     else if (action == "Deny")
@@ -519,27 +464,9 @@ void mcp_authorization(const Node& node, BackendPolicySpec& out) {
 void mcp_authentication(const Translation& t, const Node& node, BackendPolicySpec& out) {
   auto* authn = out.mutable_mcp_authentication();
   const Node jwks = node["jwks"];
-  std::string url;
-  if (const Node ref = jwks["backendRef"]) {
-    auto r = backend_reference(t, ref);
-    if (!r) return;
-    if (!r->has_service()) {
-      ref["kind"].invalid("the keyset must be served by a Service");
-      return;
-    }
-    std::string path = jwks["jwksPath"].string_or("/");
-    if (!path.starts_with("/")) path.insert(0, "/");
-    url = "http://" + r->service().hostname() + ":" + std::to_string(r->port()) + path;
-  } else if (auto u = jwks["url"].string()) {
-    url = *u;
-  } else {
-    jwks.invalid("one of backendRef or url is required");
-    return;
-  }
-  if (auto keyset = persisted_jwks(t.ctx, url))
-    authn->set_jwks_inline(*keyset);
-  else
-    jwks.error("jwks keyset for \"" + url + "\" isn't available (not yet fetched or fetch failed)");
+  const auto url = jwks_url(t, jwks);
+  if (!url) return;
+  if (auto keyset = persisted_keyset(t, jwks, *url)) authn->set_jwks_inline(*keyset);
 
   if (auto issuer = node["issuer"].string()) authn->set_issuer(*issuer);
   for (auto& a : node["audiences"].strings()) authn->add_audiences(a);
@@ -561,76 +488,141 @@ void mcp_authentication(const Translation& t, const Node& node, BackendPolicySpe
   else if (mode != "Optional")
     node["mode"].invalid("unknown mode \"" + mode + "\" (Optional, Strict or Permissive)");
   for (const auto& [key, value] : node["resourceMetadata"].entries())
-    (*authn->mutable_resource_metadata()->mutable_extra())[key] = to_proto_value(*value.value());
+    to_proto_value(*value.value(), (*authn->mutable_resource_metadata()->mutable_extra())[key]);
   if (auto id = node["clientId"].string()) authn->set_client_id(*id);
+  // As with a GCP credential, a Secret that cannot be read still leaves the (empty) field set.
   if (const Node ref = node["clientSecretRef"])
-    if (auto secret = secret_value(t, ref, "clientSecret")) authn->set_client_secret(*secret);
+    authn->set_client_secret(secret_value(t, ref, "clientSecret").value_or(""));
 }
 
 }  // namespace
 
+std::optional<agw_api::AuthorizationLocation> authorization_location(const Node& node) {
+  if (!node) return std::nullopt;
+  if (count_set(node, {"header", "queryParameter", "cookie", "expression"}, "location") > 1) return std::nullopt;
+  agw_api::AuthorizationLocation out;
+  if (const Node h = node["header"]) {
+    out.mutable_header()->set_name(h["name"].string_or(""));
+    if (auto prefix = h["prefix"].string()) out.mutable_header()->set_prefix(*prefix);
+  } else if (const Node q = node["queryParameter"]) {
+    out.mutable_query_parameter()->set_name(q["name"].string_or(""));
+  } else if (const Node c = node["cookie"]) {
+    out.mutable_cookie()->set_name(c["name"].string_or(""));
+  } else if (auto e = node["expression"].string()) {
+    out.set_expression(*e);
+  } else {
+    node.invalid("one of header, queryParameter, cookie or expression is required");
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::optional<agw_api::TLSConfig::KeyExchangeGroup> key_exchange_group(const Node& node) {
+  auto name = node.string();
+  if (!name) return std::nullopt;
+  static const std::map<std::string, agw_api::TLSConfig::KeyExchangeGroup> kGroups = {
+      {"X25519", agw_api::TLSConfig::X25519},
+      {"P-256", agw_api::TLSConfig::P256},
+      {"P-384", agw_api::TLSConfig::P384},
+      {"X25519_MLKEM768", agw_api::TLSConfig::X25519_MLKEM768}};
+  if (auto it = kGroups.find(*name); it != kGroups.end()) return it->second;
+  node.invalid("unknown key exchange group \"" + *name + "\" (X25519, P-256, P-384 or X25519_MLKEM768)");
+  return std::nullopt;
+}
+
+void translate_keepalive(const Node& node, agw_api::KeepaliveConfig& out) {
+  if (node["time"]) parse_duration(node["time"], *out.mutable_time());
+  if (node["interval"]) parse_duration(node["interval"], *out.mutable_interval());
+  if (auto r = node["retries"].integer_in(0, UINT32_MAX)) out.set_retries(static_cast<uint32_t>(*r));
+}
+
+std::optional<std::string> jwks_url(const Translation& t, const Node& jwks) {
+  std::string path = jwks["jwksPath"].string_or("/");
+  if (!path.starts_with("/")) path.insert(0, "/");
+  const Node ref = jwks["backendRef"];
+  if (ref && ref["kind"].string_or("Service") != "Service") {
+    // Another backend serves the keyset: its static host and port, over TLS when it has backend TLS.
+    const std::string ns = ref["namespace"].string_or(t.ns()), name = ref["name"].string_or("");
+    const sdk::Object* o = t.ctx.host().find_object(
+        t.object.ref, {ref["group"].string_or(kGroup), ref["kind"].string_or(""), ns, name}, nullptr);
+    if (!o) {
+      jwks.error("backend " + ns + "/" + name + " not found, policy " + t.key());
+      return std::nullopt;
+    }
+    // That backend's own spec errors are its own to report.
+    sdk::Diagnostics ignored;
+    const Node spec(o->spec(), "spec", ignored);
+    const auto port = spec["static"]["port"].integer();
+    return std::string(spec["policies"]["tls"] ? "https" : "http") + "://" + spec["static"]["host"].string_or("") +
+           (port ? ":" + std::to_string(*port) : "") + path;
+  }
+  if (ref) {
+    // The keyset's URL is known without the Service, which need not exist yet.
+    Translation lookup = t;
+    lookup.require_backends = false;
+    auto r = backend_reference(lookup, ref);
+    if (!r) return std::nullopt;
+    return "http://" + r->service().hostname() + ":" + std::to_string(r->port()) + path;
+  }
+  if (auto u = jwks["url"].string()) return *u;
+  jwks.invalid("one of backendRef or url is required");
+  return std::nullopt;
+}
+
+std::optional<std::string> persisted_keyset(const Translation& t, const Node& jwks, const std::string& url) {
+  if (auto keyset = persisted_jwks(t.ctx, url)) return keyset;
+  jwks.error("jwks keyset for \"" + url + "\" isn't available (not yet fetched or fetch failed)");
+  return std::nullopt;
+}
+
 bool parse_duration(const Node& node, google::protobuf::Duration& out) {
   auto text = node.string();
   if (!text) return false;
-  std::string_view s(*text);
-  double total = 0;
-  bool any = false;
-  while (!s.empty()) {
-    size_t i = 0;
-    while (i < s.size() && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.')) ++i;
-    if (i == 0) break;
-    const double n = std::strtod(std::string(s.substr(0, i)).c_str(), nullptr);
-    s.remove_prefix(i);
-    double unit = 0;
-    for (auto [suffix, seconds] : {std::pair<std::string_view, double>{"ms", 1e-3},
-                                   {"us", 1e-6},
-                                   {"ns", 1e-9},
-                                   {"h", 3600},
-                                   {"m", 60},
-                                   {"s", 1}})
-      if (s.starts_with(suffix)) {
-        unit = seconds;
-        s.remove_prefix(suffix.size());
-        break;
-      }
-    if (unit == 0) break;
-    total += n * unit;
-    any = true;
-  }
-  if (!any || !s.empty() || !std::isfinite(total)) {
-    node.invalid("invalid duration \"" + *text + "\" (for example 30s, 1m30s or 250ms)");
-    return false;
-  }
-  const auto seconds = static_cast<int64_t>(total);
-  out.set_seconds(seconds);
-  out.set_nanos(static_cast<int32_t>(std::llround((total - static_cast<double>(seconds)) * 1e9)));
-  return true;
+  if (parse_duration(*text, out)) return true;
+  node.invalid("invalid duration \"" + *text + "\" (for example 30s, 1m30s or 250ms)");
+  return false;
 }
 
-void translate_policies(const Translation& t, const Node& policies, const PolicyOptions& options,
-                        std::vector<agw_api::BackendPolicySpec>& out) {
+void check_cel(const Node& node, const std::string& expression, const std::string& what) {
+  if (!agw_plugin::is_valid_cel(expression)) node.error(what + " is not a valid CEL expression: " + expression);
+}
+
+void translate_policy_features(const Translation& t, const Node& policies, const PolicyOptions& options,
+                               std::vector<BackendPolicyFeature>& out) {
   if (!policies) return;
-  if (const Node n = policies["tcp"]) tcp_policy(n, out.emplace_back());
-  if (const Node n = policies["tls"]) tls_policy(t, n, out.emplace_back());
-  if (const Node n = policies["http"]) http_policy(n, out.emplace_back());
-  if (const Node n = policies["tunnel"]) tunnel_policy(t, n, out.emplace_back());
-  if (const Node n = policies["auth"]) auth_policy(t, n, options, out.emplace_back());
-  if (const Node n = policies["health"]) health_policy(n, out.emplace_back());
+  auto add = [&out](const char* feature) -> BackendPolicySpec& {
+    out.push_back(BackendPolicyFeature{feature, {}});
+    return out.back().spec;
+  };
+  if (const Node n = policies["tcp"]) tcp_policy(n, add("backend-tcp"));
+  if (const Node n = policies["tls"]) tls_policy(t, n, add("tls"));
+  if (const Node n = policies["http"]) http_policy(n, add("backend-http"));
+  if (const Node n = policies["tunnel"]) tunnel_policy(t, n, add("backend-tunnel"));
+  if (const Node n = policies["auth"]) auth_policy(t, n, options, add("backend-auth"));
+  if (const Node n = policies["health"]) health_policy(n, add("health"));
   if (const Node mcp = policies["mcp"]) {
     if (!options.mcp) mcp.invalid("MCP policies require an MCP backend");
-    if (const Node n = mcp["authorization"]) mcp_authorization(n, out.emplace_back());
-    if (const Node n = mcp["authentication"]) mcp_authentication(t, n, out.emplace_back());
-    if (const Node n = mcp["guardrails"]) translate_mcp_guardrails(t, n, *out.emplace_back().mutable_mcp_guardrails());
+    if (const Node n = mcp["authorization"]) mcp_authorization(n, add("mcp-authorization"));
+    if (const Node n = mcp["authentication"]) mcp_authentication(t, n, add("mcp-authentication"));
+    if (const Node n = mcp["guardrails"])
+      translate_mcp_guardrails(t, n, *add("mcp-guardrails").mutable_mcp_guardrails());
   }
   if (const Node ai = policies["ai"]) {
     if (!options.ai)
       ai.invalid("AI policies require an AI backend");
     else
-      translate_ai_policy(t, ai, *out.emplace_back().mutable_ai());
+      translate_ai_policy(t, ai, *add("ai").mutable_ai());
   }
-  if (const Node n = policies["extAuth"]) translate_ext_authz(t, n, *out.emplace_back().mutable_ext_authz());
+  if (const Node n = policies["extAuth"]) translate_ext_authz(t, n, *add("backend-extauth").mutable_ext_authz());
   if (const Node n = policies["transformation"])
-    translate_transformation(n, *out.emplace_back().mutable_transformation());
+    translate_transformation(n, *add("backend-transformation").mutable_transformation());
+}
+
+void translate_policies(const Translation& t, const Node& policies, const PolicyOptions& options,
+                        std::vector<agw_api::BackendPolicySpec>& out) {
+  std::vector<BackendPolicyFeature> features;
+  translate_policy_features(t, policies, options, features);
+  for (auto& f : features) out.push_back(std::move(f.spec));
 }
 
 }  // namespace kgw::agw_backend

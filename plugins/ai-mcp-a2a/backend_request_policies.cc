@@ -9,19 +9,25 @@ namespace {
 
 using Traffic = agw_api::TrafficPolicySpec;
 
-void transform(const Node& node, Traffic::TransformationPolicy::Transform& out) {
-  auto headers = [](const Node& list, google::protobuf::RepeatedPtrField<Traffic::HeaderTransformation>& to) {
+void transform(const Node& node, const std::string& which, Traffic::TransformationPolicy::Transform& out) {
+  auto headers = [&which](const Node& list, google::protobuf::RepeatedPtrField<Traffic::HeaderTransformation>& to) {
     for (const Node& h : list.items()) {
       auto* t = to.Add();
       t->set_name(h["name"].string_or(""));
-      t->set_expression(h["value"].string_or(""));
+      if (auto value = h["value"].string()) {
+        t->set_expression(*value);
+        check_cel(h["value"], *value, "transformation " + which + " header \"" + t->name() + "\"");
+      }
       if (t->name().empty()) h["name"].invalid("required");
     }
   };
   headers(node["set"], *out.mutable_set());
   headers(node["add"], *out.mutable_add());
   for (auto& name : node["remove"].strings()) out.add_remove(name);
-  if (auto body = node["body"].string()) out.mutable_body()->set_expression(*body);
+  if (auto body = node["body"].string()) {
+    out.mutable_body()->set_expression(*body);
+    check_cel(node["body"], *body, "transformation " + which + " body");
+  }
   for (const auto& [key, value] : node["metadata"].entries())
     if (auto v = value.string()) (*out.mutable_metadata())[key] = *v;
 }
@@ -36,24 +42,16 @@ std::string cache_ttl(const Node& node) {
   return plain ? "duration(\"" + ttl + "\")" : ttl;
 }
 
-std::optional<agw_api::BackendReference> remote(
-    const Translation& t, const Node& node,
-    google::protobuf::RepeatedPtrField<agw_api::BackendPolicySpec>& inline_policies) {
-  bool tls = false;
-  auto ref = endpoint_reference(t, node, nullptr, &tls);
-  if (ref && tls) inline_policies.Add()->mutable_backend_tls()->set_hostname(ref->inline_().hostname());
-  return ref;
-}
-
 }  // namespace
 
 void translate_transformation(const Node& node, Traffic::TransformationPolicy& out) {
-  if (const Node r = node["request"]) transform(r, *out.mutable_request());
-  if (const Node r = node["response"]) transform(r, *out.mutable_response());
+  if (const Node r = node["request"]) transform(r, "request", *out.mutable_request());
+  if (const Node r = node["response"]) transform(r, "response", *out.mutable_response());
 }
 
 void translate_ext_authz(const Translation& t, const Node& node, Traffic::ExternalAuth& out) {
-  if (auto ref = remote(t, node, *out.mutable_inline_policies())) *out.mutable_target() = *ref;
+  if (auto ref = endpoint_target(t, node, "failed to build extAuth", *out.mutable_inline_policies()))
+    *out.mutable_target() = *ref;
   const Node grpc = node["grpc"], http = node["http"];
   if (bool(grpc) && bool(http)) node.invalid("grpc and http are mutually exclusive");
   if (grpc) {
@@ -64,8 +62,14 @@ void translate_ext_authz(const Translation& t, const Node& node, Traffic::Extern
       if (auto s = v.string()) (*g->mutable_metadata())[k] = *s;
   } else if (http) {
     auto* h = out.mutable_http();
-    if (auto p = http["path"].string()) h->set_path(*p);
-    if (auto r = http["redirect"].string()) h->set_redirect(*r);
+    if (auto p = http["path"].string()) {
+      h->set_path(*p);
+      check_cel(http["path"], *p, "extAuth http path");
+    }
+    if (auto r = http["redirect"].string()) {
+      h->set_redirect(*r);
+      check_cel(http["redirect"], *r, "extAuth http redirect");
+    }
     if (auto b = http["body"].string()) h->set_body(*b);
     for (auto& name : http["allowedResponseHeaders"].strings()) h->add_include_response_headers(name);
     for (auto& name : http["allowedRequestHeaders"].strings()) out.add_include_request_headers(name);
@@ -85,7 +89,8 @@ void translate_ext_authz(const Translation& t, const Node& node, Traffic::Extern
   if (const Node body = node["forwardBody"]) {
     auto* b = out.mutable_include_request_body();
     b->set_allow_partial_message(true);
-    if (auto size = body["maxSize"].integer_in(1, UINT32_MAX)) b->set_max_request_bytes(static_cast<uint32_t>(*size));
+    // A byte count or a Kubernetes quantity ("16Ki").
+    if (auto size = body["maxSize"].quantity_in(1, UINT32_MAX)) b->set_max_request_bytes(static_cast<uint32_t>(*size));
   }
   if (const Node cache = node["cache"]) {
     auto* c = out.mutable_cache();
@@ -101,9 +106,13 @@ void translate_mcp_guardrails(const Translation& t, const Node& node, agw_api::B
     auto* processor = out.add_processors();
     if (const Node r = p["remote"]) {
       auto* rem = processor->mutable_remote();
-      if (auto ref = remote(t, r, *rem->mutable_inline_policies())) *rem->mutable_target() = *ref;
+      if (auto ref = endpoint_target(t, r, "failed to build mcpGuardrails", *rem->mutable_inline_policies()))
+        *rem->mutable_target() = *ref;
       for (const auto& [k, v] : r["metadata"].entries())
-        if (auto s = v.string()) (*rem->mutable_metadata())[k] = *s;
+        if (auto s = v.string()) {
+          (*rem->mutable_metadata())[k] = *s;
+          check_cel(v, *s, "mcpGuardrails metadata \"" + k + "\"");
+        }
       for (auto& h : r["allowedRequestHeaders"].strings()) rem->add_allowed_request_headers(h);
       for (auto& h : r["disallowedRequestHeaders"].strings()) rem->add_disallowed_request_headers(h);
       if (auto mode = r["failureMode"].string()) {

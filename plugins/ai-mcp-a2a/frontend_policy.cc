@@ -1,49 +1,35 @@
 // AgentgatewayPolicy `spec.frontend`: one agentgateway frontend Policy per feature, keyed
 // `frontend/<ns>/<name>:frontend-<feature>:<target>`.
-#include <algorithm>
+#include <optional>
 
-#include "policy_support.h"
+#include "backend_policies.h"
+#include "policy_builder.h"
 
 namespace kgw::agw_plugin {
 namespace {
 
+using agw_backend::Node;
 using Frontend = api::FrontendPolicySpec;
 
-void check_cel(PolicyBuilder& b, const std::string& path, const std::string& expression, const std::string& what) {
-  if (!is_valid_cel(expression)) b.error(path, what + " is not a valid CEL expression: " + expression);
-}
-
-bool set_duration(PolicyBuilder& b, const Value* v, const char* key, const std::string& path,
-                  google::protobuf::Duration& out) {
-  const std::string* text = str(v, key);
-  if (!text) return false;
-  if (!parse_duration(*text, out)) b.error(path + "." + key, "invalid duration " + *text);
-  return true;
-}
-
-std::optional<uint32_t> quantity(const Value* v, const char* key) {
-  const Value* f = at(v, key);
-  if (!f) return std::nullopt;
-  if (auto q = parse_quantity(*f)) return static_cast<uint32_t>(*q);
+// A quantity of bytes, as agentgateway's 32-bit sizes take it.
+std::optional<uint32_t> byte_size(const Node& node) {
+  if (!node) return std::nullopt;
+  if (auto q = parse_quantity(*node.value())) return static_cast<uint32_t>(*q);
   return std::nullopt;
 }
 
-void http(PolicyBuilder& b, const Value& v, const std::string& path, Frontend::HTTP& out) {
-  if (auto q = quantity(&v, "maxBufferSize")) out.set_max_buffer_size(*q);
-  if (auto n = integer(&v, "http1MaxHeaders")) out.set_http1_max_headers(static_cast<uint32_t>(*n));
-  if (str(&v, "http1IdleTimeout")) set_duration(b, &v, "http1IdleTimeout", path, *out.mutable_http1_idle_timeout());
-  if (auto q = quantity(&v, "http2WindowSize")) out.set_http2_window_size(*q);
-  if (auto q = quantity(&v, "http2ConnectionWindowSize")) out.set_http2_connection_window_size(*q);
-  if (auto q = quantity(&v, "http2FrameSize")) out.set_http2_frame_size(*q);
-  if (str(&v, "http2KeepaliveInterval"))
-    set_duration(b, &v, "http2KeepaliveInterval", path, *out.mutable_http2_keepalive_interval());
-  if (str(&v, "http2KeepaliveTimeout"))
-    set_duration(b, &v, "http2KeepaliveTimeout", path, *out.mutable_http2_keepalive_timeout());
-  if (str(&v, "maxConnectionDuration"))
-    set_duration(b, &v, "maxConnectionDuration", path, *out.mutable_max_connection_duration());
-  if (auto q = quantity(&v, "http2MaxHeaderSize")) out.set_http2_max_header_size(*q);
-  if (const std::string* c = str(&v, "http1HeaderCase"); c && *c == "Preserve")
-    out.set_http1_header_case(Frontend::HTTP::PRESERVE);
+void http(const Node& v, Frontend::HTTP& out) {
+  if (auto q = byte_size(v["maxBufferSize"])) out.set_max_buffer_size(*q);
+  if (auto n = v["http1MaxHeaders"].integer()) out.set_http1_max_headers(static_cast<uint32_t>(*n));
+  if (v["http1IdleTimeout"]) parse_duration(v["http1IdleTimeout"], *out.mutable_http1_idle_timeout());
+  if (auto q = byte_size(v["http2WindowSize"])) out.set_http2_window_size(*q);
+  if (auto q = byte_size(v["http2ConnectionWindowSize"])) out.set_http2_connection_window_size(*q);
+  if (auto q = byte_size(v["http2FrameSize"])) out.set_http2_frame_size(*q);
+  if (v["http2KeepaliveInterval"]) parse_duration(v["http2KeepaliveInterval"], *out.mutable_http2_keepalive_interval());
+  if (v["http2KeepaliveTimeout"]) parse_duration(v["http2KeepaliveTimeout"], *out.mutable_http2_keepalive_timeout());
+  if (v["maxConnectionDuration"]) parse_duration(v["maxConnectionDuration"], *out.mutable_max_connection_duration());
+  if (auto q = byte_size(v["http2MaxHeaderSize"])) out.set_http2_max_header_size(*q);
+  if (v["http1HeaderCase"].string_or("") == "Preserve") out.set_http1_header_case(Frontend::HTTP::PRESERVE);
 }
 
 api::TLSConfig::TLSVersion tls_version(const std::string& v) {
@@ -52,194 +38,152 @@ api::TLSConfig::TLSVersion tls_version(const std::string& v) {
                       : api::TLSConfig::TLS_VERSION_UNSPECIFIED;
 }
 
-void tls(PolicyBuilder& b, const Value& v, const std::string& path, Frontend::TLS& out) {
-  if (str(&v, "handshakeTimeout")) set_duration(b, &v, "handshakeTimeout", path, *out.mutable_handshake_timeout());
-  for (const std::string& p : strings(&v, "alpnProtocols")) out.mutable_alpn()->add_protocols(p);
-  const auto suites = strings(&v, "cipherSuites");
-  for (size_t i = 0; i < suites.size(); ++i) {
+void tls(const Node& v, Frontend::TLS& out) {
+  if (v["handshakeTimeout"]) parse_duration(v["handshakeTimeout"], *out.mutable_handshake_timeout());
+  for (const std::string& p : v["alpnProtocols"].strings()) out.mutable_alpn()->add_protocols(p);
+  for (const Node& s : v["cipherSuites"].items()) {
+    auto text = s.string();
+    if (!text) continue;
     // TLS 1.3 suites are spelled TLS13_* in the API and TLS_* on the wire.
-    std::string name = suites[i];
+    std::string name = *text;
     if (name.rfind("TLS13_", 0) == 0) name = "TLS_" + name.substr(6);
     api::TLSConfig::CipherSuite suite;
     if (api::TLSConfig::CipherSuite_Parse(name, &suite))
       out.add_cipher_suites(suite);
     else
-      b.error(path + ".cipherSuites[" + std::to_string(i) + "]", "unsupported cipher suite " + suites[i]);
+      s.error("unsupported cipher suite " + *text);
   }
-  if (const std::string* min = str(&v, "minProtocolVersion")) out.set_min_version(tls_version(*min));
-  if (const std::string* max = str(&v, "maxProtocolVersion")) out.set_max_version(tls_version(*max));
-  for (std::string group : strings(&v, "keyExchangeGroups")) {
-    group.erase(std::remove(group.begin(), group.end(), '-'), group.end());
-    std::transform(group.begin(), group.end(), group.begin(), [](unsigned char c) { return std::toupper(c); });
-    api::TLSConfig::KeyExchangeGroup g;
-    if (api::TLSConfig::KeyExchangeGroup_Parse(group, &g)) out.add_key_exchange_groups(g);
-  }
+  if (auto min = v["minProtocolVersion"].string()) out.set_min_version(tls_version(*min));
+  if (auto max = v["maxProtocolVersion"].string()) out.set_max_version(tls_version(*max));
+  for (const Node& g : v["keyExchangeGroups"].items())
+    if (auto group = agw_backend::key_exchange_group(g)) out.add_key_exchange_groups(*group);
 }
 
-void keepalive(PolicyBuilder& b, const Value& v, const std::string& path, api::KeepaliveConfig& out) {
-  set_duration(b, &v, "time", path, *out.mutable_time());
-  set_duration(b, &v, "interval", path, *out.mutable_interval());
-  if (auto retries = integer(&v, "retries")) out.set_retries(static_cast<uint32_t>(*retries));
+// `[{name, expression}]`, each expression checked as CEL.
+template <typename Field, typename Set>
+void named_expressions(const Node& list, const std::string& what, google::protobuf::RepeatedPtrField<Field>& out,
+                       Set set_expression) {
+  for (const Node& item : list.items()) {
+    auto* f = out.Add();
+    if (auto name = item["name"].string()) f->set_name(*name);
+    if (auto expression = item["expression"].string()) {
+      set_expression(*f, *expression);
+      agw_backend::check_cel(item["expression"], *expression, what + " \"" + f->name() + "\"");
+    }
+  }
 }
 
 template <typename Field>
-void add_fields(PolicyBuilder& b, const Value* attributes, const std::string& path, const std::string& what,
-                google::protobuf::RepeatedPtrField<Field>& out) {
-  const auto& add = list(attributes, "add");
-  for (size_t i = 0; i < add.size(); ++i) {
-    auto* f = out.Add();
-    if (const std::string* name = str(&add[i], "name")) f->set_name(*name);
-    if (const std::string* expression = str(&add[i], "expression")) {
-      f->set_expression(*expression);
-      check_cel(b, path + ".add[" + std::to_string(i) + "].expression", *expression, what + " \"" + f->name() + "\"");
-    }
-  }
+void add_fields(const Node& attributes, const std::string& what, google::protobuf::RepeatedPtrField<Field>& out) {
+  named_expressions(attributes["add"], what, out, [](Field& f, const std::string& e) { f.set_expression(e); });
 }
 
-// A telemetry exporter's backend: a backendRef, or a URL with its path.
-void exporter_backend(PolicyBuilder& b, const Value& v, const std::string& path, const std::string& what,
-                      api::BackendReference& backend,
-                      google::protobuf::RepeatedPtrField<api::BackendPolicySpec>& inline_policies,
-                      std::string* url_path) {
-  if (const Value* ref = at(&v, "backendRef")) {
-    std::string why;
-    if (auto target = b.backend_ref(*ref, why))
-      backend = *target;
-    else
-      b.error(path + ".backendRef", "failed to translate " + what + " backend: " + why);
-  } else if (const std::string* url = str(&v, "url")) {
-    std::vector<api::BackendPolicySpec> policies;
-    if (!b.url_backend(*url, backend, policies, url_path)) b.error(path + ".url", "invalid url " + *url);
-    for (auto& p : policies) *inline_policies.Add() = std::move(p);
-  }
+// A CEL filter, checked.
+std::optional<std::string> filter(const Node& node, const std::string& what) {
+  auto f = node.string();
+  if (f) agw_backend::check_cel(node, *f, what);
+  return f;
 }
 
-void logging(PolicyBuilder& b, const Value& v, const std::string& path, Frontend::Logging& out) {
-  if (const std::string* filter = str(&v, "filter")) {
-    out.set_filter(*filter);
-    check_cel(b, path + ".filter", *filter, "frontend accessLog filter");
-  }
-  if (const Value* attributes = at(&v, "attributes")) {
-    auto* fields = out.mutable_fields();
-    for (const std::string& r : strings(attributes, "remove")) fields->add_remove(r);
-    add_fields(b, attributes, path + ".attributes", "frontend accessLog field", *fields->mutable_add());
-  }
-  if (const Value* otlp = at(&v, "otlp")) {
-    auto* o = out.mutable_otlp_access_log();
-    std::string url_path;
-    exporter_backend(b, *otlp, path + ".otlp", "accessLog otlp", *o->mutable_provider_backend(),
-                     *o->mutable_inline_policies(), &url_path);
-    if (const std::string* p = str(otlp, "path"))
-      o->set_path(*p);
-    else if (!url_path.empty())
-      o->set_path(url_path);
-    if (const std::string* protocol = str(otlp, "protocol"); protocol && *protocol == "GRPC")
-      o->set_protocol(Frontend::Logging::OtlpAccessLog::GRPC);
-    if (const std::string* filter = str(otlp, "filter")) {
-      o->set_filter(*filter);
-      check_cel(b, path + ".otlp.filter", *filter, "frontend accessLog otlp filter");
-    }
-    if (const Value* attributes = at(otlp, "attributes")) {
-      auto* fields = o->mutable_fields();
-      for (const std::string& r : strings(attributes, "remove")) fields->add_remove(r);
-      add_fields(b, attributes, path + ".otlp.attributes", "frontend accessLog otlp field", *fields->mutable_add());
-    }
-  }
-}
-
-void tracing(PolicyBuilder& b, const Value& v, const std::string& path, Frontend::Tracing& out) {
+// A telemetry exporter's backend (a backendRef, or a URL), and its path: `path`, or the URL's.
+std::optional<std::string> exporter(PolicyBuilder& b, const Node& v, const std::string& what,
+                                    api::BackendReference& backend,
+                                    google::protobuf::RepeatedPtrField<api::BackendPolicySpec>& inline_policies) {
   std::string url_path;
-  exporter_backend(b, v, path, "tracing", *out.mutable_provider_backend(), *out.mutable_inline_policies(), &url_path);
+  if (v["backendRef"] || v["url"])
+    if (auto target = agw_backend::endpoint_target(b.translation(), v, "failed to translate " + what + " backend",
+                                                   inline_policies, &url_path))
+      backend = *target;
+  if (auto p = v["path"].string()) return p;
+  if (!url_path.empty()) return url_path;
+  return std::nullopt;
+}
+
+void logging(PolicyBuilder& b, const Node& v, Frontend::Logging& out) {
+  if (auto f = filter(v["filter"], "frontend accessLog filter")) out.set_filter(*f);
+  if (const Node attributes = v["attributes"]) {
+    auto* fields = out.mutable_fields();
+    for (const std::string& r : attributes["remove"].strings()) fields->add_remove(r);
+    add_fields(attributes, "frontend accessLog field", *fields->mutable_add());
+  }
+  if (const Node otlp = v["otlp"]) {
+    auto* o = out.mutable_otlp_access_log();
+    if (auto path = exporter(b, otlp, "accessLog otlp", *o->mutable_provider_backend(), *o->mutable_inline_policies()))
+      o->set_path(*path);
+    if (otlp["protocol"].string_or("") == "GRPC") o->set_protocol(Frontend::Logging::OtlpAccessLog::GRPC);
+    if (auto f = filter(otlp["filter"], "frontend accessLog otlp filter")) o->set_filter(*f);
+    if (const Node attributes = otlp["attributes"]) {
+      auto* fields = o->mutable_fields();
+      for (const std::string& r : attributes["remove"].strings()) fields->add_remove(r);
+      add_fields(attributes, "frontend accessLog otlp field", *fields->mutable_add());
+    }
+  }
+}
+
+void tracing(PolicyBuilder& b, const Node& v, Frontend::Tracing& out) {
+  if (auto path = exporter(b, v, "tracing", *out.mutable_provider_backend(), *out.mutable_inline_policies()))
+    out.set_path(*path);
   if (out.provider_backend().kind_case() == api::BackendReference::KIND_NOT_SET) out.clear_provider_backend();
-  if (const std::string* p = str(&v, "path"))
-    out.set_path(*p);
-  else if (!url_path.empty())
-    out.set_path(url_path);
-  if (const Value* attributes = at(&v, "attributes")) {
-    for (const std::string& r : strings(attributes, "remove")) out.add_remove(r);
-    const auto& add = list(attributes, "add");
-    for (size_t i = 0; i < add.size(); ++i) {
-      auto* a = out.add_attributes();
-      if (const std::string* name = str(&add[i], "name")) a->set_name(*name);
-      if (const std::string* expression = str(&add[i], "expression")) {
-        a->set_value(*expression);
-        check_cel(b, path + ".attributes.add[" + std::to_string(i) + "].expression", *expression,
-                  "frontend tracing attribute \"" + a->name() + "\"");
-      }
-    }
+  auto set_value = [](auto& f, const std::string& e) { f.set_value(e); };
+  if (const Node attributes = v["attributes"]) {
+    for (const std::string& r : attributes["remove"].strings()) out.add_remove(r);
+    named_expressions(attributes["add"], "frontend tracing attribute", *out.mutable_attributes(), set_value);
   }
-  const auto& resources = list(&v, "resources");
-  for (size_t i = 0; i < resources.size(); ++i) {
-    auto* r = out.add_resources();
-    if (const std::string* name = str(&resources[i], "name")) r->set_name(*name);
-    if (const std::string* expression = str(&resources[i], "expression")) {
-      r->set_value(*expression);
-      check_cel(b, path + ".resources[" + std::to_string(i) + "].expression", *expression,
-                "frontend tracing resource \"" + r->name() + "\"");
-    }
-  }
-  if (const std::string* s = str(&v, "randomSampling")) out.set_random_sampling(*s);
-  if (const std::string* s = str(&v, "clientSampling")) out.set_client_sampling(*s);
-  if (const std::string* protocol = str(&v, "protocol"); protocol && *protocol == "GRPC")
-    out.set_protocol(Frontend::Tracing::GRPC);
-  if (const std::string* filter = str(&v, "filter")) {
-    out.set_filter(*filter);
-    check_cel(b, path + ".filter", *filter, "frontend tracing filter");
-  }
+  named_expressions(v["resources"], "frontend tracing resource", *out.mutable_resources(), set_value);
+  if (auto s = v["randomSampling"].string()) out.set_random_sampling(*s);
+  if (auto s = v["clientSampling"].string()) out.set_client_sampling(*s);
+  if (v["protocol"].string_or("") == "GRPC") out.set_protocol(Frontend::Tracing::GRPC);
+  if (auto f = filter(v["filter"], "frontend tracing filter")) out.set_filter(*f);
 }
 
 }  // namespace
 
-void translate_frontend(PolicyBuilder& b, const Value& frontend) {
-  const std::string path = "spec.frontend";
+void translate_frontend(PolicyBuilder& b, const Node& frontend) {
   auto add = [&](const char* feature) -> Frontend& {
     return *b.add("frontend/", std::string("frontend-") + feature).mutable_frontend();
   };
-  if (const Value* v = at(&frontend, "http")) http(b, *v, path + ".http", *add("http").mutable_http());
-  if (const Value* v = at(&frontend, "tls")) tls(b, *v, path + ".tls", *add("tls").mutable_tls());
-  if (const Value* v = at(&frontend, "tcp")) {
+  if (const Node v = frontend["http"]) http(v, *add("http").mutable_http());
+  if (const Node v = frontend["tls"]) tls(v, *add("tls").mutable_tls());
+  if (const Node v = frontend["tcp"]) {
     auto* tcp = add("tcp").mutable_tcp();
-    if (const Value* k = at(v, "keepalive")) keepalive(b, *k, path + ".tcp.keepalive", *tcp->mutable_keepalives());
+    if (const Node k = v["keepalive"]) agw_backend::translate_keepalive(k, *tcp->mutable_keepalives());
   }
-  if (const Value* v = at(&frontend, "networkAuthorization")) {
+  if (const Node v = frontend["networkAuthorization"]) {
     auto* authz = add("network-authz").mutable_network_authorization();
-    const std::string* action = str(v, "action");
-    const auto expressions = strings(at(v, "policy"), "matchExpressions");
-    for (size_t i = 0; i < expressions.size(); ++i) {
-      check_cel(b, path + ".networkAuthorization.policy.matchExpressions[" + std::to_string(i) + "]", expressions[i],
-                "frontend networkAuthorization matchExpression");
-      if (action && *action == "Deny")
-        authz->add_deny(expressions[i]);
-      else if (action && *action == "Require")
-        authz->add_require(expressions[i]);
+    const std::string action = v["action"].string_or("");
+    for (const Node& e : v["policy"]["matchExpressions"].items()) {
+      auto expression = e.string();
+      if (!expression) continue;
+      agw_backend::check_cel(e, *expression, "frontend networkAuthorization matchExpression");
+      if (action == "Deny")
+        authz->add_deny(*expression);
+      else if (action == "Require")
+        authz->add_require(*expression);
       else
-        authz->add_allow(expressions[i]);
+        authz->add_allow(*expression);
     }
   }
-  if (const Value* v = at(&frontend, "accessLog"))
-    logging(b, *v, path + ".accessLog", *add("logging").mutable_logging());
-  if (const Value* v = at(&frontend, "tracing")) tracing(b, *v, path + ".tracing", *add("tracing").mutable_tracing());
-  if (const Value* v = at(&frontend, "metrics")) {
+  if (const Node v = frontend["accessLog"]) logging(b, v, *add("logging").mutable_logging());
+  if (const Node v = frontend["tracing"]) tracing(b, v, *add("tracing").mutable_tracing());
+  if (const Node v = frontend["metrics"]) {
     auto* metrics = add("metrics").mutable_metrics();
-    if (const Value* attributes = at(v, "attributes"))
-      add_fields(b, attributes, path + ".metrics.attributes", "frontend metrics field",
-                 *metrics->mutable_fields()->mutable_add());
+    if (const Node attributes = v["attributes"])
+      add_fields(attributes, "frontend metrics field", *metrics->mutable_fields()->mutable_add());
   }
-  if (const Value* v = at(&frontend, "connect")) {
+  if (const Node v = frontend["connect"]) {
     auto* connect = add("connect").mutable_connect();
-    if (const std::string* mode = str(v, "mode"))
+    if (auto mode = v["mode"].string())
       connect->set_mode(*mode == "Route"    ? Frontend::Connect::ROUTE
                         : *mode == "Tunnel" ? Frontend::Connect::TUNNEL
                                             : Frontend::Connect::DENY);
   }
-  if (const Value* v = at(&frontend, "proxyProtocol")) {
+  if (const Node v = frontend["proxyProtocol"]) {
     auto* proxy = add("proxy-protocol").mutable_proxy_protocol();
-    if (const std::string* version = str(v, "version"))
+    if (auto version = v["version"].string())
       proxy->set_version(*version == "V1"    ? Frontend::ProxyProtocol::V1
                          : *version == "All" ? Frontend::ProxyProtocol::ALL
                                              : Frontend::ProxyProtocol::V2);
-    if (const std::string* mode = str(v, "mode"); mode && *mode == "Optional")
-      proxy->set_mode(Frontend::ProxyProtocol::OPTIONAL);
+    if (v["mode"].string_or("") == "Optional") proxy->set_mode(Frontend::ProxyProtocol::OPTIONAL);
   }
 }
 

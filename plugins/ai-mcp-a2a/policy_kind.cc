@@ -1,6 +1,6 @@
 #include "policy_kind.h"
 
-#include "policy_support.h"
+#include "policy_builder.h"
 
 namespace kgw::agw_plugin {
 namespace {
@@ -14,10 +14,10 @@ class AgentgatewayPolicyKind final : public sdk::AgentgatewayPolicyKind {
                  sdk::Diagnostics& diag) const noexcept override {
     try {
       PolicyBuilder b(ctx, policy, target, out, diag);
-      const Value* spec = policy.spec();
-      if (const Value* traffic = at(spec, "traffic")) translate_traffic(b, *traffic);
-      if (const Value* backend = at(spec, "backend")) translate_backend(b, *backend);
-      if (const Value* frontend = at(spec, "frontend")) translate_frontend(b, *frontend);
+      const agw_backend::Node spec = b.node(policy.spec(), "spec");
+      if (const agw_backend::Node traffic = spec["traffic"]) translate_traffic(b, traffic);
+      if (const agw_backend::Node backend = spec["backend"]) translate_backend(b, backend);
+      if (const agw_backend::Node frontend = spec["frontend"]) translate_frontend(b, frontend);
     } catch (const std::exception& e) {
       diag.error("spec", std::string("translation failed: ") + e.what());
     } catch (...) {

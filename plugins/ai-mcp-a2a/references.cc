@@ -120,7 +120,8 @@ std::optional<agw_api::BackendReference> inference_pool_reference(const Translat
 
 }  // namespace
 
-std::optional<agw_api::BackendReference> backend_reference(const Translation& t, const Node& ref, bool inference_pool) {
+std::optional<agw_api::BackendReference> backend_reference(const Translation& t, const Node& ref, bool inference_pool,
+                                                           std::string_view what) {
   auto name = ref["name"].string();
   if (!name || name->empty()) {
     ref["name"].invalid("a backend name is required");
@@ -143,7 +144,16 @@ std::optional<agw_api::BackendReference> backend_reference(const Translation& t,
     return std::nullopt;
   }
   std::string why;
-  if (!t.ctx.host().find_object(t.object.ref, {group, kind, ns, *name}, &why)) {
+  if (t.require_backends && !t.ctx.host().find_object(t.object.ref, {group, kind, ns, *name}, &why)) {
+    const std::string reason = why == "missing reference grant"
+                                   ? "backendRef " + qualified(ns, *name) + " not accessible to an " +
+                                         t.object.ref.kind + " in namespace \"" + t.ns() +
+                                         "\" (missing a ReferenceGrant?)"
+                                   : "unable to find the " + kind + " " + qualified(ns, *name);
+    ref.error(what.empty() ? reason : std::string(what) + ": " + reason);
+    return std::nullopt;
+  }
+  if (!t.require_backends && !t.ctx.host().find_object(t.object.ref, {group, kind, ns, *name}, &why)) {
     // A Service or backend of the same namespace may appear later; across namespaces the
     // ReferenceGrant that allows it can only be checked against an existing object.
     if (why == "missing reference grant") {
@@ -171,6 +181,17 @@ std::optional<agw_api::BackendReference> backend_reference(const Translation& t,
   return out;
 }
 
+namespace {
+
+// An `http://` or `https://` URL split for a BackendReference: host, port (the scheme's by
+// default), path (empty when absent) and whether TLS is on.
+struct Url {
+  std::string host;
+  uint32_t port = 0;
+  std::string path;
+  bool tls = false;
+};
+
 std::optional<Url> parse_url(const Node& node) {
   auto text = node.string();
   if (!text) return std::nullopt;
@@ -187,7 +208,7 @@ std::optional<Url> parse_url(const Node& node) {
   }
   const size_t slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
-  url.path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+  if (slash != std::string_view::npos) url.path = rest.substr(slash);
   url.port = url.tls ? 443 : 80;
   size_t colon = authority.rfind(':');
   if (colon != std::string_view::npos && authority.find(']', colon) == std::string_view::npos) {
@@ -215,14 +236,17 @@ std::optional<Url> parse_url(const Node& node) {
   return url;
 }
 
-std::optional<agw_api::BackendReference> endpoint_reference(const Translation& t, const Node& endpoint,
-                                                            std::string* url_path, bool* tls) {
+}  // namespace
+
+std::optional<agw_api::BackendReference> endpoint_target(
+    const Translation& t, const Node& endpoint, std::string_view what,
+    google::protobuf::RepeatedPtrField<agw_api::BackendPolicySpec>& inline_policies, std::string* url_path) {
   const Node ref = endpoint["backendRef"], url_node = endpoint["url"];
   if (ref && url_node) {
     endpoint.invalid("backendRef and url are mutually exclusive");
     return std::nullopt;
   }
-  if (ref) return backend_reference(t, ref);
+  if (ref) return backend_reference(t, ref, false, what);
   if (!url_node) {
     endpoint.invalid("one of backendRef or url is required");
     return std::nullopt;
@@ -233,7 +257,7 @@ std::optional<agw_api::BackendReference> endpoint_reference(const Translation& t
   out.mutable_inline_()->set_hostname(url->host);
   out.mutable_inline_()->set_port(url->port);
   if (url_path) *url_path = url->path;
-  if (tls) *tls = url->tls;
+  if (url->tls) inline_policies.Add()->mutable_backend_tls()->set_hostname(url->host);
   return out;
 }
 

@@ -1,5 +1,6 @@
-// What an AgentgatewayBackend refers to: Secrets and ConfigMaps holding credentials, and other
-// backends (Services, AgentgatewayBackends, URLs) its policies send traffic to.
+// What an AgentgatewayBackend or AgentgatewayPolicy refers to: Secrets and ConfigMaps holding
+// credentials, and other backends (Services, AgentgatewayBackends, URLs) its policies send
+// traffic to.
 #pragma once
 
 #include <kgw/sdk/agentgateway.h>
@@ -19,10 +20,13 @@ namespace agw_api = ::agentgateway::dev::resource;
 inline constexpr const char* kGroup = "agentgateway.dev";
 inline constexpr const char* kKind = "AgentgatewayBackend";
 
-// One object's translation: the hook's context and the object.
+// One object's translation: the hook's context and the object (a backend or a policy).
 struct Translation {
   const sdk::AgentgatewayContext& ctx;
   const sdk::Object& object;
+  // An AgentgatewayPolicy's backendRefs must name existing objects; a backend's may name a
+  // Service or backend of its namespace that appears later.
+  bool require_backends = false;
   const std::string& ns() const { return object.ref.ns; }
   // `<ns>/<name>` of this object.
   std::string key() const { return object.ref.ns + "/" + object.ref.name; }
@@ -40,24 +44,17 @@ std::optional<std::string> ca_bundle(const Translation& t, const Node& ref);
 // A backendRef ({group, kind, name, namespace, port}) as agentgateway's BackendReference: a
 // Service by hostname and port, or an AgentgatewayBackend by key; with `inference_pool`, also
 // a namespace-local InferencePool (by its inference hostname, on its first target port by
-// default). Cross-namespace references need a ReferenceGrant.
+// default). Cross-namespace references need a ReferenceGrant. With `require_backends`, a missing
+// object is an error, prefixed with `what` ("failed to build tunnel").
 std::optional<agw_api::BackendReference> backend_reference(const Translation& t, const Node& ref,
-                                                           bool inference_pool = false);
+                                                           bool inference_pool = false, std::string_view what = {});
 
-// An `http://` or `https://` URL split for a BackendReference: host, port (the scheme's by
-// default), path ("/" when absent) and whether TLS is on.
-struct Url {
-  std::string host;
-  uint32_t port = 0;
-  std::string path;
-  bool tls = false;
-};
-std::optional<Url> parse_url(const Node& url);
-
-// `backendRef` or `url` of an endpoint (tunnel, token endpoint); `tls` is set when the URL is
-// https. An error when neither or both are set.
-std::optional<agw_api::BackendReference> endpoint_reference(const Translation& t, const Node& endpoint,
-                                                            std::string* url_path, bool* tls);
+// `backendRef` or `url` of an endpoint (tunnel, token endpoint, remote service); an https URL adds
+// backend TLS to `inline_policies`, verified against the URL's host. `url_path` gets the URL's
+// path, empty when it has none. An error when neither or both are set.
+std::optional<agw_api::BackendReference> endpoint_target(
+    const Translation& t, const Node& endpoint, std::string_view what,
+    google::protobuf::RepeatedPtrField<agw_api::BackendPolicySpec>& inline_policies, std::string* url_path = nullptr);
 
 // A Kubernetes label selector ({matchLabels, matchExpressions}).
 struct LabelSelector {

@@ -1,5 +1,6 @@
-// Reading an AgentgatewayBackend's spec: a node of the tree with its field path, so that each
-// wrongly typed field is reported once with where it is.
+// Reading a spec (an AgentgatewayBackend's, an AgentgatewayPolicy's): a node of the tree with its
+// field path, so that each wrongly typed field is reported once with where it is; and the
+// durations and quantities its fields hold.
 #pragma once
 
 #include <kgw/sdk/status.h>
@@ -12,7 +13,16 @@
 #include <utility>
 #include <vector>
 
+namespace google::protobuf {
+class Duration;
+}
+
 namespace kgw::agw_backend {
+
+// A Go duration ("30s", "1m30s", "500ms", "-1h") into `out`; false when it does not parse.
+bool parse_duration(const std::string& text, google::protobuf::Duration& out);
+// A Kubernetes quantity ("16Ki", "5Mi", 1000) in bytes.
+std::optional<uint64_t> parse_quantity(const sdk::Value& v);
 
 class Node {
  public:
@@ -37,8 +47,11 @@ class Node {
   std::optional<std::string> string() const;
   std::string string_or(std::string fallback) const { return string().value_or(std::move(fallback)); }
   std::optional<int64_t> integer() const;
+  std::optional<bool> boolean() const;
   // An integer within [min, max].
   std::optional<int64_t> integer_in(int64_t min, int64_t max) const;
+  // A byte count: an integer or a Kubernetes quantity ("16Ki", "5M") within [min, max].
+  std::optional<uint64_t> quantity_in(uint64_t min, uint64_t max) const;
   std::vector<std::string> strings() const;
 
   // An error about this field: the message names the field, since the Accepted condition shows

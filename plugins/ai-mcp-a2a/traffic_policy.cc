@@ -1,41 +1,49 @@
 // AgentgatewayPolicy `spec.traffic`: one agentgateway traffic Policy per feature.
 #include <algorithm>
+#include <cctype>
+#include <map>
 #include <tuple>
 
-#include "policy_support.h"
+#include "backend_policies.h"
+#include "policy_builder.h"
 
 namespace kgw::agw_plugin {
 namespace {
 
+using agw_backend::check_cel;
+using agw_backend::Node;
 using Traffic = api::TrafficPolicySpec;
 
-void check_cel(PolicyBuilder& b, const std::string& path, const std::string& expression, const std::string& what) {
-  if (!is_valid_cel(expression)) b.error(path, what + " is not a valid CEL expression: " + expression);
+std::map<std::string, std::string> string_entries(const Node& node) {
+  std::map<std::string, std::string> out;
+  for (const auto& [k, v] : node.entries())
+    if (auto s = v.string()) out[k] = *s;
+  return out;
 }
 
-void header_modifier(const Value& v, api::HeaderModifier& out) {
-  for (const Value& h : list(&v, "add")) {
+void header_modifier(const Node& v, api::HeaderModifier& out) {
+  for (const Node& h : v["add"].items()) {
     auto* header = out.add_add();
-    if (const std::string* n = str(&h, "name")) header->set_name(*n);
-    if (const std::string* value = str(&h, "value")) header->set_value(*value);
+    if (auto n = h["name"].string()) header->set_name(*n);
+    if (auto value = h["value"].string()) header->set_value(*value);
   }
-  for (const Value& h : list(&v, "set")) {
+  for (const Node& h : v["set"].items()) {
     auto* header = out.add_set();
-    if (const std::string* n = str(&h, "name")) header->set_name(*n);
-    if (const std::string* value = str(&h, "value")) header->set_value(*value);
+    if (auto n = h["name"].string()) header->set_name(*n);
+    if (auto value = h["value"].string()) header->set_value(*value);
   }
-  for (const std::string& name : strings(&v, "remove")) out.add_remove(name);
+  for (const std::string& name : v["remove"].strings()) out.add_remove(name);
 }
 
-void local_rate_limit(const Value::List& rules, Traffic::LocalRateLimit& out) {
+void local_rate_limit(const std::vector<Node>& rules, Traffic::LocalRateLimit& out) {
   bool first = true;
-  for (const Value& rule : rules) {
-    const auto requests = integer(&rule, "requests");
-    const auto tokens = integer(&rule, "tokens");
+  for (const Node& rule : rules) {
+    const auto requests = rule["requests"].integer();
+    const auto tokens = rule["tokens"].integer();
     const uint64_t amount = static_cast<uint64_t>(requests ? *requests : tokens ? *tokens : 0);
-    const uint64_t burst = static_cast<uint64_t>(integer(&rule, "burst").value_or(0));
-    const std::string* unit = str(&rule, "unit");
-    const int64_t seconds = !unit ? 1 : *unit == "Minutes" ? 60 : *unit == "Hours" ? 3600 : 1;
+    const uint64_t burst = static_cast<uint64_t>(rule["burst"].integer().value_or(0));
+    const std::string unit = rule["unit"].string_or("");
+    const int64_t seconds = unit == "Minutes" ? 60 : unit == "Hours" ? 3600 : 1;
     auto* r = out.add_rules();
     r->set_max_tokens(amount + burst);
     r->set_tokens_per_fill(amount);
@@ -51,103 +59,84 @@ void local_rate_limit(const Value::List& rules, Traffic::LocalRateLimit& out) {
   }
 }
 
-void global_rate_limit(PolicyBuilder& b, const Value& v, const std::string& path, Traffic::RemoteRateLimit& out) {
-  if (const std::string* domain = str(&v, "domain")) out.set_domain(*domain);
-  if (const std::string* mode = str(&v, "failureMode"); mode && *mode == "FailOpen")
-    out.set_failure_mode(Traffic::RemoteRateLimit::FAIL_OPEN);
-  const auto& descriptors = list(&v, "descriptors");
-  for (size_t i = 0; i < descriptors.size(); ++i) {
-    const Value& d = descriptors[i];
+void global_rate_limit(PolicyBuilder& b, const Node& v, Traffic::RemoteRateLimit& out) {
+  if (auto domain = v["domain"].string()) out.set_domain(*domain);
+  if (v["failureMode"].string_or("") == "FailOpen") out.set_failure_mode(Traffic::RemoteRateLimit::FAIL_OPEN);
+  for (const Node& d : v["descriptors"].items()) {
     auto* descriptor = out.add_descriptors();
-    const auto& entries = list(&d, "entries");
-    for (size_t j = 0; j < entries.size(); ++j) {
+    for (const Node& e : d["entries"].items()) {
       auto* entry = descriptor->add_entries();
-      if (const std::string* name = str(&entries[j], "name")) entry->set_key(*name);
-      if (const std::string* expression = str(&entries[j], "expression")) {
+      if (auto name = e["name"].string()) entry->set_key(*name);
+      if (auto expression = e["expression"].string()) {
         entry->set_value(*expression);
-        check_cel(b, path + ".descriptors[" + std::to_string(i) + "].entries[" + std::to_string(j) + "].expression",
-                  *expression, "rateLimit descriptor entry \"" + entry->key() + "\"");
+        check_cel(e["expression"], *expression, "rateLimit descriptor entry \"" + entry->key() + "\"");
       }
     }
-    if (const std::string* unit = str(&d, "unit"); unit && *unit == "Tokens")
-      descriptor->set_type(Traffic::RemoteRateLimit::TOKENS);
-    if (const std::string* cost = str(&d, "cost")) descriptor->set_cost(*cost);
-    if (const std::string* limit = str(&d, "limitOverride")) descriptor->set_limit_override(*limit);
+    if (d["unit"].string_or("") == "Tokens") descriptor->set_type(Traffic::RemoteRateLimit::TOKENS);
+    if (auto cost = d["cost"].string()) descriptor->set_cost(*cost);
+    if (auto limit = d["limitOverride"].string()) descriptor->set_limit_override(*limit);
   }
-  if (const Value* ref = at(&v, "backendRef")) {
-    std::string why;
-    if (auto target = b.backend_ref(*ref, why))
+  if (v["backendRef"] || v["url"])
+    if (auto target = agw_backend::endpoint_target(b.translation(), v, "failed to build rateLimit",
+                                                   *out.mutable_inline_policies()))
       *out.mutable_target() = *target;
-    else
-      b.error(path + ".backendRef", "failed to build rateLimit: " + why);
-  } else if (const std::string* url = str(&v, "url")) {
-    std::vector<api::BackendPolicySpec> inline_policies;
-    if (!b.url_backend(*url, *out.mutable_target(), inline_policies)) b.error(path + ".url", "invalid url " + *url);
-    for (auto& p : inline_policies) *out.add_inline_policies() = std::move(p);
-  }
 }
 
-void ext_proc(PolicyBuilder& b, const Value& v, const std::string& path, Traffic::ExtProc& out) {
-  if (const Value* ref = at(&v, "backendRef")) {
-    std::string why;
-    if (auto target = b.backend_ref(*ref, why))
+void ext_proc(PolicyBuilder& b, const Node& v, Traffic::ExtProc& out) {
+  if (v["backendRef"] || v["url"])
+    if (auto target =
+            agw_backend::endpoint_target(b.translation(), v, "failed to build extProc", *out.mutable_inline_policies()))
       *out.mutable_target() = *target;
-    else
-      b.error(path + ".backendRef", "failed to build extProc: " + why);
-  } else if (const std::string* url = str(&v, "url")) {
-    std::vector<api::BackendPolicySpec> inline_policies;
-    if (!b.url_backend(*url, *out.mutable_target(), inline_policies)) b.error(path + ".url", "invalid url " + *url);
-    for (auto& p : inline_policies) *out.add_inline_policies() = std::move(p);
-  }
-  if (const std::string* mode = str(&v, "failureMode"); mode && *mode == "FailOpen")
-    out.set_failure_mode(Traffic::ExtProc::FAIL_OPEN);
+  if (v["failureMode"].string_or("") == "FailOpen") out.set_failure_mode(Traffic::ExtProc::FAIL_OPEN);
   for (const char* which : {"requestAttributes", "responseAttributes"}) {
     auto& attributes = std::string(which) == "requestAttributes" ? *out.mutable_request_attributes()
                                                                  : *out.mutable_response_attributes();
-    for (const auto& [name, expression] : string_map(&v, which)) {
-      attributes[name] = expression;
-      check_cel(b, path + "." + which + "." + name, expression, std::string("extProc ") + which + " \"" + name + "\"");
-    }
+    for (const auto& [name, e] : v[which].entries())
+      if (auto expression = e.string()) {
+        attributes[name] = *expression;
+        check_cel(e, *expression, std::string("extProc ") + which + " \"" + name + "\"");
+      }
   }
-  for (const auto& [ns, context] : map(&v, "metadataContext")) {
+  for (const auto& [ns, context] : v["metadataContext"].entries()) {
     auto& entry = (*out.mutable_metadata_context())[ns];
-    for (const auto& [k, expression] : string_map(&context, "")) (*entry.mutable_context())[k] = expression;
+    for (const auto& [k, expression] : string_entries(context)) (*entry.mutable_context())[k] = expression;
   }
-  if (const Value* options = at(&v, "processingOptions")) {
+  if (const Node options = v["processingOptions"]) {
     auto* o = out.mutable_processing_options();
-    auto body_mode = [](const std::string* mode) {
-      if (!mode) return Traffic::ExtProc::FULL_DUPLEX_STREAMED;
-      if (*mode == "None") return Traffic::ExtProc::NONE;
-      if (*mode == "Buffered") return Traffic::ExtProc::BUFFERED;
-      if (*mode == "BufferedPartial") return Traffic::ExtProc::BUFFERED_PARTIAL;
+    auto body_mode = [](const Node& mode) {
+      const std::string m = mode.string_or("");
+      if (m == "None") return Traffic::ExtProc::NONE;
+      if (m == "Buffered") return Traffic::ExtProc::BUFFERED;
+      if (m == "BufferedPartial") return Traffic::ExtProc::BUFFERED_PARTIAL;
       return Traffic::ExtProc::FULL_DUPLEX_STREAMED;
     };
-    auto header_mode = [](const std::string* mode) {
-      if (!mode) return Traffic::ExtProc::UNSET;
-      return *mode == "Skip" ? Traffic::ExtProc::SKIP : Traffic::ExtProc::SEND;
+    auto header_mode = [](const Node& mode) {
+      auto m = mode.string();
+      if (!m) return Traffic::ExtProc::UNSET;
+      return *m == "Skip" ? Traffic::ExtProc::SKIP : Traffic::ExtProc::SEND;
     };
-    o->set_request_body_mode(body_mode(str(options, "requestBodyMode")));
-    o->set_response_body_mode(body_mode(str(options, "responseBodyMode")));
-    o->set_request_header_mode(header_mode(str(options, "requestHeaderMode")));
-    o->set_response_header_mode(header_mode(str(options, "responseHeaderMode")));
-    o->set_request_trailer_mode(header_mode(str(options, "requestTrailerMode")));
-    o->set_response_trailer_mode(header_mode(str(options, "responseTrailerMode")));
-    if (auto allow = boolean(options, "allowModeOverride")) o->set_allow_mode_override(*allow);
+    o->set_request_body_mode(body_mode(options["requestBodyMode"]));
+    o->set_response_body_mode(body_mode(options["responseBodyMode"]));
+    o->set_request_header_mode(header_mode(options["requestHeaderMode"]));
+    o->set_response_header_mode(header_mode(options["responseHeaderMode"]));
+    o->set_request_trailer_mode(header_mode(options["requestTrailerMode"]));
+    o->set_response_trailer_mode(header_mode(options["responseTrailerMode"]));
+    if (auto allow = options["allowModeOverride"].boolean()) o->set_allow_mode_override(*allow);
   }
 }
 
-void rbac(PolicyBuilder& b, const Value& v, const std::string& path, const std::string& what, Traffic::RBAC& out) {
-  const std::string* action = str(&v, "action");
-  const auto expressions = strings(at(&v, "policy"), "matchExpressions");
-  for (size_t i = 0; i < expressions.size(); ++i) {
-    const std::string& e = expressions[i];
-    check_cel(b, path + ".policy.matchExpressions[" + std::to_string(i) + "]", e, what + " matchExpression");
-    if (action && *action == "Deny")
-      out.add_deny(e);
-    else if (action && *action == "Require")
-      out.add_require(e);
+void rbac(const Node& v, const std::string& what, Traffic::RBAC& out) {
+  const std::string action = v["action"].string_or("");
+  for (const Node& e : v["policy"]["matchExpressions"].items()) {
+    auto expression = e.string();
+    if (!expression) continue;
+    check_cel(e, *expression, what + " matchExpression");
+    if (action == "Deny")
+      out.add_deny(*expression);
+    else if (action == "Require")
+      out.add_require(*expression);
     else
-      out.add_allow(e);
+      out.add_allow(*expression);
   }
 }
 
@@ -156,62 +145,60 @@ std::string trim_trailing(std::string s) {
   return s;
 }
 
-void jwt(PolicyBuilder& b, const Value& v, const std::string& path, Traffic::JWT& out) {
-  const std::string* mode = str(&v, "mode");
-  if (mode && *mode == "Strict") out.set_mode(Traffic::JWT::STRICT);
-  if (mode && *mode == "Permissive") out.set_mode(Traffic::JWT::PERMISSIVE);
-  if (const Value* location = at(&v, "location")) set_location(*location, *out.mutable_authorization_location());
-  if (const Value* mcp = at(&v, "mcp")) {
+void jwt(PolicyBuilder& b, const Node& v, Traffic::JWT& out) {
+  const std::string mode = v["mode"].string_or("");
+  if (mode == "Strict") out.set_mode(Traffic::JWT::STRICT);
+  if (mode == "Permissive") out.set_mode(Traffic::JWT::PERMISSIVE);
+  if (auto location = agw_backend::authorization_location(v["location"]))
+    *out.mutable_authorization_location() = *location;
+  if (const Node mcp = v["mcp"]) {
     auto* m = out.mutable_mcp();
-    if (const std::string* provider = str(mcp, "provider")) {
+    if (auto provider = mcp["provider"].string()) {
       api::BackendPolicySpec::McpAuthentication::McpIDP idp;
       std::string upper = *provider;
       std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
       if (api::BackendPolicySpec::McpAuthentication::McpIDP_Parse(upper, &idp)) m->set_provider(idp);
     }
     auto* metadata = m->mutable_resource_metadata();
-    for (const auto& [k, value] : map(mcp, "resourceMetadata")) to_proto_value(value, (*metadata->mutable_extra())[k]);
-    if (const std::string* client = str(mcp, "clientId")) m->set_client_id(*client);
+    for (const auto& [k, value] : mcp["resourceMetadata"].entries())
+      to_proto_value(*value.value(), (*metadata->mutable_extra())[k]);
+    if (auto client = mcp["clientId"].string()) m->set_client_id(*client);
   }
-  const auto& providers = list(&v, "providers");
-  for (size_t i = 0; i < providers.size(); ++i) {
-    const Value& p = providers[i];
-    const std::string ppath = path + ".providers[" + std::to_string(i) + "]";
+  for (const Node& p : v["providers"].items()) {
     Traffic::JWTProvider provider;
-    if (const std::string* issuer = str(&p, "issuer")) provider.set_issuer(*issuer);
-    for (const std::string& a : strings(&p, "audiences")) provider.add_audiences(a);
-    const Value* jwks = at(&p, "jwks");
-    if (const std::string* inline_jwks = str(jwks, "inline")) {
+    if (auto issuer = p["issuer"].string()) provider.set_issuer(*issuer);
+    for (const std::string& a : p["audiences"].strings()) provider.add_audiences(a);
+    const Node jwks = p["jwks"];
+    if (auto inline_jwks = jwks["inline"].string()) {
       provider.set_inline_(trim_trailing(*inline_jwks));
-    } else if (const Value* remote = at(jwks, "remote")) {
-      std::string url, why;
-      auto keyset = stored_jwks(b, *remote, url, why);
-      if (!keyset) {
-        b.error(ppath + ".jwks.remote", why);
-        continue;
-      }
+    } else if (const Node remote = jwks["remote"]) {
+      const auto url = agw_backend::jwks_url(b.translation(), remote);
+      auto keyset = url ? agw_backend::persisted_keyset(b.translation(), remote, *url) : std::nullopt;
+      if (!keyset) continue;
       provider.set_inline_(*keyset);
     }
     *out.add_providers() = std::move(provider);
   }
 }
 
-void api_key(PolicyBuilder& b, const Value& v, const std::string& path, Traffic::APIKey& out) {
-  if (const std::string* mode = str(&v, "mode")) {
-    if (*mode == "Optional") out.set_mode(Traffic::APIKey::OPTIONAL);
-    if (*mode == "Permissive") out.set_mode(Traffic::APIKey::PERMISSIVE);
-  }
-  if (const Value* location = at(&v, "location")) set_location(*location, *out.mutable_authorization_location());
+void api_key(PolicyBuilder& b, const Node& v, Traffic::APIKey& out) {
+  const std::string mode = v["mode"].string_or("");
+  if (mode == "Optional") out.set_mode(Traffic::APIKey::OPTIONAL);
+  if (mode == "Permissive") out.set_mode(Traffic::APIKey::PERMISSIVE);
+  if (auto location = agw_backend::authorization_location(v["location"]))
+    *out.mutable_authorization_location() = *location;
   std::vector<Traffic::APIKey::User> users;
   // Each entry is a raw key or a JSON object with `key` or `keyHash` and `metadata`.
   auto add_entry = [&](const std::string& value, bool hashed_only, const std::string& source,
                        const std::string& entry) {
     Traffic::APIKey::User user;
     auto parsed = parse_json(value);
-    if (parsed && parsed->is_map() && (str(&*parsed, "key") || str(&*parsed, "keyHash"))) {
-      if (const std::string* key = str(&*parsed, "key")) user.set_key(*key);
-      if (const std::string* hash = str(&*parsed, "keyHash")) user.set_key_hash(*hash);
-      if (const Value* metadata = at(&*parsed, "metadata"); metadata && metadata->is_map()) {
+    const Value* key = parsed ? parsed->find("key") : nullptr;
+    const Value* hash = parsed ? parsed->find("keyHash") : nullptr;
+    if ((key && key->as_string()) || (hash && hash->as_string())) {
+      if (key && key->as_string()) user.set_key(*key->as_string());
+      if (hash && hash->as_string()) user.set_key_hash(*hash->as_string());
+      if (const Value* metadata = parsed->find("metadata"); metadata && metadata->is_map()) {
         google::protobuf::Value m;
         to_proto_value(*metadata, m);
         *user.mutable_metadata() = m.struct_value();
@@ -221,32 +208,33 @@ void api_key(PolicyBuilder& b, const Value& v, const std::string& path, Traffic:
     }
     user.mutable_metadata();
     if (hashed_only && !user.key().empty()) {
-      b.error(path, source + " contains invalid key " + entry +
-                        ": keys sourced from a ConfigMap must use keyHash, not a raw key, since ConfigMaps are not "
-                        "confidential");
+      v.error(source + " contains invalid key " + entry +
+              ": keys sourced from a ConfigMap must use keyHash, not a raw key, since ConfigMaps are not "
+              "confidential");
       return;
     }
     users.push_back(std::move(user));
   };
-  if (const Value* ref = at(&v, "secretRef")) {
-    const std::string* name = str(ref, "name");
-    auto secret = name ? b.secret(*name) : nullptr;
-    if (!secret)
-      b.error(path + ".secretRef", "secret " + b.ns() + "/" + (name ? *name : "") + " not found");
+  if (const Node ref = v["secretRef"]) {
+    const std::string name = ref["name"].string_or("");
+    if (auto secret = b.secret(name))
+      for (const auto& [k, value] : secret->data) add_entry(value, false, "secret " + name, k);
     else
-      for (const auto& [k, value] : secret->data) add_entry(value, false, "secret " + *name, k);
+      ref.error("secret " + b.ns() + "/" + name + " not found");
   }
-  if (const Value* selector = at(&v, "secretSelector")) {
-    for (const sdk::Object* o : b.ctx().list_objects({"", "Secret"}, b.ns(), string_map(selector, "matchLabels"))) {
-      auto secret = b.secret(o->ref.name);
-      if (secret)
+  if (const Node selector = v["secretSelector"]) {
+    for (const sdk::Object* o : b.ctx().list_objects({"", "Secret"}, b.ns(), string_entries(selector["matchLabels"])))
+      if (auto secret = b.secret(o->ref.name))
         for (const auto& [k, value] : secret->data) add_entry(value, false, "secret " + o->ref.name, k);
-    }
   }
-  if (const Value* selector = at(&v, "configMapSelector")) {
-    for (const sdk::Object* o : b.ctx().list_objects({"", "ConfigMap"}, b.ns(), string_map(selector, "matchLabels")))
-      for (const auto& [k, value] : map(&o->body, "data"))
-        if (const std::string* s = value.as_string()) add_entry(*s, true, "configMap " + o->ref.name, k);
+  if (const Node selector = v["configMapSelector"]) {
+    for (const sdk::Object* o :
+         b.ctx().list_objects({"", "ConfigMap"}, b.ns(), string_entries(selector["matchLabels"]))) {
+      const Value* data = o->body.find("data");
+      if (const Value::Map* entries = data ? data->as_map() : nullptr)
+        for (const auto& [k, value] : *entries)
+          if (const std::string* s = value.as_string()) add_entry(*s, true, "configMap " + o->ref.name, k);
+    }
   }
   std::stable_sort(users.begin(), users.end(), [](const auto& a, const auto& c) {
     return std::tie(a.key(), a.key_hash()) < std::tie(c.key(), c.key_hash());
@@ -254,206 +242,104 @@ void api_key(PolicyBuilder& b, const Value& v, const std::string& path, Traffic:
   for (auto& u : users) *out.add_api_keys() = std::move(u);
 }
 
-void basic_auth(PolicyBuilder& b, const Value& v, const std::string& path, Traffic::BasicAuthentication& out) {
-  if (const std::string* mode = str(&v, "mode"); mode && *mode == "Optional")
-    out.set_mode(Traffic::BasicAuthentication::OPTIONAL);
-  if (const std::string* realm = str(&v, "realm")) out.set_realm(*realm);
-  if (const Value* location = at(&v, "location")) set_location(*location, *out.mutable_authorization_location());
+void basic_auth(PolicyBuilder& b, const Node& v, Traffic::BasicAuthentication& out) {
+  if (v["mode"].string_or("") == "Optional") out.set_mode(Traffic::BasicAuthentication::OPTIONAL);
+  if (auto realm = v["realm"].string()) out.set_realm(*realm);
+  if (auto location = agw_backend::authorization_location(v["location"]))
+    *out.mutable_authorization_location() = *location;
   std::string content;
-  for (const std::string& user : strings(&v, "users")) content += user + "\n";
-  if (const Value* ref = at(&v, "secretRef")) {
-    const std::string* name = str(ref, "name");
-    const std::string* key = str(ref, "key");
-    const std::string k = key ? *key : ".htaccess";
-    auto secret = name ? b.secret(*name) : nullptr;
-    if (!secret) {
-      b.error(path + ".secretRef", "secret " + b.ns() + "/" + (name ? *name : "") + " not found");
-    } else if (auto it = secret->data.find(k); it == secret->data.end()) {
-      b.error(path + ".secretRef", "secret " + b.ns() + "/" + *name + " missing " + k + " value");
-    } else {
-      content += it->second;
-    }
-  }
+  for (const std::string& user : v["users"].strings()) content += user + "\n";
+  if (const Node ref = v["secretRef"])
+    if (auto htpasswd = agw_backend::secret_value(b.translation(), ref, ".htaccess")) content += *htpasswd;
   if (!content.empty()) out.set_htpasswd_content(content);
 }
 
-void buffer_body(const Value& v, Traffic::Buffer::BufferBody& out) {
-  if (const Value* max = at(&v, "maxBytes"))
-    if (auto bytes = parse_quantity(*max)) out.set_max_bytes(static_cast<uint32_t>(*bytes));
-  if (const std::string* mode = str(&v, "failureMode"); mode && *mode == "FailOpen")
-    out.set_failure_mode(Traffic::Buffer::FAIL_OPEN);
+void buffer_body(const Node& v, Traffic::Buffer::BufferBody& out) {
+  if (const Node max = v["maxBytes"])
+    if (auto bytes = parse_quantity(*max.value())) out.set_max_bytes(static_cast<uint32_t>(*bytes));
+  if (v["failureMode"].string_or("") == "FailOpen") out.set_failure_mode(Traffic::Buffer::FAIL_OPEN);
 }
 
 }  // namespace
 
-void translate_transformation(PolicyBuilder& b, const Value& v, const std::string& path,
-                              Traffic::TransformationPolicy& out) {
-  for (const char* which : {"request", "response"}) {
-    const Value* t = at(&v, which);
-    if (!t) continue;
-    auto& transform = std::string(which) == "request" ? *out.mutable_request() : *out.mutable_response();
-    const std::string tpath = path + "." + which;
-    for (const char* op : {"set", "add"}) {
-      const auto& headers = list(t, op);
-      for (size_t i = 0; i < headers.size(); ++i) {
-        auto* h = std::string(op) == "set" ? transform.add_set() : transform.add_add();
-        if (const std::string* name = str(&headers[i], "name")) h->set_name(*name);
-        if (const std::string* value = str(&headers[i], "value")) {
-          h->set_expression(*value);
-          check_cel(b, tpath + "." + op + "[" + std::to_string(i) + "].value", *value,
-                    std::string("transformation ") + which + " header \"" + h->name() + "\"");
-        }
-      }
-    }
-    for (const std::string& name : strings(t, "remove")) transform.add_remove(name);
-    if (const std::string* body = str(t, "body")) {
-      transform.mutable_body()->set_expression(*body);
-      check_cel(b, tpath + ".body", *body, std::string("transformation ") + which + " body");
-    }
-    for (const auto& [k, expression] : string_map(t, "metadata")) (*transform.mutable_metadata())[k] = expression;
-  }
-}
-
-void translate_ext_auth(PolicyBuilder& b, const Value& v, const std::string& path, Traffic::ExternalAuth& out) {
-  if (const Value* ref = at(&v, "backendRef")) {
-    std::string why;
-    if (auto target = b.backend_ref(*ref, why))
-      *out.mutable_target() = *target;
-    else
-      b.error(path + ".backendRef", "failed to build extAuth: " + why);
-  } else if (const std::string* url = str(&v, "url")) {
-    std::vector<api::BackendPolicySpec> inline_policies;
-    if (!b.url_backend(*url, *out.mutable_target(), inline_policies)) b.error(path + ".url", "invalid url " + *url);
-    for (auto& p : inline_policies) *out.add_inline_policies() = std::move(p);
-  }
-  if (const Value* grpc = at(&v, "grpc")) {
-    auto* g = out.mutable_grpc();
-    for (const auto& [k, value] : string_map(grpc, "contextExtensions")) (*g->mutable_context())[k] = value;
-    for (const auto& [k, value] : string_map(grpc, "requestMetadata")) (*g->mutable_metadata())[k] = value;
-  } else if (const Value* http = at(&v, "http")) {
-    auto* h = out.mutable_http();
-    if (const std::string* p = str(http, "path")) {
-      h->set_path(*p);
-      check_cel(b, path + ".http.path", *p, "extAuth http path");
-    }
-    if (const std::string* redirect = str(http, "redirect")) {
-      h->set_redirect(*redirect);
-      check_cel(b, path + ".http.redirect", *redirect, "extAuth http redirect");
-    }
-    for (const auto& [k, value] : string_map(http, "addRequestHeaders")) (*h->mutable_add_request_headers())[k] = value;
-    for (const std::string& header : strings(http, "allowedRequestHeaders")) out.add_include_request_headers(header);
-    for (const std::string& header : strings(http, "allowedResponseHeaders")) h->add_include_response_headers(header);
-    for (const auto& [k, value] : string_map(http, "responseMetadata")) (*h->mutable_metadata())[k] = value;
-    if (const std::string* body = str(http, "body")) h->set_body(*body);
-  }
-  if (const Value* forward = at(&v, "forwardBody")) {
-    auto* body = out.mutable_include_request_body();
-    if (const Value* max = at(forward, "maxSize"))
-      if (auto bytes = parse_quantity(*max)) body->set_max_request_bytes(static_cast<uint32_t>(*bytes));
-    body->set_allow_partial_message(true);
-  }
-  if (const std::string* mode = str(&v, "failureMode"); mode && *mode == "FailOpen")
-    out.set_failure_mode(Traffic::ExternalAuth::ALLOW);
-  if (const Value* cache = at(&v, "cache")) {
-    auto* c = out.mutable_cache();
-    for (const std::string& key : strings(cache, "key")) c->add_key(key);
-    if (const std::string* ttl = str(cache, "ttl")) {
-      // A plain duration becomes the CEL expression the proxy evaluates.
-      google::protobuf::Duration d;
-      c->set_ttl(parse_duration(*ttl, d) ? "duration(\"" + *ttl + "\")" : *ttl);
-    }
-    if (auto max = integer(cache, "maxEntries")) c->set_max_entries(static_cast<uint32_t>(*max));
-  }
-}
-
-void translate_traffic(PolicyBuilder& b, const Value& traffic) {
-  const std::string path = "spec.traffic";
-  const std::string* phase = str(&traffic, "phase");
+void translate_traffic(PolicyBuilder& b, const Node& traffic) {
+  const bool pre_routing = traffic["phase"].string_or("") == "PreRouting";
   auto add = [&](const char* feature) -> Traffic& {
     Traffic& t = *b.add("traffic/", feature).mutable_traffic();
-    if (phase && *phase == "PreRouting") t.set_phase(Traffic::GATEWAY);
+    if (pre_routing) t.set_phase(Traffic::GATEWAY);
     return t;
   };
-  if (const Value* v = at(&traffic, "timeouts")) {
+  if (const Node v = traffic["timeouts"]) {
     auto* timeout = add("timeout").mutable_timeout();
-    if (const std::string* request = str(v, "request"))
-      if (!parse_duration(*request, *timeout->mutable_request()))
-        b.error(path + ".timeouts.request", "invalid duration " + *request);
+    if (v["request"]) parse_duration(v["request"], *timeout->mutable_request());
   }
-  if (const Value* v = at(&traffic, "retry")) {
+  if (const Node v = traffic["retry"]) {
     auto* retry = add("retry").mutable_retry();
     // The proxy counts attempts in a byte.
-    if (auto attempts = integer(v, "attempts"))
+    if (auto attempts = v["attempts"].integer())
       retry->set_attempts(static_cast<int32_t>(std::clamp<int64_t>(*attempts, 0, 255)));
-    for (const Value& code : list(v, "codes"))
-      if (auto c = code.as_int()) retry->add_retry_status_codes(static_cast<int32_t>(*c));
-    if (const std::string* backoff = str(v, "backoff"))
-      if (!parse_duration(*backoff, *retry->mutable_backoff()))
-        b.error(path + ".retry.backoff", "invalid duration " + *backoff);
-    if (const std::string* condition = str(v, "condition")) retry->set_condition(*condition);
-    if (const std::string* precondition = str(v, "precondition")) retry->set_precondition(*precondition);
+    for (const Node& code : v["codes"].items())
+      if (auto c = code.integer()) retry->add_retry_status_codes(static_cast<int32_t>(*c));
+    if (v["backoff"]) parse_duration(v["backoff"], *retry->mutable_backoff());
+    if (auto condition = v["condition"].string()) retry->set_condition(*condition);
+    if (auto precondition = v["precondition"].string()) retry->set_precondition(*precondition);
   }
-  if (const Value* rl = at(&traffic, "rateLimit")) {
-    if (const auto& local = list(rl, "local"); !local.empty())
+  if (const Node rl = traffic["rateLimit"]) {
+    if (const auto local = rl["local"].items(); !local.empty())
       local_rate_limit(local, *add("rl-local").mutable_local_rate_limit());
-    if (const Value* global = at(rl, "global"))
-      global_rate_limit(b, *global, path + ".rateLimit.global", *add("rl-global").mutable_remote_rate_limit());
+    if (const Node global = rl["global"]) global_rate_limit(b, global, *add("rl-global").mutable_remote_rate_limit());
   }
-  if (const Value* v = at(&traffic, "extAuth"))
-    translate_ext_auth(b, *v, path + ".extAuth", *add("extauth").mutable_ext_authz());
-  if (const Value* v = at(&traffic, "extProc")) ext_proc(b, *v, path + ".extProc", *add("extproc").mutable_ext_proc());
-  if (const Value* v = at(&traffic, "authorization"))
-    rbac(b, *v, path + ".authorization", "authorization", *add("rbac").mutable_authorization());
-  if (const Value* v = at(&traffic, "jwtAuthentication"))
-    jwt(b, *v, path + ".jwtAuthentication", *add("jwt").mutable_jwt());
-  if (const Value* v = at(&traffic, "transformation"))
-    translate_transformation(b, *v, path + ".transformation", *add("transformation").mutable_transformation());
-  if (const Value* v = at(&traffic, "csrf")) {
+  // The sections an AgentgatewayBackend's policies also have are translated as a backend's are.
+  if (const Node v = traffic["extAuth"])
+    agw_backend::translate_ext_authz(b.translation(), v, *add("extauth").mutable_ext_authz());
+  if (const Node v = traffic["extProc"]) ext_proc(b, v, *add("extproc").mutable_ext_proc());
+  if (const Node v = traffic["authorization"]) rbac(v, "authorization", *add("rbac").mutable_authorization());
+  if (const Node v = traffic["jwtAuthentication"]) jwt(b, v, *add("jwt").mutable_jwt());
+  if (const Node v = traffic["transformation"])
+    agw_backend::translate_transformation(v, *add("transformation").mutable_transformation());
+  if (const Node v = traffic["csrf"]) {
     auto* csrf = add("csrf").mutable_csrf();
-    for (const std::string& origin : strings(v, "additionalOrigins")) csrf->add_additional_origins(origin);
+    for (const std::string& origin : v["additionalOrigins"].strings()) csrf->add_additional_origins(origin);
   }
-  if (const Value* v = at(&traffic, "headerModifiers")) {
-    if (const Value* request = at(v, "request"))
-      header_modifier(*request, *add("header-modifier").mutable_request_header_modifier());
-    if (const Value* response = at(v, "response"))
-      header_modifier(*response, *add("resp-header-modifier").mutable_response_header_modifier());
+  if (const Node v = traffic["headerModifiers"]) {
+    if (const Node request = v["request"])
+      header_modifier(request, *add("header-modifier").mutable_request_header_modifier());
+    if (const Node response = v["response"])
+      header_modifier(response, *add("resp-header-modifier").mutable_response_header_modifier());
   }
-  if (const Value* v = at(&traffic, "cors")) {
+  if (const Node v = traffic["cors"]) {
     auto* cors = add("cors").mutable_cors();
-    if (auto credentials = boolean(v, "allowCredentials")) cors->set_allow_credentials(*credentials);
-    for (const std::string& h : strings(v, "allowHeaders")) cors->add_allow_headers(h);
-    for (const std::string& m : strings(v, "allowMethods")) cors->add_allow_methods(m);
-    for (const std::string& o : strings(v, "allowOrigins")) cors->add_allow_origins(o);
-    for (const std::string& h : strings(v, "exposeHeaders")) cors->add_expose_headers(h);
-    cors->mutable_max_age()->set_seconds(integer(v, "maxAge").value_or(0));
+    if (auto credentials = v["allowCredentials"].boolean()) cors->set_allow_credentials(*credentials);
+    for (const std::string& h : v["allowHeaders"].strings()) cors->add_allow_headers(h);
+    for (const std::string& m : v["allowMethods"].strings()) cors->add_allow_methods(m);
+    for (const std::string& o : v["allowOrigins"].strings()) cors->add_allow_origins(o);
+    for (const std::string& h : v["exposeHeaders"].strings()) cors->add_expose_headers(h);
+    cors->mutable_max_age()->set_seconds(v["maxAge"].integer().value_or(0));
   }
-  if (const Value* v = at(&traffic, "apiKeyAuthentication"))
-    api_key(b, *v, path + ".apiKeyAuthentication", *add("apikeyauth").mutable_api_key_auth());
-  if (const Value* v = at(&traffic, "basicAuthentication"))
-    basic_auth(b, *v, path + ".basicAuthentication", *add("basicauth").mutable_basic_auth());
-  if (const Value* v = at(&traffic, "buffer")) {
+  if (const Node v = traffic["apiKeyAuthentication"]) api_key(b, v, *add("apikeyauth").mutable_api_key_auth());
+  if (const Node v = traffic["basicAuthentication"]) basic_auth(b, v, *add("basicauth").mutable_basic_auth());
+  if (const Node v = traffic["buffer"]) {
     auto* buffer = add("buffer").mutable_buffer();
-    if (const Value* request = at(v, "request")) buffer_body(*request, *buffer->mutable_request());
-    if (const Value* response = at(v, "response")) buffer_body(*response, *buffer->mutable_response());
+    if (const Node request = v["request"]) buffer_body(request, *buffer->mutable_request());
+    if (const Node response = v["response"]) buffer_body(response, *buffer->mutable_response());
   }
-  if (const Value* v = at(&traffic, "hostRewrite")) {
+  if (const Node v = traffic["hostRewrite"]) {
     auto* rewrite = add("hostrewrite").mutable_host_rewrite();
-    if (const std::string* mode = str(v, "mode"); mode && *mode == "Auto")
-      rewrite->set_mode(Traffic::HostRewrite::AUTO);
+    if (v["mode"].string_or("") == "Auto") rewrite->set_mode(Traffic::HostRewrite::AUTO);
   }
-  if (const Value* v = at(&traffic, "directResponse")) {
+  if (const Node v = traffic["directResponse"]) {
     auto* direct = add("direct-response").mutable_direct_response();
-    if (auto status = integer(v, "status")) direct->set_status(static_cast<uint32_t>(*status));
-    if (const std::string* body = str(v, "body")) direct->set_body(*body);
-    if (const std::string* body = str(v, "bodyExpression")) direct->set_body_expression(*body);
-    for (const Value& h : list(v, "headers")) {
+    if (auto status = v["status"].integer()) direct->set_status(static_cast<uint32_t>(*status));
+    if (auto body = v["body"].string()) direct->set_body(*body);
+    if (auto body = v["bodyExpression"].string()) direct->set_body_expression(*body);
+    for (const Node& h : v["headers"].items()) {
       auto* header = direct->add_headers();
-      if (const std::string* n = str(&h, "name")) header->set_name(*n);
-      if (const std::string* value = str(&h, "value")) header->set_expression(*value);
+      if (auto n = h["name"].string()) header->set_name(*n);
+      if (auto expression = h["value"].string()) header->set_expression(*expression);
     }
   }
-  if (const Value* v = at(&traffic, "delay"))
-    if (const std::string* duration = str(v, "duration")) add("delay").mutable_delay()->set_duration(*duration);
+  if (const Node v = traffic["delay"])
+    if (auto duration = v["duration"].string()) add("delay").mutable_delay()->set_duration(*duration);
 }
 
 }  // namespace kgw::agw_plugin
