@@ -2,7 +2,7 @@
 // prompt enrichment, model aliases, prompt caching, route types and prompt guards.
 #include <type_traits>
 
-#include "backend_policies.h"
+#include "backend_policy_features.h"
 #include "json.h"
 
 namespace kgw::agw_backend {

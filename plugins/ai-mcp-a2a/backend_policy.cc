@@ -4,7 +4,7 @@
 // key, so the keys must match).
 #include <string_view>
 
-#include "backend_policies.h"
+#include "backend_policy_features.h"
 #include "policy_builder.h"
 
 namespace kgw::agw_plugin {

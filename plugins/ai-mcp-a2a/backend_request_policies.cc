@@ -2,7 +2,7 @@
 // transformations, external authorization and MCP guardrail processors.
 #include <array>
 
-#include "backend_policies.h"
+#include "backend_policy_features.h"
 
 namespace kgw::agw_backend {
 namespace {

@@ -2,7 +2,7 @@
 // `frontend/<ns>/<name>:frontend-<feature>:<target>`.
 #include <optional>
 
-#include "backend_policies.h"
+#include "backend_policy_features.h"
 #include "policy_builder.h"
 
 namespace kgw::agw_plugin {

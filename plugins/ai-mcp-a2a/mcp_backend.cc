@@ -3,7 +3,7 @@
 #include <set>
 
 #include "backend_kind.h"
-#include "backend_policies.h"
+#include "backend_policy_features.h"
 
 namespace kgw::agw_backend {
 namespace {

@@ -4,7 +4,7 @@
 #include <map>
 #include <tuple>
 
-#include "backend_policies.h"
+#include "backend_policy_features.h"
 #include "policy_builder.h"
 
 namespace kgw::agw_plugin {

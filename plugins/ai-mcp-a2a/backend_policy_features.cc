@@ -1,4 +1,4 @@
-#include "backend_policies.h"
+#include "backend_policy_features.h"
 
 #include <map>
 #include <string_view>
