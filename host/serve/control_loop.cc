@@ -307,19 +307,19 @@ namespace {
 
 // agentgateway's statuses in the status directory's sections: Gateways and routes with kgateway's,
 // every other kind (AgentgatewayBackend, AgentgatewayPolicy, ...) under policies/<Kind>.
-Statuses sections_of(const std::vector<agw::ObjectStatus>& statuses) {
+Statuses sections_of(std::vector<agw::ObjectStatus>&& statuses) {
   static const std::map<std::string, std::string> kSections = {
       {"Gateway", "gateways"},     {"ListenerSet", "listenerSets"}, {"XListenerSet", "listenerSets"},
       {"HTTPRoute", "httpRoutes"}, {"GRPCRoute", "grpcRoutes"},     {"TCPRoute", "tcpRoutes"},
       {"TLSRoute", "tlsRoutes"}};
   Statuses out;
-  for (const auto& s : statuses) {
+  for (auto& s : statuses) {
     const std::string key = s.object.ns.empty() ? s.object.name : s.object.ns + "/" + s.object.name;
     auto section = kSections.find(s.object.kind);
     if (section != kSections.end())
-      out[section->second][key] = s.status;
+      out[section->second][key] = std::move(s.status);
     else
-      out["policies"][s.object.kind + "/" + key] = s.status;
+      out["policies"][s.object.kind + "/" + key] = std::move(s.status);
   }
   return out;
 }
@@ -331,25 +331,30 @@ std::set<std::pair<std::string, std::string>> ControlLoop::translate_agentgatewa
   const auto started = std::chrono::steady_clock::now();
   std::set<std::pair<std::string, std::string>> touched;
   try {
-    const agw::Output output =
-        agw::translate(input_objects_, registry_,
-                       [this](std::string_view ns, std::string_view name) { return store_.find_secret(ns, name); });
+    agw::Output output = agw::translate(input_objects_, registry_, [this](std::string_view ns, std::string_view name) {
+      return store_.find_secret(ns, name);
+    });
     options_.on_agentgateway(output);
-    Statuses statuses = sections_of(output.statuses);
-    for (const Statuses* side : {&agentgateway_statuses_, &statuses})
-      for (const auto& [section, objects] : *side)
-        for (const auto& [key, status] : objects) {
-          const Statuses& other = side == &statuses ? agentgateway_statuses_ : statuses;
-          auto s = other.find(section);
-          const sdk::Value* was = nullptr;
-          if (s != other.end())
-            if (auto k = s->second.find(key); k != s->second.end()) was = &k->second;
-          if (!was || !(*was == status)) touched.emplace(section, key);
-        }
-    agentgateway_statuses_ = std::move(statuses);
-    agentgateway_published_.store(std::make_shared<const Statuses>(agentgateway_statuses_));
-    logging::get("serve")->debug("agentgateway: {} resource(s), {} address(es) in {:.1f} ms", output.resources.size(),
-                                 output.addresses.size(), ms_since(started));
+    const size_t resources = output.resources.size(), addresses = output.addresses.size();
+    auto statuses = std::make_shared<const Statuses>(sections_of(std::move(output.statuses)));
+    // What changed: statuses new or different, and those gone.
+    const std::shared_ptr<const Statuses> before = agentgateway_statuses_.load();
+    auto find = [](const Statuses& in, const std::string& section, const std::string& key) -> const sdk::Value* {
+      auto s = in.find(section);
+      if (s == in.end()) return nullptr;
+      auto k = s->second.find(key);
+      return k == s->second.end() ? nullptr : &k->second;
+    };
+    for (const auto& [section, objects] : *statuses)
+      for (const auto& [key, status] : objects)
+        if (const sdk::Value* was = find(*before, section, key); !was || !(*was == status))
+          touched.emplace(section, key);
+    for (const auto& [section, objects] : *before)
+      for (const auto& [key, status] : objects)
+        if (!find(*statuses, section, key)) touched.emplace(section, key);
+    agentgateway_statuses_.store(std::move(statuses));
+    logging::get("serve")->debug("agentgateway: {} resource(s), {} address(es) in {:.1f} ms", resources, addresses,
+                                 ms_since(started));
   } catch (const std::exception& e) {
     logging::get("serve")->error("agentgateway translation failed: {}; the last good configuration stays", e.what());
   }
@@ -358,7 +363,7 @@ std::set<std::pair<std::string, std::string>> ControlLoop::translate_agentgatewa
 
 Statuses ControlLoop::statuses() const {
   Statuses out = merge_statuses(*outputs_.load());
-  merge_statuses(out, *agentgateway_published_.load());
+  merge_statuses(out, *agentgateway_statuses_.load());
   return out;
 }
 
@@ -425,7 +430,7 @@ void ControlLoop::write_all_status() {
     proxy_dirty_.clear();
   }
   Statuses statuses = merge_statuses(*outputs_.load());
-  merge_statuses(statuses, agentgateway_statuses_);
+  merge_statuses(statuses, *agentgateway_statuses_.load());
   add_proxy_conditions(statuses);
   const auto files = status_files(statuses, file_errors());
   report(status_writer_->sync(files), status_writer_->dir());
@@ -438,7 +443,7 @@ void ControlLoop::write_status_changes(const std::set<std::pair<std::string, std
                                        const std::set<std::string>& error_files) {
   if (!status_writer_) return;
   StatusFileChanges changes =
-      status_file_changes(before, *outputs_.load(), gateways, agentgateway_statuses_, agentgateway_touched);
+      status_file_changes(before, *outputs_.load(), gateways, *agentgateway_statuses_.load(), agentgateway_touched);
   // Gateways with a proxy condition, or whose condition changed, get their file anew.
   std::set<sdk::ObjectRef> with_conditions;
   {
@@ -452,7 +457,8 @@ void ControlLoop::write_status_changes(const std::set<std::pair<std::string, std
     const std::string key = gateway.ns + "/" + gateway.name;
     auto merged = merged_status(*outputs, "gateways", key);
     // An agentgateway Gateway's status comes from the agentgateway translation.
-    if (auto agw = agentgateway_statuses_.find("gateways"); agw != agentgateway_statuses_.end())
+    const auto agw_statuses = agentgateway_statuses_.load();
+    if (auto agw = agw_statuses->find("gateways"); agw != agw_statuses->end())
       if (auto it = agw->second.find(key); it != agw->second.end()) {
         if (merged)
           merge_status(*merged, it->second);

@@ -133,8 +133,8 @@ class ControlLoop {
   // The agentgateway translation of every object, handed to on_agentgateway; its statuses kept.
   // Returns the statuses that changed (section, key).
   std::set<std::pair<std::string, std::string>> translate_agentgateway();
-  Statuses agentgateway_statuses_;  // loop thread
-  std::atomic<std::shared_ptr<const Statuses>> agentgateway_published_{std::make_shared<const Statuses>()};
+  // Written on the loop thread only; statuses() reads it from others.
+  std::atomic<std::shared_ptr<const Statuses>> agentgateway_statuses_{std::make_shared<const Statuses>()};
   // For an update of EndpointSlices alone: `gateways`' last outputs with new load assignments for
   // the slices' Services, built as the translator builds them; routes, listeners and clusters are
   // not built again. nullopt for any other update (the caller translates).
