@@ -17,10 +17,6 @@ namespace res = ::agentgateway::dev::resource;
 constexpr const char* kModelKind = "AgentgatewayModel";
 constexpr const char* kAccepted = "Successfully accepted AgentgatewayModel";
 
-struct Problem {
-  std::string reason, message;
-};
-
 // metadata.creationTimestamp (RFC 3339, UTC) in seconds, or 0.
 uint64_t created_seconds(const sdk::Object& o) {
   const std::string ts = str(field(&o.body, "metadata"), "creationTimestamp");
@@ -166,18 +162,6 @@ sdk::Value model_parent_ref(const sdk::Object& model, const sdk::Value& ref) {
   return v;
 }
 
-sdk::Value parent_entry(sdk::Value parent_ref, sdk::Value accepted, const std::optional<Problem>& refs) {
-  sdk::Value::List conditions;
-  conditions.push_back(std::move(accepted));
-  conditions.push_back(refs ? condition("ResolvedRefs", false, refs->reason, refs->message)
-                            : condition("ResolvedRefs", true, "ResolvedRefs", ""));
-  sdk::Value v;
-  v.set("conditions", sdk::Value(std::move(conditions)));
-  v.set("controllerName", kControllerName);
-  v.set("parentRef", std::move(parent_ref));
-  return v;
-}
-
 // The model's problem with its references, resolved once for every parent.
 std::optional<Problem> model_refs(const Inputs& inputs, const sdk::Object& model) {
   std::optional<Problem> problem;
@@ -271,7 +255,7 @@ void ModelTranslation::attach() {
       sdk::Value accepted = attached  ? condition("Accepted", true, "Accepted", kAccepted)
                             : refusal ? condition("Accepted", false, refusal->reason, refusal->message)
                                       : condition("Accepted", false, "NoMatchingParent", "no matching listener");
-      parents_[m][i] = parent_entry(model_parent_ref(*m, ref), std::move(accepted), refs);
+      parents_[m][i] = parent_status(model_parent_ref(*m, ref), std::move(accepted), refs);
     }
   }
 }
@@ -307,7 +291,7 @@ void ModelTranslation::finish() {
         for (const auto& c : conflicts) message += (first ? "" : ", ") + c, first = false;
         accepted = condition("Accepted", false, "NoMatchingParent", message);
       }
-      parents.push_back(parent_entry(model_parent_ref(*m, ref), std::move(accepted), refs));
+      parents.push_back(parent_status(model_parent_ref(*m, ref), std::move(accepted), refs));
     }
     sdk::Value status;
     status.set("parents", sdk::Value(std::move(parents)));

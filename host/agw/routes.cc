@@ -15,12 +15,7 @@ namespace {
 
 namespace res = ::agentgateway::dev::resource;
 
-constexpr const char* kInferenceGroup = "inference.networking.k8s.io";
 const std::vector<std::string> kRouteKinds = {"HTTPRoute", "GRPCRoute", "TCPRoute", "TLSRoute"};
-
-struct Problem {
-  std::string reason, message;
-};
 
 bool is_tcp_kind(const std::string& kind) { return kind == "TCPRoute" || kind == "TLSRoute"; }
 
@@ -235,18 +230,6 @@ sdk::Value parent_ref_value(const std::string& group, const std::string& kind, c
   v.set("namespace", ns);
   if (auto section = opt_str(&ref, "sectionName")) v.set("sectionName", *section);
   if (auto port = integer(&ref, "port")) v.set("port", *port);
-  return v;
-}
-
-sdk::Value parent_status(sdk::Value parent_ref, sdk::Value accepted, const std::optional<Problem>& refs) {
-  sdk::Value::List conditions;
-  conditions.push_back(std::move(accepted));
-  conditions.push_back(refs ? condition("ResolvedRefs", false, refs->reason, refs->message)
-                            : condition("ResolvedRefs", true, "ResolvedRefs", ""));
-  sdk::Value v;
-  v.set("conditions", sdk::Value(std::move(conditions)));
-  v.set("controllerName", kControllerName);
-  v.set("parentRef", std::move(parent_ref));
   return v;
 }
 
