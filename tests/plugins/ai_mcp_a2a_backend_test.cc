@@ -8,9 +8,9 @@
 
 #include "agw/inputs.h"
 #include "agw/translate.h"
+#include "common/manifests.h"
 #include "plugins/extension_registry.h"
 #include "plugins/plugin_loader.h"
-#include "sources/manifest_parser.h"
 
 namespace kgw {
 namespace {
@@ -47,11 +47,7 @@ spec:
 )";
 
 std::vector<sdk::Object> parse(const std::string& yaml) {
-  auto parsed = sources::parse_manifests(std::string(kGateway) + yaml, "test.yaml");
-  EXPECT_TRUE(parsed.errors.empty()) << (parsed.errors.empty() ? "" : parsed.errors.front().to_string());
-  std::vector<sdk::Object> objects;
-  for (auto& p : parsed.objects) objects.push_back(std::move(p.object));
-  return objects;
+  return test_support::objects_from_yaml(std::string(kGateway) + yaml);
 }
 
 struct Result {

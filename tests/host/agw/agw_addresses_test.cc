@@ -6,20 +6,14 @@
 #include "agw/addresses.h"
 #include "agw/inference_pools.h"
 #include "agw/inputs.h"
-#include "sources/manifest_parser.h"
+#include "common/manifests.h"
 
 namespace kgw::agw {
 namespace {
 
 using ::istio::workload::AppProtocol;
 
-std::vector<sdk::Object> parse(const std::string& yaml) {
-  auto result = sources::parse_manifests(yaml, "test.yaml");
-  EXPECT_TRUE(result.errors.empty());
-  std::vector<sdk::Object> objects;
-  for (auto& parsed : result.objects) objects.push_back(std::move(parsed.object));
-  return objects;
-}
+std::vector<sdk::Object> parse(const std::string& yaml) { return test_support::objects_from_yaml(yaml); }
 
 const char* const kServiceAndSlices = R"(apiVersion: v1
 kind: Service

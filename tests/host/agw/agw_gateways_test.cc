@@ -8,7 +8,7 @@
 #include "agw/gateways.h"
 #include "agw/listeners.h"
 #include "agw/routes.h"
-#include "sources/manifest_parser.h"
+#include "common/manifests.h"
 
 namespace kgw::agw {
 namespace {
@@ -44,13 +44,7 @@ spec:
 ---
 )";
 
-std::vector<sdk::Object> parse(const std::string& text) {
-  std::vector<sdk::Object> out;
-  auto result = sources::parse_manifests(text, "test.yaml");
-  EXPECT_TRUE(result.errors.empty());
-  for (auto& o : result.objects) out.push_back(std::move(o.object));
-  return out;
-}
+std::vector<sdk::Object> parse(const std::string& text) { return test_support::objects_from_yaml(text); }
 
 const sdk::Value* status_of(const Output& output, const std::string& kind, const std::string& name) {
   for (const auto& s : output.statuses)

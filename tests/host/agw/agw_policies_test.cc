@@ -8,10 +8,10 @@
 
 #include "agw/inputs.h"
 #include "agw/translate.h"
+#include "common/manifests.h"
 #include "plugins/ai-mcp-a2a/cel_syntax.h"
 #include "plugins/extension_registry.h"
 #include "plugins/plugin_loader.h"
-#include "sources/manifest_parser.h"
 
 namespace kgw::agw {
 namespace {
@@ -87,11 +87,7 @@ const Plugin& plugin() {
 }
 
 std::vector<sdk::Object> parse(const std::string& extra) {
-  auto parsed = sources::parse_manifests(std::string(kBase) + "---\n" + extra, "test.yaml");
-  EXPECT_TRUE(parsed.errors.empty());
-  std::vector<sdk::Object> objects;
-  for (auto& o : parsed.objects) objects.push_back(std::move(o.object));
-  return objects;
+  return test_support::objects_from_yaml(std::string(kBase) + "---\n" + extra);
 }
 
 std::string policy(const std::string& targets, const std::string& sections) {
