@@ -37,7 +37,7 @@
 
 #include "agw/golden_format.h"
 #include "agw/translate.h"
-#include "builtin/builtin_extensions.h"
+#include "common/loaded_plugins.h"
 #include "logging/logging.h"
 #include "plugins/extension_registry.h"
 #include "plugins/plugin_loader.h"
@@ -215,21 +215,9 @@ std::vector<Case> find_cases() {
 }
 
 // The built-in extensions and the project's agentgateway plugin, loaded once.
-struct Extensions {
-  plugins::PluginLoader loader;
-  plugins::ExtensionRegistry registry;
-  std::vector<std::string> errors;
-};
-
-const Extensions& extensions() {
-  static Extensions* ext = [] {
-    auto* e = new Extensions;
-    builtin::register_builtin_extensions(e->registry);
-    auto result = e->loader.load({KGW_AI_MCP_A2A_PLUGIN, "", sdk::Value::Map{}}, e->registry);
-    if (auto* refusal = std::get_if<plugins::Refusal>(&result)) e->errors.push_back(refusal->message);
-    return e;
-  }();
-  return *ext;
+const test_support::LoadedPlugins& extensions() {
+  static const auto& loaded = test_support::load_plugins({KGW_AI_MCP_A2A_PLUGIN}, true);
+  return loaded;
 }
 
 // The differences of one case (empty: it passes), or why it could not run.

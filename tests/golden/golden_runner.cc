@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "builtin/builtin_extensions.h"
+#include "common/loaded_plugins.h"
 #include "config/config.h"
 #include "plugins/extension_registry.h"
 #include "plugins/plugin_loader.h"
@@ -175,23 +176,9 @@ void add_test_backend_cluster(translator::Output& out) {
 
 // The built-in extensions and the project's plugins, loaded from their .so files as `kgw serve`
 // loads them; built once, since translation only reads the registry.
-struct Extensions {
-  plugins::PluginLoader loader;
-  plugins::ExtensionRegistry registry;
-  std::vector<std::string> errors;
-};
-
-const Extensions& extensions() {
-  static Extensions* ext = [] {
-    auto* e = new Extensions;
-    builtin::register_builtin_extensions(e->registry);
-    for (const char* path : {KGW_FILTERS_PLUGIN, KGW_BACKEND_AWS_PLUGIN}) {
-      auto result = e->loader.load({path, "", sdk::Value::Map{}}, e->registry);
-      if (auto* refusal = std::get_if<plugins::Refusal>(&result)) e->errors.push_back(refusal->message);
-    }
-    return e;
-  }();
-  return *ext;
+const test_support::LoadedPlugins& extensions() {
+  static const auto& loaded = test_support::load_plugins({KGW_FILTERS_PLUGIN, KGW_BACKEND_AWS_PLUGIN}, true);
+  return loaded;
 }
 
 // Problems of the case itself (load, settings, expected output) and the differences; empty: pass.
@@ -210,7 +197,7 @@ std::vector<std::string> run_case(const Case& c) {
     sdk::ObjectRef gateway{"gateway.networking.k8s.io", "Gateway", c.gateway.substr(0, slash),
                            slash == std::string::npos ? "" : c.gateway.substr(slash + 1)};
 
-    const Extensions& ext = extensions();
+    const test_support::LoadedPlugins& ext = extensions();
     for (const auto& e : ext.errors) lines.push_back("plugin: " + e);
     translator::Output actual =
         translator::translate_gateway(translator::Input{std::move(loaded.objects)}, gateway, settings, ext.registry);

@@ -8,6 +8,7 @@
 
 #include "agw/inputs.h"
 #include "agw/translate.h"
+#include "common/loaded_plugins.h"
 #include "common/manifests.h"
 #include "plugins/extension_registry.h"
 #include "plugins/plugin_loader.h"
@@ -18,17 +19,9 @@ namespace {
 namespace api = ::agentgateway::dev::resource;
 
 const plugins::ExtensionRegistry& registry() {
-  static auto* state = [] {
-    struct State {
-      plugins::PluginLoader loader;
-      plugins::ExtensionRegistry registry;
-    };
-    auto* s = new State;
-    auto result = s->loader.load({KGW_AI_MCP_A2A_PLUGIN, "", sdk::Value::Map{}}, s->registry);
-    EXPECT_FALSE(std::holds_alternative<plugins::Refusal>(result));
-    return s;
-  }();
-  return state->registry;
+  static const auto& loaded = test_support::load_plugins({KGW_AI_MCP_A2A_PLUGIN}, false);
+  EXPECT_TRUE(loaded.errors.empty());
+  return loaded.registry;
 }
 
 constexpr const char* kGateway = R"(

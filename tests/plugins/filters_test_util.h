@@ -8,6 +8,7 @@
 #include <string>
 #include <variant>
 
+#include "common/loaded_plugins.h"
 #include "config/config.h"
 #include "plugins/extension_registry.h"
 #include "plugins/plugin_loader.h"
@@ -48,17 +49,9 @@ spec:
 
 // Loaded once per test program; never unloaded, as in kgw serve.
 inline const plugins::ExtensionRegistry& filters_registry() {
-  static auto* state = [] {
-    struct State {
-      plugins::PluginLoader loader;
-      plugins::ExtensionRegistry registry;
-    };
-    auto* s = new State;
-    auto result = s->loader.load({KGW_FILTERS_PLUGIN, "", sdk::Value::Map{}}, s->registry);
-    EXPECT_FALSE(std::holds_alternative<plugins::Refusal>(result));
-    return s;
-  }();
-  return state->registry;
+  static const auto& loaded = load_plugins({KGW_FILTERS_PLUGIN}, false);
+  EXPECT_TRUE(loaded.errors.empty());
+  return loaded.registry;
 }
 
 // Translates Gateway `ns/name` from the manifests in `yaml`, created in document order.

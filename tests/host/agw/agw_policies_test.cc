@@ -8,6 +8,7 @@
 
 #include "agw/inputs.h"
 #include "agw/translate.h"
+#include "common/loaded_plugins.h"
 #include "common/manifests.h"
 #include "plugins/ai-mcp-a2a/cel_syntax.h"
 #include "plugins/extension_registry.h"
@@ -70,20 +71,9 @@ spec:
   - port: 80
 )";
 
-struct Plugin {
-  plugins::PluginLoader loader;
-  plugins::ExtensionRegistry registry;
-  std::string error;
-};
-
-const Plugin& plugin() {
-  static Plugin* p = [] {
-    auto* out = new Plugin;
-    auto result = out->loader.load({KGW_AI_MCP_A2A_PLUGIN, "", sdk::Value::Map{}}, out->registry);
-    if (auto* refusal = std::get_if<plugins::Refusal>(&result)) out->error = refusal->message;
-    return out;
-  }();
-  return *p;
+const test_support::LoadedPlugins& plugin() {
+  static const auto& loaded = test_support::load_plugins({KGW_AI_MCP_A2A_PLUGIN}, false);
+  return loaded;
 }
 
 std::vector<sdk::Object> parse(const std::string& extra) {
@@ -130,7 +120,7 @@ std::vector<::agentgateway::dev::resource::Policy> policies(const Output& out) {
 
 class AgwPolicies : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_EQ(plugin().error, ""); }
+  void SetUp() override { ASSERT_TRUE(plugin().errors.empty()) << plugin().errors.front(); }
   Output run(const std::string& extra) {
     objects_ = parse(extra);
     return translate(objects_, plugin().registry);
