@@ -10,34 +10,10 @@ namespace {
 
 namespace api = ::agentgateway::dev::resource;
 
-// The agentgateway Gateways whose HTTPRoutes send to `pool`; every agentgateway Gateway when no
-// route does (the pool is served wherever it may be used).
-std::vector<sdk::ObjectRef> pool_gateways(const Inputs& in, const sdk::Object& pool) {
-  std::set<sdk::ObjectRef> found;
-  for (const sdk::Object* route : in.of_kind("HTTPRoute")) {
-    const sdk::Value* spec = route->spec();
-    bool uses = false;
-    if (const sdk::Value* rules = spec ? spec->find("rules") : nullptr; rules && rules->as_list())
-      for (const auto& rule : *rules->as_list())
-        if (const sdk::Value* refs = rule.find("backendRefs"); refs && refs->as_list())
-          for (const auto& ref : *refs->as_list()) {
-            const std::string* kind = string_at(&ref, "kind");
-            const std::string* name = string_at(&ref, "name");
-            const std::string* ns = string_at(&ref, "namespace");
-            uses = uses || (kind && *kind == "InferencePool" && name && *name == pool.ref.name &&
-                            (ns ? *ns : route->ref.ns) == pool.ref.ns);
-          }
-    if (!uses) continue;
-    if (const sdk::Value* parents = spec->find("parentRefs"); parents && parents->as_list())
-      for (const auto& parent : *parents->as_list()) {
-        const std::string* kind = string_at(&parent, "kind");
-        const std::string* name = string_at(&parent, "name");
-        const std::string* ns = string_at(&parent, "namespace");
-        if ((kind && *kind != "Gateway") || !name) continue;
-        sdk::ObjectRef gateway{kGatewayGroup, "Gateway", ns ? *ns : route->ref.ns, *name};
-        if (in.is_agentgateway_gateway(gateway)) found.insert(gateway);
-      }
-  }
+// The agentgateway Gateways whose routes send to `pool`; every agentgateway Gateway when none
+// does (the pool is served wherever it may be used).
+std::vector<sdk::ObjectRef> pool_gateways(const Inputs& in, const PolicyTargets& targets, const sdk::Object& pool) {
+  std::set<sdk::ObjectRef> found = targets.reachable(pool.ref);
   if (found.empty())
     for (const sdk::Object* g : in.gateways()) found.insert(g->ref);
   return {found.begin(), found.end()};
@@ -55,10 +31,10 @@ api::Policy pool_policy(const sdk::Object& pool, const std::string& suffix) {
 
 }  // namespace
 
-void translate_inference_pools(const Inputs& in, Output& out) {
+void translate_inference_pools(const Inputs& in, const PolicyTargets& targets, Output& out) {
   for (const sdk::Object* pool : in.of_kind("InferencePool")) {
     if (pool->ref.group != kInferenceGroup) continue;
-    const std::vector<sdk::ObjectRef> gateways = pool_gateways(in, *pool);
+    const std::vector<sdk::ObjectRef> gateways = pool_gateways(in, targets, *pool);
     if (gateways.empty()) continue;
     const sdk::Value* picker = pool->spec() ? pool->spec()->find("endpointPickerRef") : nullptr;
 

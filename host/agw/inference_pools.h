@@ -6,9 +6,11 @@
 
 #include "agw/inputs.h"
 #include "agw/output.h"
+#include "agw/policy_targets.h"
 
 namespace kgw::agw {
 
-void translate_inference_pools(const Inputs& inputs, Output& output);
+// `targets` says which Gateways' routes send to a pool.
+void translate_inference_pools(const Inputs& inputs, const PolicyTargets& targets, Output& output);
 
 }  // namespace kgw::agw

@@ -83,11 +83,14 @@ void translate_policy(const sdk::AgentgatewayPolicyKind& kind, const sdk::Object
 
 }  // namespace
 
-void translate_policies(const Inputs& inputs, const plugins::ExtensionRegistry& registry, Output& output) {
+std::vector<sdk::GroupKind> policy_kinds(const plugins::ExtensionRegistry& registry) {
   std::vector<sdk::GroupKind> kinds;
   for (const auto& [gk, owned] : registry.agentgateway_policy_kinds()) kinds.push_back(gk);
-  if (kinds.empty()) return;
-  const PolicyTargets targets(inputs, kinds);
+  return kinds;
+}
+
+void translate_policies(const Inputs& inputs, const plugins::ExtensionRegistry& registry, const PolicyTargets& targets,
+                        Output& output) {
   const PluginContext ctx(inputs);
   for (const auto& [gk, owned] : registry.agentgateway_policy_kinds())
     for (const sdk::Object* policy : inputs.of_kind(gk.kind))

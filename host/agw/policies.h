@@ -4,6 +4,7 @@
 
 #include "agw/inputs.h"
 #include "agw/output.h"
+#include "agw/policy_targets.h"
 
 namespace kgw::plugins {
 class ExtensionRegistry;
@@ -11,6 +12,10 @@ class ExtensionRegistry;
 
 namespace kgw::agw {
 
-void translate_policies(const Inputs& inputs, const plugins::ExtensionRegistry& registry, Output& output);
+// The policy kinds `registry` holds, whose backendRefs also make backends reachable.
+std::vector<sdk::GroupKind> policy_kinds(const plugins::ExtensionRegistry& registry);
+
+void translate_policies(const Inputs& inputs, const plugins::ExtensionRegistry& registry, const PolicyTargets& targets,
+                        Output& output);
 
 }  // namespace kgw::agw

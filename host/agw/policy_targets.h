@@ -35,6 +35,9 @@ class PolicyTargets {
 
   // The Gateways of a route (through ListenerSets and delegating parent routes), sorted.
   std::set<sdk::ObjectRef> route_gateways(const sdk::Object& route) const;
+  // The Gateways whose routes (or reachable backends and policies) send to `backend`: a Service,
+  // AgentgatewayBackend or InferencePool.
+  std::set<sdk::ObjectRef> reachable(const sdk::ObjectRef& backend) const;
 
  private:
   void resolve_ref(const sdk::Object& policy, const std::string& group, const std::string& kind,
@@ -43,7 +46,6 @@ class PolicyTargets {
   std::set<sdk::ObjectRef> parent_gateways(const sdk::Object& route) const;
   void compute_route_gateways();
   void compute_reachability(const std::vector<sdk::GroupKind>& policy_kinds);
-  std::set<sdk::ObjectRef> reachable(const sdk::ObjectRef& backend) const;
 
   const Inputs& in_;
   std::map<sdk::ObjectRef, std::set<sdk::ObjectRef>> route_gateways_;

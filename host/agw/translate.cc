@@ -17,9 +17,10 @@ Output translate(const std::vector<sdk::Object>& objects, const plugins::Extensi
   Output output;
   translate_gateways(inputs, output);
   translate_backends(inputs, registry, output);
-  translate_inference_pools(inputs, output);
+  const PolicyTargets targets(inputs, policy_kinds(registry));
+  translate_inference_pools(inputs, targets, output);
   translate_backend_tls_policies(inputs, output);
-  translate_policies(inputs, registry, output);
+  translate_policies(inputs, registry, targets, output);
   translate_addresses(inputs, output);
   return output;
 }

@@ -93,7 +93,8 @@ spec:
   targetPorts: [{number: 8000}]
 )");
   Output out;
-  translate_inference_pools(Inputs(objects), out);
+  const Inputs inputs(objects);
+  translate_inference_pools(inputs, PolicyTargets(inputs, {}), out);
   ASSERT_EQ(out.resources.size(), 1u) << "no :inferencetls without a valid picker";
   EXPECT_EQ(out.resources[0].resource.policy().key(), "ns/pool:inference");
   EXPECT_FALSE(out.resources[0].resource.policy().backend().inference_routing().endpoint_picker().has_service());
