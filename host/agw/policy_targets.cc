@@ -42,8 +42,10 @@ bool has_named(const sdk::Value::List& items, const std::string& name) {
 
 }  // namespace
 
-PolicyTargets::PolicyTargets(const Inputs& inputs, const std::vector<sdk::GroupKind>& policy_kinds) : in_(inputs) {
-  compute_route_gateways();
+PolicyTargets::PolicyTargets(const Inputs& inputs, const GatewaysModel& model,
+                             const std::vector<sdk::GroupKind>& policy_kinds)
+    : in_(inputs) {
+  compute_route_gateways(model);
   compute_reachability(policy_kinds);
 }
 
@@ -52,45 +54,11 @@ std::set<sdk::ObjectRef> PolicyTargets::route_gateways(const sdk::Object& route)
   return it == route_gateways_.end() ? std::set<sdk::ObjectRef>{} : it->second;
 }
 
-void PolicyTargets::compute_route_gateways() {
+void PolicyTargets::compute_route_gateways(const GatewaysModel& model) {
   for (const std::string& kind : kRouteKinds)
     for (const sdk::Object* route : in_.of_kind(kind)) route_gateways_[route->ref] = parent_gateways(*route);
-  // A delegating route passes its Gateways to the HTTPRoutes it delegates to (backendRefs of kind
-  // HTTPRoute, "*" for every route of a namespace), and a child naming a parent route in its
-  // parentRefs gets that route's; until nothing changes.
-  auto give = [&](const std::set<sdk::ObjectRef>& gateways, const sdk::ObjectRef& to) {
-    auto& known = route_gateways_[to];
-    const size_t before = known.size();
-    known.insert(gateways.begin(), gateways.end());
-    return known.size() != before;
-  };
-  const auto& routes = in_.of_kind("HTTPRoute");
-  for (int round = 0; round < 16; ++round) {
-    bool changed = false;
-    for (const sdk::Object* parent : routes) {
-      const auto gateways = route_gateways_[parent->ref];
-      if (gateways.empty()) continue;
-      for (const sdk::Value& rule : items(parent->spec(), "rules"))
-        for (const sdk::Value& ref : items(&rule, "backendRefs")) {
-          if (or_default(string_at(&ref, "kind"), "") != "HTTPRoute") continue;
-          const std::string ns = or_default(string_at(&ref, "namespace"), parent->ref.ns);
-          const std::string name = or_default(string_at(&ref, "name"), "*");
-          for (const sdk::Object* child : routes)
-            if (child->ref.ns == ns && (name == "*" || child->ref.name == name) && child != parent &&
-                in_.permitted({parent->ref.group, parent->ref.kind}, parent->ref.ns, child->ref))
-              changed |= give(gateways, child->ref);
-        }
-    }
-    for (const sdk::Object* child : routes)
-      for (const sdk::Value& ref : items(child->spec(), "parentRefs")) {
-        if (or_default(string_at(&ref, "kind"), "") != "HTTPRoute") continue;
-        const sdk::ObjectRef parent{kGatewayGroup, "HTTPRoute", or_default(string_at(&ref, "namespace"), child->ref.ns),
-                                    or_default(string_at(&ref, "name"), "")};
-        auto it = route_gateways_.find(parent);
-        if (it != route_gateways_.end() && parent != child->ref) changed |= give(std::set(it->second), child->ref);
-      }
-    if (!changed) break;
-  }
+  // Routes reached through delegation get the Gateways the route translation sent them to.
+  for (const auto& [route, gateway] : model.delegated) route_gateways_[route].insert(gateway);
 }
 
 std::set<sdk::ObjectRef> PolicyTargets::parent_gateways(const sdk::Object& route) const {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "agw/gateway_model.h"
 #include "agw/inputs.h"
 #include "kgw/sdk/agentgateway.h"
 
@@ -27,7 +28,8 @@ struct ResolvedTarget {
 class PolicyTargets {
  public:
   // `policy_kinds` are the kinds whose backendRefs make Services and Backends reachable.
-  PolicyTargets(const Inputs& inputs, const std::vector<sdk::GroupKind>& policy_kinds);
+  // `model` is what the route translation found (delegated routes and their Gateways).
+  PolicyTargets(const Inputs& inputs, const GatewaysModel& model, const std::vector<sdk::GroupKind>& policy_kinds);
 
   // Every target of `policy` (targetRefs, then targetSelectors), each once; a selector that
   // matches nothing gives a target with no key and its pending reason.
@@ -44,7 +46,7 @@ class PolicyTargets {
                    const std::string& name, const std::string* section, const int64_t* port,
                    std::vector<ResolvedTarget>& out) const;
   std::set<sdk::ObjectRef> parent_gateways(const sdk::Object& route) const;
-  void compute_route_gateways();
+  void compute_route_gateways(const GatewaysModel& model);
   void compute_reachability(const std::vector<sdk::GroupKind>& policy_kinds);
 
   const Inputs& in_;

@@ -15,9 +15,9 @@ Output translate(const std::vector<sdk::Object>& objects, const plugins::Extensi
   Inputs inputs(objects);
   inputs.set_secret_lookup(std::move(find_secret));
   Output output;
-  translate_gateways(inputs, output);
+  const GatewaysModel model = translate_gateways(inputs, output);
   translate_backends(inputs, registry, output);
-  const PolicyTargets targets(inputs, policy_kinds(registry));
+  const PolicyTargets targets(inputs, model, policy_kinds(registry));
   translate_inference_pools(inputs, targets, output);
   translate_backend_tls_policies(inputs, output);
   translate_policies(inputs, registry, targets, output);

@@ -94,7 +94,7 @@ spec:
 )");
   Output out;
   const Inputs inputs(objects);
-  translate_inference_pools(inputs, PolicyTargets(inputs, {}), out);
+  translate_inference_pools(inputs, PolicyTargets(inputs, GatewaysModel{}, {}), out);
   ASSERT_EQ(out.resources.size(), 1u) << "no :inferencetls without a valid picker";
   EXPECT_EQ(out.resources[0].resource.policy().key(), "ns/pool:inference");
   EXPECT_FALSE(out.resources[0].resource.policy().backend().inference_routing().endpoint_picker().has_service());
