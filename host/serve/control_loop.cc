@@ -131,6 +131,16 @@ void ControlLoop::process(sources::SourceUpdate update) {
     }
   }
 
+  // Every memo hears of every change, whether its Gateway is translated this time or not.
+  if (!changes.secrets.empty() || !refreshed.empty()) {
+    for (auto& [gateway, memo] : memos_) memo.forget_all();
+  } else if (!changes.objects.empty()) {
+    std::vector<sdk::ObjectRef> changed;
+    changed.reserve(changes.objects.size());
+    for (const auto& change : changes.objects) changed.push_back(change.ref);
+    for (auto& [gateway, memo] : memos_) memo.invalidate(changed);
+  }
+
   const std::shared_ptr<const GatewayOutputs> before = outputs_.load();
   auto outputs = std::make_shared<GatewayOutputs>(*before);
   std::set<sdk::ObjectRef> changed;  // Gateways translated again or dropped
@@ -149,6 +159,7 @@ void ControlLoop::process(sources::SourceUpdate update) {
   for (const auto& gateway : patched ? std::set<sdk::ObjectRef>{} : affected.gateways) {
     const store::StoredObject* stored = store_.find(gateway);
     if (!stored || !is_managed(*stored->object, store_)) {
+      memos_.erase(gateway);
       if (outputs->erase(gateway)) {
         ++dropped;
         changed.insert(gateway);
@@ -164,10 +175,11 @@ void ControlLoop::process(sources::SourceUpdate update) {
     }
     try {
       (*outputs)[gateway] = std::make_shared<const translator::Output>(
-          translator::translate_gateway(*input, gateway, options_.settings, registry_));
+          translator::translate_gateway(*input, gateway, options_.settings, registry_, &memos_[gateway]));
       ++translated;
       changed.insert(gateway);
     } catch (const std::exception& e) {
+      memos_.erase(gateway);
       log->error("translating Gateway {}/{} failed: {}; its last good configuration stays", gateway.ns, gateway.name,
                  e.what());
     }

@@ -35,6 +35,7 @@
 #include "sources/dir_source.h"
 #include "store/object_store.h"
 #include "translator/output.h"
+#include "translator/translation_memo.h"
 
 namespace kgw::serve {
 
@@ -129,6 +130,8 @@ class ControlLoop {
   // translation, so a change does not copy every object.
   std::vector<sdk::Object> input_objects_;
   bool input_valid_ = false;
+  // Per Envoy Gateway, what its last translation built, told of every change since.
+  std::map<sdk::ObjectRef, translator::TranslationMemo> memos_;
   void refresh_input(const store::ChangeSet& changes, bool incremental);
   // The agentgateway translation of every object, handed to on_agentgateway; its statuses kept.
   // Returns the statuses that changed (section, key).

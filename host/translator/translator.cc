@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <unordered_map>
 
 #include "envoy/extensions/clusters/dns/v3/dns_cluster.pb.h"
@@ -219,7 +220,9 @@ struct Translation {
     }
     return false;
   }
-  std::map<std::string, model::Service> services;  // "ns/name"
+  // "ns/name"; shared with the translation memo, which keeps them while no Service changes.
+  std::shared_ptr<const std::map<std::string, model::Service>> services_;
+  const std::map<std::string, model::Service>& services() const { return *services_; }
   // Secrets by "ns/name": those among the input objects, plus those fetched from
   // Input::find_secret (kgw serve keeps Secrets apart) as they are asked for.
   mutable std::map<std::string, std::shared_ptr<const sdk::Secret>> secrets;
@@ -259,6 +262,12 @@ struct Translation {
   std::map<std::string, const sdk::Object*> config_maps;       // "ns/name"
   std::vector<model::BackendTlsPolicy> backend_tls_policies;   // in load order: the older wins
   std::set<std::string> used_clusters;                         // clusters the Gateway's routes reach
+  // While one route is built for the memo: what it uses, to be replayed when it is reused.
+  TranslationMemo::Route* recording = nullptr;
+  void use_cluster(const std::string& name) {
+    if (recording) recording->used_clusters.push_back(name);
+    used_clusters.insert(name);
+  }
   const model::Gateway* gateway = nullptr;
   bool needs_gcp_authn_cluster = false;  // a listener runs the gcp_authn filter
 
@@ -420,15 +429,15 @@ struct Translation {
       if (const sdk::Value* spec = backend.spec())
         if (const auto* st = spec->find("static"))
           if (const auto* ap = st->find("appProtocol"); ap && ap->as_string()) app_protocol = *ap->as_string();
-      used_clusters.insert(backend_cluster_name(ns, ref.name));
+      use_cluster(backend_cluster_name(ns, ref.name));
       return {backend_cluster_name(ns, ref.name), ref.weight, app_protocol, backend_type_of(backend, registry)};
     }
     if (!ref.group.empty() || ref.kind != "Service") {
       error = kUnknownBackendKind;
       return {kBlackholeCluster, ref.weight};
     }
-    auto it = services.find(ns + "/" + ref.name);
-    if (it == services.end()) {
+    auto it = services().find(ns + "/" + ref.name);
+    if (it == services().end()) {
       error = "Service " + ns + "/" + ref.name + " not found";
       return {kBlackholeCluster, ref.weight};
     }
@@ -448,7 +457,7 @@ struct Translation {
     // cluster of their own that presents it.
     if (service_port && backend_client_certificate() && tls_policy_for(it->second, *service_port))
       cluster = client_certificate_cluster(it->second, *service_port);
-    used_clusters.insert(cluster);
+    use_cluster(cluster);
     return {cluster, ref.weight, app_protocol};
   }
 
@@ -526,6 +535,7 @@ struct Translation {
         auto it = direct_responses.find(f.extension_ref->ns + "/" + f.extension_ref->name);
         if (it == direct_responses.end()) continue;
         direct_responses_used.insert(it->first);
+        if (recording) recording->direct_responses_used.push_back(it->first);
         if (set_by_filter) {
           replace_rule(route, rule,
                        std::string("DirectResponse cannot be applied to route with existing action: ") + set_by_filter,
@@ -979,7 +989,7 @@ class TranslationHost : public sdk::TranslationContext, public sdk::HostApi {
       if (t_.backend_tls_policies.empty()) return nullptr;
       if (!tls_owners_) {
         tls_owners_.emplace();
-        for (const auto& [key, service] : t_.services)
+        for (const auto& [key, service] : t_.services())
           for (const auto& port : service.ports)
             if (const auto* p = t_.tls_policy_for(service, port))
               tls_owners_->emplace(service_cluster_name(service.ref.ns, service.ref.name, port.port), p->ref);
@@ -1161,8 +1171,8 @@ void apply_backend_tls_policies(Translation& t) {
     };
     for (const auto& target : policy.targets) {
       if (target.group.empty() && target.kind == "Service") {
-        auto service = t.services.find(policy.ref.ns + "/" + target.name);
-        if (service == t.services.end()) continue;
+        auto service = t.services().find(policy.ref.ns + "/" + target.name);
+        if (service == t.services().end()) continue;
         for (const auto& port : service->second.ports) {
           if (t.tls_policy_for(service->second, port) != &policy) continue;
           const std::string name = service_cluster_name(policy.ref.ns, target.name, port.port);
@@ -1273,27 +1283,44 @@ void append_unique(sdk::AttachedPolicies from, std::vector<sdk::AttachedPolicy>&
     if (std::none_of(to.begin(), to.end(), [&](const sdk::AttachedPolicy& q) { return q.ir == p.ir; })) to.push_back(p);
 }
 
-}  // namespace
+// The memo does not hold what the routes need, though nothing said they changed: translate with
+// it forgotten.
+struct MemoMismatch : std::runtime_error {
+  MemoMismatch() : std::runtime_error("translation memo out of step") {}
+};
 
-Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
-                         const config::TranslationSettings& settings, const plugins::ExtensionRegistry& registry) {
+Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const config::TranslationSettings& settings,
+                 const plugins::ExtensionRegistry& registry, TranslationMemo* memo) {
   Translation t{input, gateway_ref, {}, registry, settings};
   const sdk::Object* gateway_object = nullptr;
-  std::vector<model::HttpRoute> routes;
+  std::vector<std::shared_ptr<const model::HttpRoute>> routes;
   std::vector<model::EndpointSlice> slices;
+  // Services and EndpointSlices are parsed again only when the memo does not hold what they give.
+  const bool services_known = memo && memo->services;
+  const bool backends_known = memo && memo->backends_valid && services_known;
+  std::map<std::string, model::Service> services;
   for (const auto& object : input.objects) {
     const auto& ref = object.ref;
     sdk::Diagnostics diag;
     if (ref.group == model::kGatewayGroup && ref.kind == "Gateway" && ref.ns == gateway_ref.ns &&
         ref.name == gateway_ref.name) {
       gateway_object = &object;
-    } else if (ref.group == model::kGatewayGroup && (ref.kind == "HTTPRoute" || ref.kind == "GRPCRoute")) {
-      auto route =
-          ref.kind == "HTTPRoute" ? model::parse_http_route(object, diag) : model::parse_grpc_route(object, diag);
-      if (!diag.has_errors()) routes.push_back(std::move(route));
-    } else if (ref.group == model::kGatewayGroup && (ref.kind == "TCPRoute" || ref.kind == "TLSRoute")) {
-      auto route = model::parse_l4_route(object, diag);
-      if (!diag.has_errors()) routes.push_back(std::move(route));
+    } else if (TranslationMemo::is_route_kind(ref)) {
+      TranslationMemo::Route* remembered = nullptr;
+      if (memo) {
+        auto [it, added] = memo->routes.try_emplace(ref);
+        remembered = &it->second;
+        if (!added) {
+          if (remembered->model) routes.push_back(remembered->model);
+          continue;
+        }
+      }
+      auto route = ref.kind == "HTTPRoute"   ? model::parse_http_route(object, diag)
+                   : ref.kind == "GRPCRoute" ? model::parse_grpc_route(object, diag)
+                                             : model::parse_l4_route(object, diag);
+      if (diag.has_errors()) continue;
+      routes.push_back(std::make_shared<const model::HttpRoute>(std::move(route)));
+      if (remembered) remembered->model = routes.back();
     } else if (ref.group == model::kGatewayGroup && ref.kind == "ReferenceGrant") {
       auto spec = model::ValueReader(&object.body, "", diag)["spec"];
       std::vector<std::pair<sdk::GroupKind, std::string>> from;
@@ -1323,13 +1350,18 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
       if (auto secret = sources::secret_from(object, errors); secret && errors.empty())
         t.secrets.emplace(key_of(ref), std::make_shared<const sdk::Secret>(std::move(*secret)));
     } else if (ref.group == "discovery.k8s.io" && ref.kind == "EndpointSlice") {
+      if (backends_known) continue;
       auto slice = model::parse_endpoint_slice(object, diag);
       if (!diag.has_errors()) slices.push_back(std::move(slice));
     } else if (ref.group.empty() && ref.kind == "Service") {
+      if (services_known) continue;
       auto service = model::parse_service(object, diag);
-      if (!diag.has_errors()) t.services.emplace(key_of(ref), std::move(service));
+      if (!diag.has_errors()) services.emplace(key_of(ref), std::move(service));
     }
   }
+  t.services_ = services_known ? memo->services
+                               : std::make_shared<const std::map<std::string, model::Service>>(std::move(services));
+  if (memo) memo->services = t.services_;
   if (!gateway_object) return {};
   sdk::Diagnostics gateway_diag;
   const model::Gateway gateway = model::parse_gateway(*gateway_object, gateway_diag);
@@ -1452,7 +1484,8 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   // The listener that serves each virtual host, by route configuration and hostname.
   std::map<std::string, std::map<std::string, const model::Listener*>> vhost_listener;
   std::map<const model::HttpRoute*, std::vector<std::pair<const model::ParentRef*, Conditions>>> route_parents;
-  for (const auto& route : routes) {
+  for (const auto& route_model : routes) {
+    const model::HttpRoute& route = *route_model;
     for (const auto& parent : route.parent_refs) {
       // A route attaches to the Gateway's own listeners, or to those of one of its ListenerSets.
       const std::string parent_ns = parent.ns.value_or(route.ref.ns);
@@ -1504,6 +1537,28 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
       if (!attached)
         conditions.set_if_absent("Accepted", false, section_matched ? "NotAllowedByListeners" : "NoMatchingParent",
                                  section_matched ? "No listener allowed the route" : "No matching parent");
+    }
+  }
+
+  // Routes the memo holds as built last time have their Envoy routes copied, not built; every
+  // other HTTP or gRPC route is recorded as it is built, for the next time.
+  std::unordered_map<const model::HttpRoute*, const TranslationMemo::Route*> reusable;
+  std::unordered_map<const model::HttpRoute*, TranslationMemo::Route> rebuilt;
+  if (memo) {
+    std::unordered_map<const model::HttpRoute*, size_t> entry_count;
+    for (const auto& [rc_name, hosts] : vhosts)
+      for (const auto& [host, entries] : hosts)
+        for (const auto& e : entries) ++entry_count[e.route];
+    for (const auto& route : routes) {
+      if (route->ref.kind != "HTTPRoute" && route->ref.kind != "GRPCRoute") continue;
+      const TranslationMemo::Route& remembered = memo->routes.at(route->ref);
+      const auto count = entry_count.find(route.get());
+      const auto parents = route_parents.find(route.get());
+      if (remembered.built_complete && remembered.built.size() == (count == entry_count.end() ? 0 : count->second) &&
+          remembered.parent_conditions.size() == (parents == route_parents.end() ? 0 : parents->second.size()))
+        reusable.emplace(route.get(), &remembered);
+      else
+        rebuilt.try_emplace(route.get());
     }
   }
 
@@ -1664,11 +1719,36 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
           const auto& e = entries[i];
           auto* r = vh->add_routes();
           const std::string source = route_source_name(e);
-          r->set_name(vh->name() + "-route-" + std::to_string(i) + "-" + source + "-matcher-" +
-                      std::to_string(e.match));
+          auto name = [&] {
+            return vh->name() + "-route-" + std::to_string(i) + "-" + source + "-matcher-" + std::to_string(e.match);
+          };
+          auto key = [&] { return std::make_tuple(rc_name, host, e.rule, e.match); };
+          if (auto reused = reusable.find(e.route); reused != reusable.end()) {
+            const auto& built = reused->second->built;
+            auto it = std::find_if(built.begin(), built.end(), [&](const auto& b) {
+              const auto& [b_rc, b_host, b_rule, b_match] = b.first;
+              return b_rule == e.rule && b_match == e.match && b_host == host && b_rc == rc_name;
+            });
+            if (it == built.end()) throw MemoMismatch();
+            *r = it->second;
+            r->set_name(name());
+            continue;
+          }
+          r->set_name(name());
           build_match(e.route->rules[e.rule].matches[e.match], *r->mutable_match());
           if (settings.enable_route_source_metadata) add_route_source_metadata(e, source, *r);
+          auto fresh = memo ? rebuilt.find(e.route) : rebuilt.end();
+          t.recording = fresh != rebuilt.end() ? &fresh->second : nullptr;
           t.build_route(*e.route, e.route->rules[e.rule], port, https, *r, route_parents[e.route]);
+          t.recording = nullptr;
+          bool has_policy = false;
+          for (const auto* kind : policies.kinds()) has_policy |= !route_policies(kind, e).empty();
+          if (fresh != rebuilt.end()) {
+            if (has_policy || rejected_by_policy(e))
+              rebuilt.erase(fresh);
+            else
+              fresh->second.built.emplace_back(key(), *r).second.clear_name();
+          }
           if (auto why = rejected_by_policy(e)) {
             // kgateway counts these among the route's own rules as sorted in the virtual host.
             const auto position =
@@ -1699,37 +1779,72 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
     }
   }
   std::sort(t.out.routes.begin(), t.out.routes.end(), [](const auto& a, const auto& b) { return a.name() < b.name(); });
-  // Every Service port in scope is a cluster, referenced or not, as in kgateway.
-  for (const auto& [key, service] : t.services)
-    for (const auto& port : service.ports)
-      t.out.clusters.push_back(
-          eds_cluster(service_cluster_name(service.ref.ns, service.ref.name, port.port), port.app_protocol));
-  std::map<std::string, std::vector<const model::EndpointSlice*>> slices_by_service;  // "ns/name"
-  for (const auto& slice : slices) slices_by_service[slice.ref.ns + "/" + slice.service].push_back(&slice);
-  for (const auto& [key, service] : t.services)
-    for (auto& cla : build_endpoints(service, slices_by_service[key])) t.out.endpoints.push_back(std::move(cla));
-  translate_backends(t);
-  // Cluster-level policies, before BackendTLSPolicy, which takes precedence over what they set.
-  if (!policies.kinds().empty()) {
-    std::map<std::string, sdk::ObjectRef> cluster_sources;
-    for (const auto& [key, service] : t.services)
-      for (const auto& port : service.ports)
-        cluster_sources[service_cluster_name(service.ref.ns, service.ref.name, port.port)] =
-            sdk::ObjectRef{"", "Service", service.ref.ns, service.ref.name};
-    for (const auto& [key, object] : t.backends)
-      cluster_sources[backend_cluster_name(object->ref.ns, object->ref.name)] = object->ref;
-    for (auto& cluster : t.out.clusters) {
-      auto source = cluster_sources.find(cluster.name());
-      if (source == cluster_sources.end()) continue;
-      for (const auto* kind : policies.kinds())
-        if (auto attached = policies.backend(kind, source->second); !attached.empty())
-          kind->apply_cluster(policy_ctx, attached, cluster);
-    }
+  // What reused routes did when they were built; what rebuilt ones did, for the next time.
+  for (const auto& [route, remembered] : reusable) {
+    for (const auto& cluster : remembered->used_clusters) t.used_clusters.insert(cluster);
+    t.direct_responses_used.insert(remembered->direct_responses_used.begin(), remembered->direct_responses_used.end());
+    if (auto parents = route_parents.find(route); parents != route_parents.end())
+      for (size_t i = 0; i < parents->second.size(); ++i) parents->second[i].second = remembered->parent_conditions[i];
   }
-  if (t.needs_gcp_authn_cluster) t.out.extra_clusters.push_back(gcp_authn_cluster());
-  apply_backend_tls_policies(t);
-  std::sort(t.out.clusters.begin(), t.out.clusters.end(),
-            [](const auto& a, const auto& b) { return a.name() < b.name(); });
+  for (auto& [route, record] : rebuilt) {
+    TranslationMemo::Route& remembered = memo->routes.at(route->ref);
+    record.model = std::move(remembered.model);
+    record.built_complete = true;
+    if (auto parents = route_parents.find(route); parents != route_parents.end())
+      for (const auto& [parent, conditions] : parents->second) record.parent_conditions.push_back(conditions);
+    remembered = std::move(record);
+  }
+  // Clusters of every Service port in scope (referenced or not, as in kgateway) and Backend, their
+  // load assignments, and what cluster-level policies and BackendTLSPolicies set on them.
+  auto build_backends = [&] {
+    for (const auto& [key, service] : t.services())
+      for (const auto& port : service.ports)
+        t.out.clusters.push_back(
+            eds_cluster(service_cluster_name(service.ref.ns, service.ref.name, port.port), port.app_protocol));
+    std::map<std::string, std::vector<const model::EndpointSlice*>> slices_by_service;  // "ns/name"
+    for (const auto& slice : slices) slices_by_service[slice.ref.ns + "/" + slice.service].push_back(&slice);
+    for (const auto& [key, service] : t.services())
+      for (auto& cla : build_endpoints(service, slices_by_service[key])) t.out.endpoints.push_back(std::move(cla));
+    translate_backends(t);
+    // Cluster-level policies, before BackendTLSPolicy, which takes precedence over what they set.
+    if (!policies.kinds().empty()) {
+      std::map<std::string, sdk::ObjectRef> cluster_sources;
+      for (const auto& [key, service] : t.services())
+        for (const auto& port : service.ports)
+          cluster_sources[service_cluster_name(service.ref.ns, service.ref.name, port.port)] =
+              sdk::ObjectRef{"", "Service", service.ref.ns, service.ref.name};
+      for (const auto& [key, object] : t.backends)
+        cluster_sources[backend_cluster_name(object->ref.ns, object->ref.name)] = object->ref;
+      for (auto& cluster : t.out.clusters) {
+        auto source = cluster_sources.find(cluster.name());
+        if (source == cluster_sources.end()) continue;
+        for (const auto* kind : policies.kinds())
+          if (auto attached = policies.backend(kind, source->second); !attached.empty())
+            kind->apply_cluster(policy_ctx, attached, cluster);
+      }
+    }
+    if (t.needs_gcp_authn_cluster) t.out.extra_clusters.push_back(gcp_authn_cluster());
+    apply_backend_tls_policies(t);
+    std::sort(t.out.clusters.begin(), t.out.clusters.end(),
+              [](const auto& a, const auto& b) { return a.name() < b.name(); });
+  };
+  // What the memo kept of the last translation's clusters, reused while only routes changed. The
+  // Backends are still translated for their status. BackendTLSPolicies report on the clusters
+  // routes reach, so with them everything is built again.
+  const bool reuse_backends = backends_known && t.backend_tls_policies.empty();
+  if (reuse_backends) {
+    translate_backends(t);
+    t.out.clusters = memo->clusters;
+    t.out.endpoints = memo->endpoints;
+    if (t.needs_gcp_authn_cluster) t.out.extra_clusters.push_back(gcp_authn_cluster());
+  } else {
+    build_backends();
+  }
+  if (memo) {
+    memo->clusters = t.out.clusters;
+    memo->endpoints = t.out.endpoints;
+    memo->backends_valid = true;
+  }
   for (const auto& key : t.direct_responses_used)
     t.out.statuses["policies"]["DirectResponse/" + key] =
         policy_status_for_gateway(gateway_ref, accepted_and_attached());
@@ -1781,7 +1896,7 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
               for (const auto& parent : it->second) add(parent);
             break;
           case AttachmentLevel::Backend:
-            if (target.object.kind == "Service" ? t.services.count(key_of(target.object)) > 0
+            if (target.object.kind == "Service" ? t.services().count(key_of(target.object)) > 0
                                                 : t.backends.count(key_of(target.object)) > 0)
               add(target.object);
             break;
@@ -1922,6 +2037,19 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
     t.out.statuses[sections.at(route->ref.kind)][key_of(route->ref)] = std::move(status);
   }
   return std::move(t.out);
+}
+
+}  // namespace
+
+Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
+                         const config::TranslationSettings& settings, const plugins::ExtensionRegistry& registry,
+                         TranslationMemo* memo) {
+  try {
+    return translate(input, gateway_ref, settings, registry, memo);
+  } catch (const MemoMismatch&) {
+    memo->forget_all();
+    return translate(input, gateway_ref, settings, registry, memo);
+  }
 }
 
 }  // namespace kgw::translator

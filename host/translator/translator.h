@@ -11,6 +11,7 @@
 #include "kgw/sdk/object.h"
 #include "plugins/extension_registry.h"
 #include "translator/output.h"
+#include "translator/translation_memo.h"
 
 namespace kgw::translator {
 
@@ -22,7 +23,9 @@ struct Input {
   std::function<std::shared_ptr<const sdk::Secret>(std::string_view ns, std::string_view name)> find_secret;
 };
 
+// With a memo (one per Gateway, told what changed since its last translation), what the last
+// translation built and nothing since invalidated is reused; the output is the same either way.
 Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway, const config::TranslationSettings& settings,
-                         const plugins::ExtensionRegistry& registry);
+                         const plugins::ExtensionRegistry& registry, TranslationMemo* memo = nullptr);
 
 }  // namespace kgw::translator

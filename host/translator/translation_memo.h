@@ -1,0 +1,81 @@
+// What one translation of a Gateway leaves for the next translation of the same Gateway, so that a
+// change to a few routes parses and builds only those routes again.
+//
+// The caller owns one memo per Gateway and tells it what changed between two translations
+// (invalidate). Routes are remembered per route object: its parsed model, the Envoy routes built
+// for it (unnamed: a route's name carries its position in the virtual host, which other routes
+// move) and the outcome of building them (parent conditions, clusters and DirectResponses used).
+// A route with a policy attached is never remembered: policy hooks may report or keep state.
+// What every route depends on (the Gateway, Services, Backends, ReferenceGrants, policies,
+// Secrets, ...) is not tracked finely: a change to any object that is not a route forgets it all.
+// EndpointSlices feed only the load assignments, so their changes keep the routes.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "envoy/config/cluster/v3/cluster.pb.h"
+#include "envoy/config/endpoint/v3/endpoint.pb.h"
+#include "envoy/config/route/v3/route.pb.h"
+#include "kgw/sdk/object.h"
+#include "model/gateway_api.h"
+#include "translator/copy_on_write.h"
+#include "translator/status_builder.h"
+
+namespace kgw::translator {
+
+class TranslationMemo {
+ public:
+  // Objects added, changed or removed since the last translation. Secrets held apart from the
+  // objects are reported by `forget_all`.
+  void invalidate(const std::vector<sdk::ObjectRef>& changed) {
+    for (const auto& ref : changed) {
+      if (is_route_kind(ref)) {
+        routes.erase(ref);
+      } else if (ref.group == "discovery.k8s.io" && ref.kind == "EndpointSlice") {
+        backends_valid = false;
+      } else {
+        forget_all();
+        return;
+      }
+    }
+  }
+  void forget_all() {
+    routes.clear();
+    services.reset();
+    backends_valid = false;
+  }
+
+  static bool is_route_kind(const sdk::ObjectRef& ref) {
+    return ref.group == model::kGatewayGroup &&
+           (ref.kind == "HTTPRoute" || ref.kind == "GRPCRoute" || ref.kind == "TCPRoute" || ref.kind == "TLSRoute");
+  }
+
+  // What translation remembers; read and written by translate_gateway only.
+  struct Route {
+    // The parsed route; null when it does not parse.
+    std::shared_ptr<const model::HttpRoute> model;
+    // Whether `built` and the rest hold the outcome of building every Envoy route of it.
+    bool built_complete = false;
+    // (route configuration, hostname, rule, match) -> the Envoy route, without its name.
+    std::vector<std::pair<std::tuple<std::string, std::string, size_t, size_t>, envoy::config::route::v3::Route>> built;
+    std::vector<Conditions> parent_conditions;  // in the order of its parents on this Gateway
+    std::vector<std::string> used_clusters;
+    std::vector<std::string> direct_responses_used;
+  };
+  std::map<sdk::ObjectRef, Route> routes;
+  // The parsed Services ("ns/name"), while no object other than a route changed.
+  std::shared_ptr<const std::map<std::string, model::Service>> services;
+  // The last output's clusters and load assignments, reused while only routes changed.
+  bool backends_valid = false;
+  CopyOnWrite<std::vector<envoy::config::cluster::v3::Cluster>> clusters;
+  CopyOnWrite<std::vector<envoy::config::endpoint::v3::ClusterLoadAssignment>> endpoints;
+};
+
+}  // namespace kgw::translator

@@ -1,0 +1,316 @@
+// A translation with a memo must give exactly what a translation without one gives, whatever
+// changed in between; and the memo must actually spare the work it claims to.
+#include "translator/translation_memo.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "bench/synthetic_cluster.h"
+#include "builtin/builtin_extensions.h"
+#include "plugins/extension_registry.h"
+#include "sources/manifest_parser.h"
+#include "translator/translator.h"
+
+namespace kgw::translator {
+namespace {
+
+// Deterministic, as the snapshot serializes: map entries (Struct fields) in key order.
+std::string deterministic_bytes(const google::protobuf::Message& m) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    m.SerializeToCodedStream(&coded);
+  }
+  return out;
+}
+
+// Resources compared byte for byte, statuses as values; the first difference is named.
+std::string difference(const Output& a, const Output& b) {
+  auto part = [](const char* name, const auto& x, const auto& y) -> std::string {
+    if (x.size() != y.size())
+      return std::string(name) + ": " + std::to_string(x.size()) + " vs " + std::to_string(y.size());
+    for (size_t i = 0; i < x.size(); ++i)
+      if (deterministic_bytes(x.get()[i]) != deterministic_bytes(y.get()[i]))
+        return std::string(name) + "[" + std::to_string(i) + "]: " + x.get()[i].ShortDebugString() + "\n  vs " +
+               y.get()[i].ShortDebugString();
+    return "";
+  };
+  for (auto d : {part("clusters", a.clusters, b.clusters), part("listeners", a.listeners, b.listeners),
+                 part("routes", a.routes, b.routes), part("endpoints", a.endpoints, b.endpoints),
+                 part("extra_clusters", a.extra_clusters, b.extra_clusters)})
+    if (!d.empty()) return d;
+  if (a.statuses.get() != b.statuses.get()) return "statuses differ";
+  return "";
+}
+
+class MemoTest : public ::testing::Test {
+ protected:
+  void SetUp() override { builtin::register_builtin_extensions(registry_); }
+
+  void load(const std::string& yaml) {
+    input_.objects.clear();
+    auto parsed = sources::parse_manifests(yaml, "cluster.yaml");
+    ASSERT_TRUE(parsed.errors.empty()) << parsed.errors[0].message;
+    for (auto& p : parsed.objects) {
+      p.object.creation_timestamp = static_cast<int64_t>(input_.objects.size()) + 1;
+      input_.objects.push_back(std::move(p.object));
+    }
+  }
+  // Replaces the object of the same kind, namespace and name (or adds it); returns its ref.
+  sdk::ObjectRef put(const std::string& yaml) {
+    auto parsed = sources::parse_manifests(yaml, "change.yaml");
+    EXPECT_TRUE(parsed.errors.empty());
+    EXPECT_EQ(parsed.objects.size(), 1u);
+    sdk::Object object = std::move(parsed.objects.at(0).object);
+    for (auto& existing : input_.objects)
+      if (existing.ref == object.ref) {
+        object.creation_timestamp = existing.creation_timestamp;
+        existing = std::move(object);
+        return existing.ref;
+      }
+    object.creation_timestamp = static_cast<int64_t>(input_.objects.size()) + 1;
+    input_.objects.push_back(std::move(object));
+    return input_.objects.back().ref;
+  }
+  sdk::ObjectRef remove(const std::string& kind, const std::string& ns, const std::string& name) {
+    for (auto it = input_.objects.begin(); it != input_.objects.end(); ++it)
+      if (it->ref.kind == kind && it->ref.ns == ns && it->ref.name == name) {
+        sdk::ObjectRef ref = it->ref;
+        input_.objects.erase(it);
+        return ref;
+      }
+    ADD_FAILURE() << "no " << kind << " " << ns << "/" << name;
+    return {};
+  }
+  // Translates with the memo, told `changed`, and without; they must agree.
+  Output check(const std::vector<sdk::ObjectRef>& changed) {
+    memo_.invalidate(changed);
+    Output with = translate_gateway(input_, gateway_, settings_, registry_, &memo_);
+    Output without = translate_gateway(input_, gateway_, settings_, registry_);
+    EXPECT_EQ(difference(with, without), "");
+    return with;
+  }
+  size_t remembered_complete() const {
+    size_t n = 0;
+    for (const auto& [ref, route] : memo_.routes) n += route.built_complete;
+    return n;
+  }
+
+  plugins::ExtensionRegistry registry_;
+  config::TranslationSettings settings_;
+  Input input_;
+  TranslationMemo memo_;
+  sdk::ObjectRef gateway_{"gateway.networking.k8s.io", "Gateway", "default", "gw"};
+};
+
+constexpr const char* kCluster = R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec:
+  gatewayClassName: kgateway
+  listeners:
+  - {name: http, protocol: HTTP, port: 80}
+  - {name: other, protocol: HTTP, port: 80, hostname: other.example.com}
+  - {name: tcp, protocol: TCP, port: 9000}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: svc, namespace: default}
+spec: {ports: [{port: 80}, {port: 81, name: ws, appProtocol: kubernetes.io/ws}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: svc-1, namespace: default, labels: {kubernetes.io/service-name: svc}}
+ports: [{port: 8080}]
+endpoints: [{addresses: [10.0.0.1], conditions: {ready: true}}]
+---
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: DirectResponse
+metadata: {name: teapot, namespace: default}
+spec: {status: 418, body: short and stout}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: a, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [a.example.com, other.example.com]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /a}}, {path: {type: Exact, value: /a/x}}]
+    backendRefs: [{name: svc, port: 80, weight: 2}, {name: missing, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /ws}}]
+    backendRefs: [{name: svc, port: 81}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: b, namespace: default}
+spec:
+  parentRefs: [{name: gw, sectionName: http}, {name: gw, sectionName: nope}]
+  hostnames: [a.example.com]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /b}}]
+    filters:
+    - type: ExtensionRef
+      extensionRef: {group: gateway.kgateway.dev, kind: DirectResponse, name: teapot}
+  - matches: [{path: {type: PathPrefix, value: /old}}]
+    filters:
+    - type: RequestRedirect
+      requestRedirect: {scheme: https, statusCode: 301}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: g, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [grpc.example.com]
+  rules:
+  - matches: [{method: {service: pkg.Svc, method: Get}}]
+    backendRefs: [{name: svc, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TCPRoute
+metadata: {name: t, namespace: default}
+spec:
+  parentRefs: [{name: gw, sectionName: tcp}]
+  rules:
+  - backendRefs: [{name: svc, port: 80}]
+)";
+
+TEST_F(MemoTest, EveryKindOfChangeGivesWhatAFullTranslationGives) {
+  load(kCluster);
+  check({});
+  EXPECT_EQ(remembered_complete(), 3u) << "the HTTP and gRPC routes";
+
+  // A route's path changes: it is built again, the others are not.
+  const auto a = put(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: a, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [a.example.com, other.example.com]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /a-longer}}, {path: {type: Exact, value: /a/x}}]
+    backendRefs: [{name: svc, port: 80, weight: 2}, {name: missing, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /ws}}]
+    backendRefs: [{name: svc, port: 81}]
+)");
+  memo_.invalidate({a});
+  EXPECT_EQ(remembered_complete(), 2u);
+  check({});
+  EXPECT_EQ(remembered_complete(), 3u);
+
+  // A new route on an existing host, then one on a new host.
+  check({put(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: c, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [a.example.com]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /a-longer/c}}]
+    backendRefs: [{name: svc, port: 80}]
+)")});
+  check({put(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: d, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [d.example.com]
+  rules:
+  - backendRefs: [{name: svc, port: 80}]
+)")});
+  // A route that stops parsing, then parses again; a route removed.
+  check({put(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: d, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [d.example.com]
+  rules:
+  - backendRefs: [{name: svc, port: not-a-number}]
+)")});
+  check({put(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: d, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [d.example.com]
+  rules:
+  - backendRefs: [{name: svc, port: 80}]
+)")});
+  check({remove("HTTPRoute", "default", "b")});
+  // The TCP route changes its backend.
+  check({put(R"(
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TCPRoute
+metadata: {name: t, namespace: default}
+spec:
+  parentRefs: [{name: gw, sectionName: tcp}]
+  rules:
+  - backendRefs: [{name: missing, port: 80}]
+)")});
+  // Endpoints alone: the routes stay remembered; the load assignments are new.
+  const size_t before = remembered_complete();
+  const Output endpoints_changed = check({put(R"(
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: svc-1, namespace: default, labels: {kubernetes.io/service-name: svc}}
+ports: [{port: 8080}]
+endpoints: [{addresses: [10.0.0.2], conditions: {ready: true}}]
+)")});
+  EXPECT_EQ(remembered_complete(), before);
+  // The backend the missing ref names appears: every route depends on Services, so all is forgotten.
+  check({put(R"(
+apiVersion: v1
+kind: Service
+metadata: {name: missing, namespace: default}
+spec: {ports: [{port: 80}]}
+)")});
+  // The DirectResponse and the Gateway change.
+  check({put(R"(
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: DirectResponse
+metadata: {name: teapot, namespace: default}
+spec: {status: 503}
+)")});
+  check({put(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec:
+  gatewayClassName: kgateway
+  listeners:
+  - {name: http, protocol: HTTP, port: 8080}
+  - {name: other, protocol: HTTP, port: 80, hostname: other.example.com}
+)")});
+}
+
+// The benchmark's cluster, with routes changed one after another: paths (which move routes within
+// their virtual host) and back again.
+TEST_F(MemoTest, SyntheticClusterRouteChanges) {
+  bench::Shape shape;
+  load(bench::cluster_yaml(300, shape));
+  gateway_ = {"gateway.networking.k8s.io", "Gateway", bench::kGatewayNs, bench::kGatewayName};
+  check({});
+  for (size_t step = 0; step < 6; ++step) {
+    const size_t i = (step * 97) % shape.routes;
+    const auto ref = put(bench::route_yaml(i, shape.services, static_cast<int>(step % 2 == 0), nullptr));
+    check({ref});
+    EXPECT_EQ(remembered_complete(), shape.routes);
+  }
+}
+
+}  // namespace
+}  // namespace kgw::translator
