@@ -84,14 +84,14 @@ std::optional<sdk::ObjectRef> gateway_ref(const std::string& text) {
 
 // `"key": [\n    {...},\n    {...}\n  ]`, each resource redacted (on a copy) and in the proto3
 // JSON mapping; false with `error` set when one does not render.
-template <typename M>
-bool add_resources(std::string& out, const char* key, const std::vector<M>& resources, std::string& error) {
+template <typename Resources>
+bool add_resources(std::string& out, const char* key, const Resources& resources, std::string& error) {
   out += ",\n  ";
   out += json_string(key);
   out += ": [";
   pb::util::JsonPrintOptions options;
   for (size_t i = 0; i < resources.size(); ++i) {
-    M copy = resources[i];
+    typename Resources::value_type copy = resources[i];
     redact_secrets(copy);
     std::string json;
     if (auto status = pb::util::MessageToJsonString(copy, &json, options); !status.ok()) {

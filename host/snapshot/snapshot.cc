@@ -21,9 +21,8 @@ ResourcePtr reuse(ResourcePtr fresh, const TypeResources* previous) {
   return fresh;
 }
 
-template <typename Message>
-void add_all(View& view, std::string_view type_url, const std::vector<Message>& messages, const View* previous,
-             auto name_of) {
+template <typename Messages>
+void add_all(View& view, std::string_view type_url, const Messages& messages, const View* previous, auto name_of) {
   TypeResources& type = view.types[std::string(type_url)];
   const TypeResources* before = previous ? previous->type(type_url) : nullptr;
   for (const auto& message : messages) {

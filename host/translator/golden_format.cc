@@ -535,8 +535,8 @@ const std::string& name_of(const M& m) {
   return m.name();
 }
 
-template <typename M>
-void add_resources(Value& doc, const char* key, const std::vector<M>& resources) {
+template <typename Resources>
+void add_resources(Value& doc, const char* key, const Resources& resources) {
   if (resources.empty()) return;
   Value::List list;
   list.reserve(resources.size());
@@ -562,9 +562,10 @@ Value document(const Output& output) {
   return doc;
 }
 
-template <typename M>
-void parse_resources(const YAML::Node& node, const std::string& section, const char* name_key, std::vector<M>& out,
+template <typename Resources>
+void parse_resources(const YAML::Node& node, const std::string& section, const char* name_key, Resources& out,
                      std::vector<std::string>& errors) {
+  using M = typename Resources::value_type;
   if (node.IsNull()) return;
   if (!node.IsSequence()) {
     errors.push_back(section + ": expected a list, line " + std::to_string(node.Mark().line + 1));
@@ -713,9 +714,10 @@ class LineReporter : public pb::util::MessageDifferencer::Reporter {
   std::string last_path_;
 };
 
-template <typename M>
-void compare_resources(const char* section, const std::vector<M>& actual, const std::vector<M>& expected,
+template <typename Resources>
+void compare_resources(const char* section, const Resources& actual, const Resources& expected,
                        std::vector<std::string>& lines) {
+  using M = typename Resources::value_type;
   std::map<std::string, const M*> by_name_actual, by_name_expected;
   for (const auto& m : actual)
     if (!by_name_actual.emplace(name_of(m), &m).second)

@@ -13,6 +13,7 @@
 #include "envoy/config/route/v3/route.pb.h"
 #include "kgw/sdk/value.h"
 #include "translator/copy_on_write.h"
+#include "translator/route_configurations.h"
 
 namespace kgw::translator {
 
@@ -21,7 +22,7 @@ namespace kgw::translator {
 struct Output {
   CopyOnWrite<std::vector<envoy::config::cluster::v3::Cluster>> clusters;
   CopyOnWrite<std::vector<envoy::config::listener::v3::Listener>> listeners;
-  CopyOnWrite<std::vector<envoy::config::route::v3::RouteConfiguration>> routes;
+  CopyOnWrite<RouteConfigurations> routes;
   CopyOnWrite<std::vector<envoy::config::endpoint::v3::ClusterLoadAssignment>> endpoints;
   CopyOnWrite<std::vector<envoy::config::cluster::v3::Cluster>> extra_clusters;
 

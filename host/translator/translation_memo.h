@@ -17,6 +17,7 @@
 #include <set>
 #include <string>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -26,7 +27,7 @@
 #include "kgw/sdk/object.h"
 #include "model/gateway_api.h"
 #include "translator/copy_on_write.h"
-#include "translator/status_builder.h"
+#include "translator/route_precedence.h"
 
 namespace kgw::translator {
 
@@ -48,6 +49,7 @@ class TranslationMemo {
   }
   void forget_all() {
     routes.clear();
+    virtual_hosts.clear();
     services.reset();
     backends_valid = false;
   }
@@ -65,11 +67,28 @@ class TranslationMemo {
     bool built_complete = false;
     // (route configuration, hostname, rule, match) -> the Envoy route, without its name.
     std::vector<std::pair<std::tuple<std::string, std::string, size_t, size_t>, envoy::config::route::v3::Route>> built;
-    std::vector<Conditions> parent_conditions;  // in the order of its parents on this Gateway
+    size_t parents = 0;                // its parents on this Gateway
+    std::optional<sdk::Value> status;  // its status, when it has parents here
     std::vector<std::string> used_clusters;
     std::vector<std::string> direct_responses_used;
   };
-  std::map<sdk::ObjectRef, Route> routes;
+  struct RefHash {
+    size_t operator()(const sdk::ObjectRef& r) const {
+      std::hash<std::string> h;
+      return h(r.name) ^ (h(r.ns) * 31) ^ (h(r.kind) * 1009);
+    }
+  };
+  std::unordered_map<sdk::ObjectRef, Route, RefHash> routes;
+  // A virtual host as built, lent to each output while the same route matches make it up.
+  struct VirtualHost {
+    std::vector<RouteEntry> entries;  // in attachment order, before sorting
+    // The routes `entries` point to, kept so that their addresses cannot come back as new routes.
+    std::vector<std::shared_ptr<const model::HttpRoute>> models;
+    std::shared_ptr<const envoy::config::route::v3::VirtualHost> built;
+  };
+  // By route configuration and hostname. Only while no policy applies to the Gateway: policy
+  // hooks may change virtual hosts after they are built.
+  std::map<std::pair<std::string, std::string>, VirtualHost> virtual_hosts;
   // The parsed Services ("ns/name"), while no object other than a route changed.
   std::shared_ptr<const std::map<std::string, model::Service>> services;
   // The last output's clusters and load assignments, reused while only routes changed.

@@ -266,7 +266,7 @@ struct Translation {
   TranslationMemo::Route* recording = nullptr;
   void use_cluster(const std::string& name) {
     if (recording) recording->used_clusters.push_back(name);
-    used_clusters.insert(name);
+    if (!backend_tls_policies.empty()) used_clusters.insert(name);
   }
   const model::Gateway* gateway = nullptr;
   bool needs_gcp_authn_cluster = false;  // a listener runs the gcp_authn filter
@@ -1555,12 +1555,21 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
       const auto count = entry_count.find(route.get());
       const auto parents = route_parents.find(route.get());
       if (remembered.built_complete && remembered.built.size() == (count == entry_count.end() ? 0 : count->second) &&
-          remembered.parent_conditions.size() == (parents == route_parents.end() ? 0 : parents->second.size()))
+          remembered.parents == (parents == route_parents.end() ? 0 : parents->second.size()))
         reusable.emplace(route.get(), &remembered);
       else
         rebuilt.try_emplace(route.get());
     }
   }
+
+  // Virtual hosts are lent only while no policy applies: policy hooks may change what they hold.
+  const bool lend_virtual_hosts = memo && policies.kinds().empty();
+  std::set<const TranslationMemo::VirtualHost*> lent_seen;
+  auto same_entries = [](const std::vector<RouteEntry>& a, const std::vector<RouteEntry>& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const RouteEntry& x, const RouteEntry& y) {
+      return x.route == y.route && x.rule == y.rule && x.match == y.match;
+    });
+  };
 
   // Phase B: Envoy resources. One listener per port; on it one filter chain for all plain-HTTP
   // Gateway listeners, and one per HTTPS listener, selected by SNI when it has a hostname.
@@ -1703,13 +1712,29 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
         kind->apply_listener(policy_ctx, attached, listener);
     t.out.listeners.push_back(std::move(listener));
     for (const auto& [rc_name, l] : chains) {
-      envoy::config::route::v3::RouteConfiguration rc;
+      auto& rc = t.out.routes.emplace_back();
       rc.set_name(rc_name);
       rc.set_ignore_port_in_host_matching(true);
       const bool https = l->protocol == "HTTPS";
+      // Virtual hosts are built on their own and borrowed by the configuration; those made of the
+      // same route matches as last time are the memo's, lent again.
+      std::vector<std::shared_ptr<const envoy::config::route::v3::VirtualHost>> hosts;
       for (auto& [host, entries] : vhosts[rc_name]) {
+        TranslationMemo::VirtualHost* lent = nullptr;
+        if (lend_virtual_hosts) {
+          lent = &memo->virtual_hosts[{rc_name, host}];
+          lent_seen.insert(lent);
+          if (lent->built && same_entries(lent->entries, entries) &&
+              std::all_of(entries.begin(), entries.end(),
+                          [&](const RouteEntry& e) { return reusable.count(e.route); })) {
+            hosts.push_back(lent->built);
+            continue;
+          }
+          lent->built.reset();
+          lent->entries = entries;
+        }
         std::stable_sort(entries.begin(), entries.end(), precedes);
-        auto* vh = rc.add_virtual_hosts();
+        auto vh = std::make_shared<envoy::config::route::v3::VirtualHost>();
         std::string host_part = host;
         std::replace(host_part.begin(), host_part.end(), '.', '_');
         vh->set_name(rc.name() + "~" + host_part);
@@ -1766,32 +1791,43 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
           for (const auto* kind : policies.kinds())
             if (auto attached = listener_policies(kind, {vhost_listener[rc_name][host]}, false); !attached.empty())
               kind->apply_virtual_host(policy_ctx, attached, *vh);
+        if (lent) {
+          lent->models.clear();
+          for (const auto& e : lent->entries)
+            if (lent->models.empty() || lent->models.back().get() != e.route)
+              lent->models.push_back(memo->routes.at(e.route->ref).model);
+          lent->built = vh;
+        }
+        hosts.push_back(std::move(vh));
       }
       // kgateway orders virtual hosts by name, where '.' has become '_'.
-      std::sort(rc.mutable_virtual_hosts()->begin(), rc.mutable_virtual_hosts()->end(),
-                [](const auto& a, const auto& b) { return a.name() < b.name(); });
+      std::sort(hosts.begin(), hosts.end(), [](const auto& a, const auto& b) { return a->name() < b->name(); });
+      for (auto& host : hosts) t.out.routes.mutate().borrow_virtual_host(rc, std::move(host));
       for (const auto* kind : policies.kinds())
         if (auto attached =
                 listener_policies(kind, https ? rc_listeners[rc_name] : std::vector<const model::Listener*>{});
             !attached.empty())
           kind->apply_route_configuration(policy_ctx, attached, rc);
-      t.out.routes.push_back(std::move(rc));
     }
   }
-  std::sort(t.out.routes.begin(), t.out.routes.end(), [](const auto& a, const auto& b) { return a.name() < b.name(); });
+  t.out.routes.mutate().sort([](const auto& a, const auto& b) { return a.name() < b.name(); });
+  if (lend_virtual_hosts)
+    std::erase_if(memo->virtual_hosts, [&](const auto& entry) { return !lent_seen.count(&entry.second); });
+  else if (memo)
+    memo->virtual_hosts.clear();
   // What reused routes did when they were built; what rebuilt ones did, for the next time.
+  // (Their parent conditions are not restored: their status is the memo's too.)
   for (const auto& [route, remembered] : reusable) {
-    for (const auto& cluster : remembered->used_clusters) t.used_clusters.insert(cluster);
+    if (!t.backend_tls_policies.empty())
+      for (const auto& cluster : remembered->used_clusters) t.used_clusters.insert(cluster);
     t.direct_responses_used.insert(remembered->direct_responses_used.begin(), remembered->direct_responses_used.end());
-    if (auto parents = route_parents.find(route); parents != route_parents.end())
-      for (size_t i = 0; i < parents->second.size(); ++i) parents->second[i].second = remembered->parent_conditions[i];
   }
   for (auto& [route, record] : rebuilt) {
     TranslationMemo::Route& remembered = memo->routes.at(route->ref);
     record.model = std::move(remembered.model);
     record.built_complete = true;
     if (auto parents = route_parents.find(route); parents != route_parents.end())
-      for (const auto& [parent, conditions] : parents->second) record.parent_conditions.push_back(conditions);
+      record.parents = parents->second.size();
     remembered = std::move(record);
   }
   // Clusters of every Service port in scope (referenced or not, as in kgateway) and Backend, their
@@ -2016,7 +2052,14 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
   gw_status.set("listeners", std::move(listener_status));
   t.out.statuses["gateways"][key_of(gateway_ref)] = std::move(gw_status);
 
+  static const std::map<std::string, std::string> sections = {
+      {"HTTPRoute", "httpRoutes"}, {"GRPCRoute", "grpcRoutes"}, {"TCPRoute", "tcpRoutes"}, {"TLSRoute", "tlsRoutes"}};
   for (auto& [route, parents] : route_parents) {
+    auto& section = t.out.statuses[sections.at(route->ref.kind)];
+    if (auto reused = reusable.find(route); reused != reusable.end() && reused->second->status) {
+      section.emplace(key_of(route->ref), *reused->second->status);
+      continue;
+    }
     sdk::Value::List parent_list;
     const bool l4 = route->ref.kind == "TCPRoute" || route->ref.kind == "TLSRoute";
     for (auto& [parent, conditions] : parents) {
@@ -2032,9 +2075,11 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
     }
     sdk::Value status = sdk::Value::Map{};
     status.set("parents", std::move(parent_list));
-    static const std::map<std::string, std::string> sections = {
-        {"HTTPRoute", "httpRoutes"}, {"GRPCRoute", "grpcRoutes"}, {"TCPRoute", "tcpRoutes"}, {"TLSRoute", "tlsRoutes"}};
-    t.out.statuses[sections.at(route->ref.kind)][key_of(route->ref)] = std::move(status);
+    if (memo)
+      if (auto remembered = memo->routes.find(route->ref);
+          remembered != memo->routes.end() && remembered->second.built_complete)
+        remembered->second.status = status;
+    section[key_of(route->ref)] = std::move(status);
   }
   return std::move(t.out);
 }

@@ -13,6 +13,7 @@
 #include "builtin/builtin_extensions.h"
 #include "plugins/extension_registry.h"
 #include "sources/manifest_parser.h"
+#include "translator/route_configurations.h"
 #include "translator/translator.h"
 
 namespace kgw::translator {
@@ -303,13 +304,52 @@ TEST_F(MemoTest, SyntheticClusterRouteChanges) {
   bench::Shape shape;
   load(bench::cluster_yaml(300, shape));
   gateway_ = {"gateway.networking.k8s.io", "Gateway", bench::kGatewayNs, bench::kGatewayName};
-  check({});
+  Output last = check({});
   for (size_t step = 0; step < 6; ++step) {
     const size_t i = (step * 97) % shape.routes;
     const auto ref = put(bench::route_yaml(i, shape.services, static_cast<int>(step % 2 == 0), nullptr));
-    check({ref});
+    Output next = check({ref});
     EXPECT_EQ(remembered_complete(), shape.routes);
+    // The route has one hostname: in each route configuration one virtual host is new, the other
+    // four are the same objects as in the last output.
+    ASSERT_EQ(next.routes.size(), last.routes.size());
+    for (size_t rc = 0; rc < next.routes.size(); ++rc) {
+      const auto& a = last.routes.get()[rc];
+      const auto& b = next.routes.get()[rc];
+      ASSERT_EQ(a.virtual_hosts_size(), bench::kHostnames);
+      ASSERT_EQ(b.virtual_hosts_size(), bench::kHostnames);
+      int shared = 0;
+      for (int h = 0; h < bench::kHostnames; ++h) shared += &a.virtual_hosts(h) == &b.virtual_hosts(h);
+      EXPECT_EQ(shared, bench::kHostnames - 1) << b.name();
+    }
+    last = std::move(next);
   }
+}
+
+// A copy owns everything it holds; a borrowed virtual host outlives the output that lent it.
+TEST(RouteConfigurations, CopiesAreDeepAndBorrowedHostsStayAlive) {
+  auto host = std::make_shared<envoy::config::route::v3::VirtualHost>();
+  host->set_name("h");
+  host->add_routes()->set_name("r");
+  RouteConfigurations copy;
+  {
+    RouteConfigurations lender;
+    auto& rc = lender.emplace_back();
+    rc.set_name("rc");
+    lender.borrow_virtual_host(rc, host);
+    EXPECT_EQ(&lender[0].virtual_hosts(0), host.get());
+    copy = lender;
+  }
+  ASSERT_EQ(copy.size(), 1u);
+  EXPECT_NE(&copy[0].virtual_hosts(0), host.get());
+  EXPECT_EQ(copy[0].virtual_hosts(0).routes(0).name(), "r");
+  EXPECT_EQ(host.use_count(), 1) << "the copy does not borrow";
+  RouteConfigurations borrower;
+  borrower.borrow_virtual_host(borrower.emplace_back(), host);
+  EXPECT_EQ(host.use_count(), 2);
+  borrower = RouteConfigurations();
+  EXPECT_EQ(host.use_count(), 1);
+  EXPECT_EQ(host->routes(0).name(), "r") << "untouched by the configuration that borrowed it";
 }
 
 }  // namespace
