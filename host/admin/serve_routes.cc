@@ -158,7 +158,8 @@ sdk::Value errors_value(const std::string& file, const std::vector<sources::Pars
 // (keys sorted), so this is what `kgw translate -o json` shows under `Statuses`.
 Response status(const serve::ControlLoop& loop) {
   translator::Output doc;
-  doc.statuses = loop.statuses();
+  for (auto& [section, objects] : loop.statuses())
+    for (auto& [key, status] : objects) doc.statuses[section].emplace(key, std::move(status));
   for (const auto& [file, errors] : loop.file_errors())
     if (!errors.empty()) doc.statuses[serve::kErrorsDirectory][file] = errors_value(file, errors);
   return json(200, translator::render_golden(doc, translator::Format::Json));

@@ -815,7 +815,7 @@ void compare_statuses(const Output& actual, const Output& expected, std::vector<
   std::set<std::string> sections;
   for (const auto& [s, _] : actual.statuses) sections.insert(s);
   for (const auto& [s, _] : expected.statuses) sections.insert(s);
-  static const std::map<std::string, Value> none;
+  static const std::map<std::string, SharedStatus> none;
   for (const auto& section : sections) {
     auto a_it = actual.statuses.find(section);
     auto e_it = expected.statuses.find(section);
@@ -833,7 +833,7 @@ void compare_statuses(const Output& actual, const Output& expected, std::vector<
       else if (ek == e.end())
         lines.push_back(prefix + ": unexpected");
       else
-        compare_values(&ek->second, &ak->second, prefix, "", lines);
+        compare_values(&ek->second.get(), &ak->second.get(), prefix, "", lines);
     }
   }
 }

@@ -14,6 +14,7 @@
 #include "kgw/sdk/value.h"
 #include "translator/copy_on_write.h"
 #include "translator/route_configurations.h"
+#include "translator/shared_status.h"
 
 namespace kgw::translator {
 
@@ -29,7 +30,7 @@ struct Output {
   // section -> object key -> status. Sections: "gateways", "listenerSets", "httpRoutes",
   // "grpcRoutes", "tcpRoutes", "tlsRoutes" (key "ns/name"), "policies" (key "Kind/ns/name"),
   // "backends" (key "ns/name").
-  CopyOnWrite<std::map<std::string, std::map<std::string, sdk::Value>>> statuses;
+  CopyOnWrite<std::map<std::string, std::map<std::string, SharedStatus>>> statuses;
 
   // Set when this output is `endpoints_only_since` with new load assignments for the clusters in
   // `changed_endpoints` and nothing else changed, so a snapshot built from that output can be

@@ -28,6 +28,7 @@
 #include "model/gateway_api.h"
 #include "translator/copy_on_write.h"
 #include "translator/route_precedence.h"
+#include "translator/shared_status.h"
 
 namespace kgw::translator {
 
@@ -67,8 +68,8 @@ class TranslationMemo {
     bool built_complete = false;
     // (route configuration, hostname, rule, match) -> the Envoy route, without its name.
     std::vector<std::pair<std::tuple<std::string, std::string, size_t, size_t>, envoy::config::route::v3::Route>> built;
-    size_t parents = 0;                // its parents on this Gateway
-    std::optional<sdk::Value> status;  // its status, when it has parents here
+    size_t parents = 0;                  // its parents on this Gateway
+    std::optional<SharedStatus> status;  // its status, when it has parents here
     std::vector<std::string> used_clusters;
     std::vector<std::string> direct_responses_used;
   };

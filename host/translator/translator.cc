@@ -2075,11 +2075,12 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
     }
     sdk::Value status = sdk::Value::Map{};
     status.set("parents", std::move(parent_list));
+    SharedStatus shared(std::move(status));
     if (memo)
       if (auto remembered = memo->routes.find(route->ref);
           remembered != memo->routes.end() && remembered->second.built_complete)
-        remembered->second.status = status;
-    section[key_of(route->ref)] = std::move(status);
+        remembered->second.status = shared;
+    section[key_of(route->ref)] = std::move(shared);
   }
   return std::move(t.out);
 }

@@ -130,9 +130,9 @@ void expect_same_statuses(const Output& a, const Output& b) {
       auto found = it->second.find(key);
       ASSERT_NE(found, it->second.end()) << key;
       // Key order may change (rendering sorts); compare entry by entry.
-      ASSERT_TRUE(value.is_map());
-      for (const auto& [k, v] : *value.as_map()) {
-        const Value* other = found->second.find(k);
+      ASSERT_TRUE(value->is_map());
+      for (const auto& [k, v] : *value->as_map()) {
+        const Value* other = found->second->find(k);
         ASSERT_NE(other, nullptr) << key << "." << k;
         EXPECT_TRUE(v == *other) << key << "." << k << " kind " << v.kind_name() << " vs " << other->kind_name();
       }
@@ -422,17 +422,24 @@ TEST(GoldenCompare, AnyOfAnotherTypeIsReported) {
               HasSubstr("-> {\"@type\":\"type.googleapis.com/envoy.extensions.filters.http.router.v3.Router\"}"));
 }
 
-Value::List& gateway_conditions(Output& out) {
-  return *out.statuses["gateways"]["default/example-gateway"].as_map()->at(0).second.as_list();
+// An output holds each status whole: edit a copy of the Gateway's conditions and put it back.
+template <typename Edit>
+void edit_gateway_conditions(Output& out, Edit edit) {
+  auto& slot = out.statuses["gateways"]["default/example-gateway"];
+  Value status = slot.get();
+  edit(*status.as_map()->at(0).second.as_list());
+  slot = std::move(status);
 }
 
 TEST(GoldenCompare, StatusConditionChange) {
   Output expected = make_output();
   Output actual = make_output();
-  Value& cond = gateway_conditions(actual).at(1);
-  cond.set("reason", Value("Programmed"));
-  cond.set("status", Value("True"));
-  cond.set("lastTransitionTime", Value("2026-01-01T00:00:00Z"));  // ignored
+  edit_gateway_conditions(actual, [](Value::List& conditions) {
+    Value& cond = conditions.at(1);
+    cond.set("reason", Value("Programmed"));
+    cond.set("status", Value("True"));
+    cond.set("lastTransitionTime", Value("2026-01-01T00:00:00Z"));  // ignored
+  });
   EXPECT_THAT(compare_golden(actual, expected),
               ElementsAre("Statuses.gateways[default/example-gateway]: modified: conditions[1].reason: \"Invalid\" -> "
                           "\"Programmed\"",
@@ -443,13 +450,13 @@ TEST(GoldenCompare, StatusConditionChange) {
 TEST(GoldenCompare, StatusConditionOrderAndPresence) {
   Output expected = make_output();
   Output actual = make_output();
-  std::swap(gateway_conditions(actual)[0], gateway_conditions(actual)[1]);
+  edit_gateway_conditions(actual, [](Value::List& conditions) { std::swap(conditions[0], conditions[1]); });
   EXPECT_THAT(compare_golden(actual, expected),
               ::testing::Contains("Statuses.gateways[default/example-gateway]: modified: conditions[0].type: "
                                   "\"Accepted\" -> \"Programmed\""));
 
   actual = make_output();
-  gateway_conditions(actual).pop_back();
+  edit_gateway_conditions(actual, [](Value::List& conditions) { conditions.pop_back(); });
   actual.statuses["httpRoutes"]["default/r"] = Value(Value::Map{});
   expected.statuses["gateways"]["default/other"] = Value(Value::Map{});
   EXPECT_THAT(compare_golden(actual, expected),

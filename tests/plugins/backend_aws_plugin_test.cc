@@ -133,7 +133,7 @@ std::string condition(const translator::Output& out, const std::string& backend,
   if (section == out.statuses.end()) return {};
   auto it = section->second.find("default/" + backend);
   if (it == section->second.end()) return {};
-  const sdk::Value* conditions = it->second.find("conditions");
+  const sdk::Value* conditions = it->second->find("conditions");
   if (!conditions || !conditions->as_list()) return {};
   for (const auto& c : *conditions->as_list())
     if (c.find("type") && *c.find("type")->as_string() == type)

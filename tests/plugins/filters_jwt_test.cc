@@ -137,7 +137,7 @@ std::string policy_message(const translator::Output& out) {
   if (section == out.statuses.end()) return "";
   auto it = section->second.find("TrafficPolicy/default/policy");
   if (it == section->second.end()) return "";
-  const auto* ancestors = it->second.find("ancestors");
+  const auto* ancestors = it->second->find("ancestors");
   const auto* conditions = ancestors && ancestors->as_list() && !ancestors->as_list()->empty()
                                ? ancestors->as_list()->front().find("conditions")
                                : nullptr;

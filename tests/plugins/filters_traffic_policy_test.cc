@@ -215,7 +215,7 @@ spec:
   ASSERT_NE(it, policies.end());
   const std::string text = [&] {
     std::string all;
-    for (const auto& ancestor : *it->second.find("ancestors")->as_list())
+    for (const auto& ancestor : *it->second->find("ancestors")->as_list())
       for (const auto& c : *ancestor.find("conditions")->as_list())
         if (const std::string* m = c.find("message")->as_string()) all += *m + "\n";
     return all;

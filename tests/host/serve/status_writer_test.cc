@@ -169,7 +169,7 @@ TEST(StatusMerge, ARouteOfTwoGatewaysGetsTheParentsOfBoth) {
   sdk::Value s2 = sdk::Value::Map{};
   s2.set("parents", sdk::Value::List{parent("gw2", "NotAllowedByListeners")});
   out1->statuses["httpRoutes"]["default/r"] = s1;
-  out1->statuses["gateways"]["default/gw1"] = sdk::Value::Map{};
+  out1->statuses["gateways"]["default/gw1"] = sdk::Value(sdk::Value::Map{});
   out2->statuses["httpRoutes"]["default/r"] = s2;
   out2->statuses["httpRoutes"]["default/only2"] = s2;
   GatewayOutputs outputs{{{"gateway.networking.k8s.io", "Gateway", "default", "gw2"}, out2},
@@ -197,10 +197,10 @@ TEST(StatusFiles, ChangesCoverWhatTheGatewaysReportedBeforeAndNow) {
     return s;
   };
   auto out1 = std::make_shared<translator::Output>();
-  out1->statuses["gateways"]["default/gw1"] = sdk::Value::Map{};
+  out1->statuses["gateways"]["default/gw1"] = sdk::Value(sdk::Value::Map{});
   out1->statuses["httpRoutes"]["default/r"] = route_status("gw1");
   auto out2 = std::make_shared<translator::Output>();
-  out2->statuses["gateways"]["default/gw2"] = sdk::Value::Map{};
+  out2->statuses["gateways"]["default/gw2"] = sdk::Value(sdk::Value::Map{});
   out2->statuses["httpRoutes"]["default/r"] = route_status("gw2");
   out2->statuses["httpRoutes"]["default/only2"] = route_status("gw2");
   const GatewayOutputs before{{g1, out1}, {g2, out2}};
@@ -208,7 +208,7 @@ TEST(StatusFiles, ChangesCoverWhatTheGatewaysReportedBeforeAndNow) {
   // gw1 translated again without the route: the route's file holds gw2's entry only; gw2's own
   // objects are not looked at.
   auto out1_new = std::make_shared<translator::Output>();
-  out1_new->statuses["gateways"]["default/gw1"] = sdk::Value::Map{};
+  out1_new->statuses["gateways"]["default/gw1"] = sdk::Value(sdk::Value::Map{});
   GatewayOutputs after{{g1, out1_new}, {g2, out2}};
   StatusFileChanges changes = status_file_changes(before, after, {g1});
   ASSERT_EQ(changes.size(), 2u);
@@ -226,8 +226,8 @@ TEST(StatusFiles, ChangesCoverWhatTheGatewaysReportedBeforeAndNow) {
 
 TEST(StatusFiles, LaysOutObjectsAndErrors) {
   Statuses statuses;
-  statuses["httpRoutes"]["default/r"] = sdk::Value::Map{};
-  statuses["policies"]["TrafficPolicy/ns/tp"] = sdk::Value::Map{};
+  statuses["httpRoutes"]["default/r"] = sdk::Value(sdk::Value::Map{});
+  statuses["policies"]["TrafficPolicy/ns/tp"] = sdk::Value(sdk::Value::Map{});
   FileErrors errors;
   errors["/m/my_routes.yaml"] = {{{nullptr, 3, 5}, "spec.rules", "expected a sequence"}};
   errors["/m/good.yaml"] = {};

@@ -399,7 +399,7 @@ spec:
   EXPECT_EQ(route.direct_response().status(), 500u);
   // A replaced rule gets no policy hooks.
   EXPECT_EQ(route.request_headers_to_remove_size(), 0);
-  const auto& parents = *out.statuses.at("httpRoutes").at("default/r").find("parents")->as_list();
+  const auto& parents = *out.statuses.at("httpRoutes").at("default/r")->find("parents")->as_list();
   const auto& programmed = parents.at(0).find("conditions")->as_list()->at(0);
   EXPECT_EQ(*programmed.find("reason")->as_string(), "RouteRuleReplaced");
   EXPECT_EQ(*programmed.find("message")->as_string(),
@@ -490,7 +490,8 @@ spec:
     if (c.name() == "kube_default_svc_80") cluster = &c;
   ASSERT_TRUE(cluster);
   EXPECT_EQ(cluster->alt_stat_name(), "on-service;");
-  const auto& ancestors = *out.statuses.at("policies").at("TestPolicy/default/on-service").find("ancestors")->as_list();
+  const auto& ancestors =
+      *out.statuses.at("policies").at("TestPolicy/default/on-service")->find("ancestors")->as_list();
   ASSERT_EQ(ancestors.size(), 1u);
   EXPECT_EQ(*ancestors[0].find("ancestorRef")->find("kind")->as_string(), "Service");
   EXPECT_EQ(*ancestors[0].find("ancestorRef")->find("name")->as_string(), "svc");

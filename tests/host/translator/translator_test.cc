@@ -75,7 +75,7 @@ spec:
     EXPECT_EQ(weighted.clusters(1).name(), "blackhole-cluster");
   }
 
-  const auto& parents = *out.statuses.at("httpRoutes").at("default/r").find("parents")->as_list();
+  const auto& parents = *out.statuses.at("httpRoutes").at("default/r")->find("parents")->as_list();
   ASSERT_EQ(parents.size(), 2u);
   for (const auto& parent : parents) {
     const auto& first = (*parent.find("conditions")->as_list())[0];
@@ -189,7 +189,7 @@ spec:
 )");
   ASSERT_EQ(out.listeners.size(), 1u);
   EXPECT_EQ(out.listeners[0].name(), "listener~80");
-  const auto& listeners = *out.statuses.at("gateways").at("default/gw").find("listeners")->as_list();
+  const auto& listeners = *out.statuses.at("gateways").at("default/gw")->find("listeners")->as_list();
   ASSERT_EQ(listeners.size(), 2u);
   const auto* accepted = condition(listeners[1], "Accepted");
   ASSERT_NE(accepted, nullptr);
@@ -232,7 +232,7 @@ spec: {status: 200}
   const auto& route = out.routes[0].virtual_hosts(0).routes(0);
   ASSERT_TRUE(route.has_direct_response());
   EXPECT_EQ(route.direct_response().status(), 500u);
-  const auto& parent = (*out.statuses.at("httpRoutes").at("default/r").find("parents")->as_list())[0];
+  const auto& parent = (*out.statuses.at("httpRoutes").at("default/r")->find("parents")->as_list())[0];
   const auto* programmed = condition(parent, "kgateway.dev/Programmed");
   ASSERT_NE(programmed, nullptr);
   EXPECT_EQ(*programmed->find("reason")->as_string(), "RouteRuleReplaced");
@@ -279,7 +279,7 @@ spec:
   ASSERT_EQ(out.clusters.size(), 1u);
   EXPECT_FALSE(out.clusters[0].has_transport_socket());
   const auto& ancestor =
-      (*out.statuses.at("policies").at("BackendTLSPolicy/default/tls").find("ancestors")->as_list())[0];
+      (*out.statuses.at("policies").at("BackendTLSPolicy/default/tls")->find("ancestors")->as_list())[0];
   const auto* accepted = condition(ancestor, "Accepted");
   ASSERT_NE(accepted, nullptr);
   EXPECT_EQ(*accepted->find("status")->as_string(), "False");
