@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,29 +43,56 @@ using ResourcePtr = std::shared_ptr<const Resource>;
 
 // An immutable selection of one type's resources, sorted by name, with a hash of its names and
 // versions. Streams that hold the same resources share one, so a connected proxy costs the server
-// little memory whatever the size of its configuration.
-class ResourceSet {
+// little memory whatever the size of its configuration. Always made with std::make_shared.
+class ResourceSet : public std::enable_shared_from_this<ResourceSet> {
  public:
   explicit ResourceSet(std::vector<ResourcePtr> sorted);
   const std::vector<ResourcePtr>& resources() const { return resources_; }
   const std::string& version() const { return version_; }
   size_t size() const { return resources_.size(); }
+  bool empty() const { return resources_.empty(); }
   const Resource* find(std::string_view name) const;
 
-  // What a client holding `from` lacks to hold this set: resources added or changed, and names
-  // gone. Computed once per pair and shared by every stream making the same step.
+  // What a client holding `from` lacks to hold this set: resources added or changed (this set
+  // itself when that is all of it), and names gone. Computed once per pair and shared by every
+  // stream making the same step.
   struct Diff {
-    std::vector<ResourcePtr> changed;
-    std::vector<std::string> removed;
+    std::shared_ptr<const ResourceSet> changed;
+    std::shared_ptr<const std::vector<std::string>> removed;
   };
-  std::shared_ptr<const Diff> diff_from(const std::shared_ptr<const ResourceSet>& from) const;
+  Diff diff_from(const std::shared_ptr<const ResourceSet>& from) const;
+
+  // This set, and what `held` has that it lacks, at `held`'s versions: what a client holds when
+  // the resources that go are removed only later. This set itself when nothing is kept. Computed
+  // once per pair.
+  std::shared_ptr<const ResourceSet> keeping(const std::shared_ptr<const ResourceSet>& held) const;
+
+  // Bytes made from the resources once, on first use, and shared: the xDS server's encodings of
+  // them in a response. `slot` < kEncodings tells the encodings apart; each has one `make`.
+  static constexpr size_t kEncodings = 2;
+  std::shared_ptr<const std::string> encoded(size_t slot,
+                                             std::string (*make)(const std::vector<ResourcePtr>&)) const;
 
  private:
+  // The few latest results of an operation with another set, by that set (or none). A set that
+  // is the result itself is remembered as null: a set does not own itself.
+  struct Step {
+    std::shared_ptr<const ResourceSet> set;  // null: this set
+    std::shared_ptr<const std::vector<std::string>> removed;
+  };
+  struct Memo {
+    std::vector<std::pair<std::weak_ptr<const ResourceSet>, Step>> entries;
+    std::optional<Step> from_nothing;
+    const Step* find(const std::shared_ptr<const ResourceSet>& other) const;
+    void add(const std::shared_ptr<const ResourceSet>& other, Step step);
+  };
+
   std::vector<ResourcePtr> resources_;
   std::string version_;
   mutable std::mutex mu_;
-  mutable std::weak_ptr<const ResourceSet> diff_base_;
-  mutable std::shared_ptr<const Diff> diff_;
+  mutable Memo diffs_;
+  mutable Memo kept_;
+  mutable std::shared_ptr<const std::string> encoded_[kEncodings];
 };
 using ResourceSetPtr = std::shared_ptr<const ResourceSet>;
 const ResourceSetPtr& empty_resource_set();

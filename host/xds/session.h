@@ -41,9 +41,9 @@ struct Nack {
 
 class Session {
  public:
-  // `wildcard_types`: the type URLs a client may subscribe to as a whole. `proxyless`: the stream
-  // is served the proxyless view of snapshots.
-  Session(Protocol protocol, std::set<std::string, std::less<>> wildcard_types, bool proxyless);
+  // `wildcard_types`: the type URLs a client may subscribe to as a whole (outlives the session).
+  // `proxyless`: the stream is served the proxyless view of snapshots.
+  Session(Protocol protocol, const std::set<std::string, std::less<>>& wildcard_types, bool proxyless);
 
   Protocol protocol() const { return protocol_; }
 
@@ -87,12 +87,11 @@ class Session {
   std::optional<Response> respond_delta(const std::string& type_url, TypeState& state, Mode mode);
   std::optional<Nack> check_nack(TypeState& state, const std::string& type_url, const std::string& nonce,
                                  const google::rpc::Status* error);
-  std::vector<std::string> push_order() const;
   std::string next_nonce();
   const snapshot::TypeResources* resources(std::string_view type_url) const;
 
   Protocol protocol_;
-  std::set<std::string, std::less<>> wildcard_types_;
+  const std::set<std::string, std::less<>>* wildcard_types_;
   bool proxyless_;
   snapshot::SnapshotPtr snapshot_;
   const snapshot::View* view_ = nullptr;

@@ -62,17 +62,18 @@ std::string node_role(const envoy::config::core::v3::Node& node) {
   return it == fields.end() ? std::string() : it->second.string_value();
 }
 
-void release_resource(void* user_data) { delete static_cast<snapshot::ResourcePtr*>(user_data); }
+using SharedBytes = std::shared_ptr<const std::string>;
+void release_bytes(void* user_data) { delete static_cast<SharedBytes*>(user_data); }
 
-// The response's chunks as gRPC slices; resource bytes are referenced, not copied.
+// The response's chunks as gRPC slices; the shared resource bytes are referenced, not copied.
 grpc::ByteBuffer to_byte_buffer(const std::vector<Chunk>& chunks) {
   std::vector<grpc::Slice> slices;
   slices.reserve(chunks.size());
   for (const auto& chunk : chunks) {
     if (chunk.shared) {
-      auto* hold = new snapshot::ResourcePtr(chunk.shared);
-      slices.emplace_back(const_cast<char*>(chunk.shared->any.data()), chunk.shared->any.size(), &release_resource,
-                          hold);
+      if (chunk.shared->empty()) continue;
+      auto* hold = new SharedBytes(chunk.shared);
+      slices.emplace_back(const_cast<char*>(chunk.shared->data()), chunk.shared->size(), &release_bytes, hold);
     } else if (!chunk.bytes.empty()) {
       slices.emplace_back(chunk.bytes);
     }
