@@ -18,7 +18,7 @@
 // from the control loop's translation and the source's reading.
 //
 // Usage: xds_bench --kgw PATH [--n N] [--clients C[,C...]] [--protocols sotw,delta] [--quick]
-//                  [--perf-control FIFO]
+//                  [--perf-control FIFO [--perf-change route|endpoints]]
 #include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
 #include <netinet/in.h>
@@ -128,10 +128,10 @@ CpuSplit cpu_between(const CpuReading& a, const CpuReading& b) {
 }
 
 // perf's control FIFO (`perf record --control fifo:PATH -D -1`): profiling is enabled around the
-// route change's push only.
-std::string perf_control;
-void perf_command(const char* command) {
-  if (perf_control.empty()) return;
+// push of one change only, the route's or the EndpointSlice's.
+std::string perf_control, perf_change = "route";
+void perf_command(const char* change, const char* command) {
+  if (perf_control.empty() || perf_change != change) return;
   std::ofstream out(perf_control);
   out << command << '\n';
 }
@@ -543,7 +543,7 @@ void run_clients(RunResult& result, Shared& shared, uint16_t xds_port, pid_t ser
 
   if (result.not_ready == 0) {
     const std::optional<double> bytes0 = sent_bytes(admin_port);  // before the CPU reading: not counted
-    perf_command("enable");
+    perf_command("route", "enable");
     const CpuReading cpu0 = read_cpu(server, admin_port);
     const size_t changed = n / 2;
     const fs::path target = route_file(manifests, changed), temp = target.string() + ".tmp";
@@ -567,7 +567,7 @@ void run_clients(RunResult& result, Shared& shared, uint16_t xds_port, pid_t ser
     }
     std::this_thread::sleep_for(300ms);  // the ACKs and whatever else the push costs
     const CpuReading cpu1 = read_cpu(server, admin_port);
-    perf_command("disable");
+    perf_command("route", "disable");
     const std::optional<double> bytes1 = sent_bytes(admin_port);
     std::sort(latencies.begin(), latencies.end());
     std::sort(fanout.begin(), fanout.end());
@@ -582,6 +582,7 @@ void run_clients(RunResult& result, Shared& shared, uint16_t xds_port, pid_t ser
 
     // One EndpointSlice changes: its first endpoint moves.
     const std::optional<double> eds_bytes0 = sent_bytes(admin_port);
+    perf_command("endpoints", "enable");
     const CpuReading eds_cpu0 = read_cpu(server, admin_port);
     const fs::path slice_file = manifests / "services-0.yaml", slice_temp = slice_file.string() + ".tmp";
     write_file(slice_temp, "---\n" + kgw::bench::service_yaml(0) + "---\n" + kgw::bench::endpoint_slice_yaml(0, 1));
@@ -598,6 +599,7 @@ void run_clients(RunResult& result, Shared& shared, uint16_t xds_port, pid_t ser
     }
     std::this_thread::sleep_for(300ms);
     const CpuReading eds_cpu1 = read_cpu(server, admin_port);
+    perf_command("endpoints", "disable");
     const std::optional<double> eds_bytes1 = sent_bytes(admin_port);
     std::sort(eds_latencies.begin(), eds_latencies.end());
     result.eds_p50_ms = percentile(eds_latencies, 0.50);
@@ -783,14 +785,16 @@ void print_targets(const std::vector<RunResult>& results, const std::vector<std:
 int usage(int code) {
   std::fprintf(code ? stderr : stdout,
                "usage: xds_bench --kgw PATH [--n N] [--clients C[,C...]] [--protocols sotw,delta] [--quick]\n"
-               "                [--perf-control FIFO]\n"
+               "                [--perf-control FIFO [--perf-change route|endpoints]]\n"
                "  --n          routes in the synthetic cluster (default 10000)\n"
                "  --clients    client counts, one run each (default 1,100,1000)\n"
                "  --protocols  sotw, delta or both (default both)\n"
                "  --quick      the smoke run: --n 200 --clients 1,10\n"
                "  --perf-control FIFO\n"
                "               perf's control FIFO (perf record --control fifo:FIFO -D -1 ... kgw): profiling\n"
-               "               is enabled during each run's route change only\n");
+               "               is enabled during each run's route change only\n"
+               "  --perf-change route|endpoints\n"
+               "               the change profiled (default: route)\n");
   return code;
 }
 
@@ -821,6 +825,8 @@ int main(int argc, char** argv) {
         quick = true;
       else if (arg == "--perf-control")
         perf_control = value();
+      else if (arg == "--perf-change")
+        perf_change = value();
       else if (arg == "--help" || arg == "-h")
         return usage(0);
       else
