@@ -148,10 +148,13 @@ const ResourceSetPtr& empty_resource_set() {
   return empty;
 }
 
-NameSetPtr intern_names(std::vector<std::string> names) {
+NameSetPtr intern_names(std::vector<std::string_view> names) {
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
+  size_t size = 0;
+  for (const auto& n : names) size += n.size() + 1;
   std::string joined;
+  joined.reserve(size);
   for (const auto& n : names) joined.append(n).push_back('\0');
   std::string hash = content_hash(joined);
 
@@ -161,8 +164,11 @@ NameSetPtr intern_names(std::vector<std::string> names) {
   auto& bucket = table[hash];
   std::erase_if(bucket, [](const auto& w) { return w.expired(); });
   for (const auto& w : bucket)
-    if (auto existing = w.lock(); existing && existing->names == names) return existing;
-  auto set = std::make_shared<const NameSet>(NameSet{std::move(names), std::move(hash)});
+    if (auto existing = w.lock(); existing && std::equal(existing->names.begin(), existing->names.end(),
+                                                         names.begin(), names.end()))
+      return existing;
+  // Only a set not known yet copies the names.
+  auto set = std::make_shared<const NameSet>(NameSet{std::vector<std::string>(names.begin(), names.end()), std::move(hash)});
   bucket.push_back(set);
   // Forget the name sets nobody holds any more, now and then.
   if (table.size() > 4096)

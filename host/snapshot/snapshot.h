@@ -105,7 +105,8 @@ struct NameSet {
   bool empty() const { return names.empty(); }
 };
 using NameSetPtr = std::shared_ptr<const NameSet>;
-NameSetPtr intern_names(std::vector<std::string> names);
+// The names need only live through the call: a set known already is returned without a copy.
+NameSetPtr intern_names(std::vector<std::string_view> names);
 
 // One resource type of a view, sorted by name.
 struct TypeResources {

@@ -72,13 +72,18 @@ std::vector<Response> Session::on_request(const envoy::service::discovery::v3::D
     state.legacy_wildcard = !star && requested.empty() && (first || state.legacy_wildcard);
     state.wildcard = star || state.legacy_wildcard;
   }
-  // ACKs repeat the names (thousands for EDS): compared in place, interned only when they change.
-  const bool same_names = !star && static_cast<size_t>(requested.size()) == state.names->names.size() &&
-                          std::equal(requested.begin(), requested.end(), state.names->names.begin());
+  // ACKs repeat the names (thousands for EDS): compared in place, and otherwise looked up among
+  // the known name sets without copying them.
+  bool same_names = !star && static_cast<size_t>(requested.size()) == state.names->names.size() &&
+                    std::equal(requested.begin(), requested.end(), state.names->names.begin());
   if (!same_names) {
-    std::vector<std::string> names(requested.begin(), requested.end());
-    std::erase(names, "*");
-    state.names = snapshot::intern_names(std::move(names));
+    std::vector<std::string_view> names;
+    names.reserve(static_cast<size_t>(requested.size()));
+    for (const auto& name : requested)
+      if (name != "*") names.push_back(name);
+    auto interned = snapshot::intern_names(std::move(names));
+    same_names = interned == state.names;  // the same names in another order
+    state.names = std::move(interned);
   }
   if (first || !same_names || state.wildcard != was_wildcard) state.synced_version.clear();
   std::vector<Response> out;
@@ -115,25 +120,34 @@ std::vector<Response> Session::on_request(const envoy::service::discovery::v3::D
       state.wildcard = true;
   }
   if (!request.resource_names_subscribe().empty() || !request.resource_names_unsubscribe().empty()) {
-    std::set<std::string, std::less<>> names(state.names->names.begin(), state.names->names.end());
+    // The names as views into the current set and the request, both alive through interning: a
+    // set another stream asked for already is shared without copying a name.
+    const snapshot::NameSetPtr before = state.names;
+    std::vector<std::string_view> names(before->names.begin(), before->names.end());
     for (const auto& name : request.resource_names_subscribe()) {
       if (name == "*")
         state.wildcard = true;
       else
-        names.insert(name);
+        names.push_back(name);
     }
-    std::vector<std::string> dropped;
+    std::vector<std::string_view> unsubscribed;
     for (const auto& name : request.resource_names_unsubscribe()) {
       if (name == "*") {
         state.wildcard = false;
         continue;
       }
-      if (names.erase(name)) dropped.push_back(name);
+      unsubscribed.push_back(name);
       state.missing_told.erase(name);
     }
-    state.names = snapshot::intern_names(std::vector<std::string>(names.begin(), names.end()));
+    if (!unsubscribed.empty()) {
+      std::sort(unsubscribed.begin(), unsubscribed.end());
+      std::erase_if(names, [&](std::string_view n) {
+        return std::binary_search(unsubscribed.begin(), unsubscribed.end(), n);
+      });
+    }
+    state.names = snapshot::intern_names(std::move(names));
     // What the client holds but no longer asks for is no longer tracked.
-    if (!state.wildcard && (!dropped.empty() || !request.resource_names_unsubscribe().empty())) {
+    if (!state.wildcard && !request.resource_names_unsubscribe().empty()) {
       std::map<std::string, std::string, std::less<>> versions;
       if (state.held_versions)
         versions = std::move(*state.held_versions);
