@@ -53,6 +53,12 @@ std::optional<Nack> Session::check_nack(TypeState& state, const std::string& typ
 
 std::vector<Response> Session::on_request(const envoy::service::discovery::v3::DiscoveryRequest& request,
                                           std::optional<Nack>& nack) {
+  const std::vector<std::string_view> names(request.resource_names().begin(), request.resource_names().end());
+  return on_request(request, names, nack);
+}
+
+std::vector<Response> Session::on_request(const envoy::service::discovery::v3::DiscoveryRequest& request,
+                                          std::span<const std::string_view> requested, std::optional<Nack>& nack) {
   nack.reset();
   TypeState& state = types_[request.type_url()];
   // A response crossed this request on the wire; the client answers that one next.
@@ -62,7 +68,6 @@ std::vector<Response> Session::on_request(const envoy::service::discovery::v3::D
 
   const bool first = !state.requested;
   state.requested = true;
-  const auto& requested = request.resource_names();
   const bool star = std::find(requested.begin(), requested.end(), "*") != requested.end();
   const bool was_wildcard = state.wildcard;
   if (wildcard_types_->contains(request.type_url())) {
@@ -74,11 +79,11 @@ std::vector<Response> Session::on_request(const envoy::service::discovery::v3::D
   }
   // ACKs repeat the names (thousands for EDS): compared in place, and otherwise looked up among
   // the known name sets without copying them.
-  bool same_names = !star && static_cast<size_t>(requested.size()) == state.names->names.size() &&
+  bool same_names = !star && requested.size() == state.names->names.size() &&
                     std::equal(requested.begin(), requested.end(), state.names->names.begin());
   if (!same_names) {
     std::vector<std::string_view> names;
-    names.reserve(static_cast<size_t>(requested.size()));
+    names.reserve(requested.size());
     for (const auto& name : requested)
       if (name != "*") names.push_back(name);
     auto interned = snapshot::intern_names(std::move(names));

@@ -20,7 +20,9 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "envoy/service/discovery/v3/discovery.pb.h"
@@ -56,6 +58,10 @@ class Session {
   // A request: returns the responses to send, in order, and the NACK it carried, if any.
   std::vector<Response> on_request(const envoy::service::discovery::v3::DiscoveryRequest& request,
                                    std::optional<Nack>& nack);
+  // The same, with the request's resource_names given apart (`request`'s own are ignored): an
+  // ACK's names read in place from its bytes.
+  std::vector<Response> on_request(const envoy::service::discovery::v3::DiscoveryRequest& request,
+                                   std::span<const std::string_view> resource_names, std::optional<Nack>& nack);
   std::vector<Response> on_request(const envoy::service::discovery::v3::DeltaDiscoveryRequest& request,
                                    std::optional<Nack>& nack);
 

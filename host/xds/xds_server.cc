@@ -2,6 +2,8 @@
 
 #include <grpcpp/generic/async_generic_service.h>
 #include <google/protobuf/arena.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/support/proto_buffer_reader.h>
 
@@ -93,6 +95,44 @@ bool parse(grpc::ByteBuffer& buffer, google::protobuf::Message& message) {
   }
   buffer.Clear();
   return ok;
+}
+
+// A DiscoveryRequest's bytes, its resource_names (field 3) apart from its other fields: an ACK
+// repeats every name asked for (thousands for EDS), and read in place they cost no allocation.
+// `names` view `bytes`; false when the bytes are not a well-formed message.
+bool split_names(std::string_view bytes, std::vector<std::string_view>& names, std::string& rest) {
+  using google::protobuf::internal::WireFormatLite;
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  constexpr uint32_t kNamesTag = (3 << 3) | WireFormatLite::WIRETYPE_LENGTH_DELIMITED;
+  for (;;) {
+    const int start = in.CurrentPosition();
+    const uint32_t tag = in.ReadTag();
+    if (tag == 0) return static_cast<size_t>(start) == bytes.size();
+    if (tag == kNamesTag) {
+      uint32_t length = 0;
+      if (!in.ReadVarint32(&length)) return false;
+      const size_t at = static_cast<size_t>(in.CurrentPosition());
+      if (length > bytes.size() - at || !in.Skip(static_cast<int>(length))) return false;
+      names.emplace_back(bytes.data() + at, length);
+    } else {
+      if (!WireFormatLite::SkipField(&in, tag)) return false;
+      rest.append(bytes.substr(static_cast<size_t>(start), static_cast<size_t>(in.CurrentPosition() - start)));
+    }
+  }
+}
+
+// The buffer's bytes in one string; empties the buffer.
+std::string take_bytes(grpc::ByteBuffer& buffer) {
+  std::string bytes;
+  std::vector<grpc::Slice> slices;
+  if (buffer.Dump(&slices).ok()) {
+    bytes.reserve(buffer.Length());
+    for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  slices.clear();
+  buffer.Clear();
+  return bytes;
 }
 
 class StreamReactor;
@@ -262,12 +302,15 @@ class StreamReactor : public grpc::ServerGenericBidiReactor {
   bool handle() {
     std::optional<Nack> nack;
     std::vector<Response> responses;
-    // A SotW ACK repeats every name asked for (thousands for EDS): parsed into an arena, its
-    // strings are one allocation, not one each.
+    // Requests are parsed into an arena: their strings are a few allocations, not one each.
     google::protobuf::Arena arena;
     if (spec_.protocol == Protocol::kSotw) {
       DiscoveryRequest& request = *google::protobuf::Arena::CreateMessage<DiscoveryRequest>(&arena);
-      if (!parse(in_, request)) return close_invalid("the request is not a DiscoveryRequest");
+      const std::string bytes = take_bytes(in_);
+      std::vector<std::string_view> names;
+      std::string rest;
+      if (!split_names(bytes, names, rest) || !request.ParseFromString(rest))
+        return close_invalid("the request is not a DiscoveryRequest");
       if (!spec_.fixed_type.empty()) request.set_type_url(spec_.fixed_type);
       if (request.type_url().empty()) return close_invalid("the request has no type_url");
       if (spec_.fetch) {  // a Fetch is always answered with the current resources
@@ -278,7 +321,7 @@ class StreamReactor : public grpc::ServerGenericBidiReactor {
         return close_invalid("missing node information");
       if (!session_) identify(request.node());
       count_type(request.type_url());
-      responses = session_->on_request(request, nack);
+      responses = session_->on_request(request, names, nack);
     } else {
       DeltaDiscoveryRequest& request = *google::protobuf::Arena::CreateMessage<DeltaDiscoveryRequest>(&arena);
       if (!parse(in_, request)) return close_invalid("the request is not a DeltaDiscoveryRequest");
