@@ -164,11 +164,12 @@ NameSetPtr intern_names(std::vector<std::string_view> names) {
   auto& bucket = table[hash];
   std::erase_if(bucket, [](const auto& w) { return w.expired(); });
   for (const auto& w : bucket)
-    if (auto existing = w.lock(); existing && std::equal(existing->names.begin(), existing->names.end(),
-                                                         names.begin(), names.end()))
+    if (auto existing = w.lock();
+        existing && std::equal(existing->names.begin(), existing->names.end(), names.begin(), names.end()))
       return existing;
   // Only a set not known yet copies the names.
-  auto set = std::make_shared<const NameSet>(NameSet{std::vector<std::string>(names.begin(), names.end()), std::move(hash)});
+  auto set =
+      std::make_shared<const NameSet>(NameSet{std::vector<std::string>(names.begin(), names.end()), std::move(hash)});
   bucket.push_back(set);
   // Forget the name sets nobody holds any more, now and then.
   if (table.size() > 4096)

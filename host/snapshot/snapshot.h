@@ -70,8 +70,7 @@ class ResourceSet : public std::enable_shared_from_this<ResourceSet> {
   // Bytes made from the resources once, on first use, and shared: the xDS server's encodings of
   // them in a response. `slot` < kEncodings tells the encodings apart; each has one `make`.
   static constexpr size_t kEncodings = 2;
-  std::shared_ptr<const std::string> encoded(size_t slot,
-                                             std::string (*make)(const std::vector<ResourcePtr>&)) const;
+  std::shared_ptr<const std::string> encoded(size_t slot, std::string (*make)(const std::vector<ResourcePtr>&)) const;
 
  private:
   // The few latest results of an operation with another set, by that set (or none). A set that

@@ -146,9 +146,8 @@ std::vector<Response> Session::on_request(const envoy::service::discovery::v3::D
     }
     if (!unsubscribed.empty()) {
       std::sort(unsubscribed.begin(), unsubscribed.end());
-      std::erase_if(names, [&](std::string_view n) {
-        return std::binary_search(unsubscribed.begin(), unsubscribed.end(), n);
-      });
+      std::erase_if(
+          names, [&](std::string_view n) { return std::binary_search(unsubscribed.begin(), unsubscribed.end(), n); });
     }
     state.names = snapshot::intern_names(std::move(names));
     // What the client holds but no longer asks for is no longer tracked.

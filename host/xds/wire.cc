@@ -91,8 +91,8 @@ std::vector<Chunk> encode(const Response& response) {
     }
   chunks.push_back(Chunk{std::move(head), nullptr});
   if (response.resources && !response.resources->empty())
-    chunks.push_back(Chunk{{}, response.resources->encoded(response.delta ? 1 : 0,
-                                                           response.delta ? &delta_resources : &sotw_resources)});
+    chunks.push_back(Chunk{
+        {}, response.resources->encoded(response.delta ? 1 : 0, response.delta ? &delta_resources : &sotw_resources)});
   return chunks;
 }
 

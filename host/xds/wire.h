@@ -26,7 +26,7 @@ struct Response {
 };
 
 struct Chunk {
-  std::string bytes;                           // used when `shared` is null
+  std::string bytes;                          // used when `shared` is null
   std::shared_ptr<const std::string> shared;  // the resources' bytes, shared by the streams
   std::string_view view() const { return shared ? std::string_view(*shared) : std::string_view(bytes); }
 };

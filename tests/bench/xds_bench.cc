@@ -106,7 +106,8 @@ CpuReading read_cpu(pid_t server, uint16_t admin_port) {
   CpuReading r;
   // /metrics first: the admin thread's answer is not counted in the reading that follows.
   if (auto reply = http_get(admin_port, "/metrics"); reply && reply->first == 200) {
-    r.snapshot_ms = metric(reply->second, "kgw_xds_publish_cpu_seconds_total", "stage=\"snapshot\"").value_or(NAN) * 1e3;
+    r.snapshot_ms =
+        metric(reply->second, "kgw_xds_publish_cpu_seconds_total", "stage=\"snapshot\"").value_or(NAN) * 1e3;
     r.streams_ms = metric(reply->second, "kgw_xds_publish_cpu_seconds_total", "stage=\"streams\"").value_or(NAN) * 1e3;
   }
   r.sched_ms = cpu_ms_sched(server);
@@ -119,8 +120,8 @@ CpuSplit cpu_between(const CpuReading& a, const CpuReading& b) {
   CpuSplit s;
   s.ticks_ms = b.stat_ms - a.stat_ms;
   // Live-thread time misses threads that exited in between; then only the tick count is right.
-  s.total_ms = (b.sched_ms >= a.sched_ms && b.sched_ms - a.sched_ms + 20 >= s.ticks_ms) ? b.sched_ms - a.sched_ms
-                                                                                         : s.ticks_ms;
+  s.total_ms =
+      (b.sched_ms >= a.sched_ms && b.sched_ms - a.sched_ms + 20 >= s.ticks_ms) ? b.sched_ms - a.sched_ms : s.ticks_ms;
   s.snapshot_ms = b.snapshot_ms - a.snapshot_ms;
   s.streams_ms = b.streams_ms - a.streams_ms;
   s.grpc_ms = std::max(0.0, b.threads.grpc_ms - a.threads.grpc_ms);

@@ -305,9 +305,9 @@ TEST(SnapshotTest, StreamsInTheSameStateShareSets) {
   std::vector<std::pair<std::string, std::string>> held;
   for (const auto& r : kept->resources()) held.emplace_back(r->name, r->version);
   EXPECT_EQ(held, (std::vector<std::pair<std::string, std::string>>{{"a", all->find("a")->version},
-                                                                     {"b", clusters.all->find("b")->version},
-                                                                     {"c", all->find("c")->version},
-                                                                     {"d", all->find("d")->version}}));
+                                                                    {"b", clusters.all->find("b")->version},
+                                                                    {"c", all->find("c")->version},
+                                                                    {"d", all->find("d")->version}}));
   EXPECT_EQ(all->keeping(clusters.all), kept) << "computed once for every stream making the same step";
   EXPECT_EQ(clusters.all->keeping(clusters.all), clusters.all);
 }
