@@ -135,12 +135,11 @@ ResourceSetPtr ResourceSet::keeping(const ResourceSetPtr& held) const {
   return step->set ? step->set : shared_from_this();
 }
 
-std::shared_ptr<const std::string> ResourceSet::encoded(size_t slot,
-                                                        std::string (*make)(const std::vector<ResourcePtr>&)) const {
+EncodingPtr ResourceSet::encoded(size_t slot, EncodingPtr (*make)(const std::vector<ResourcePtr>&)) const {
   std::lock_guard lock(mu_);
-  auto& bytes = encoded_[slot];
-  if (!bytes) bytes = std::make_shared<const std::string>(make(resources_));
-  return bytes;
+  auto& encoding = encoded_[slot];
+  if (!encoding) encoding = make(resources_);
+  return encoding;
 }
 
 const ResourceSetPtr& empty_resource_set() {

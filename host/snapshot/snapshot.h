@@ -41,6 +41,16 @@ struct Resource {
 };
 using ResourcePtr = std::shared_ptr<const Resource>;
 
+// Bytes made from a set of resources once, and shared by every stream that sends them: pieces
+// made for the purpose, and resources' own bytes, which large resources are referenced by rather
+// than copied.
+struct Encoding {
+  std::vector<std::string> made;
+  std::vector<ResourcePtr> referenced;   // the resources whose bytes pieces view
+  std::vector<std::string_view> pieces;  // in order: views of `made` and of referenced resources
+};
+using EncodingPtr = std::shared_ptr<const Encoding>;
+
 // An immutable selection of one type's resources, sorted by name, with a hash of its names and
 // versions. Streams that hold the same resources share one, so a connected proxy costs the server
 // little memory whatever the size of its configuration. Always made with std::make_shared.
@@ -67,10 +77,10 @@ class ResourceSet : public std::enable_shared_from_this<ResourceSet> {
   // once per pair.
   std::shared_ptr<const ResourceSet> keeping(const std::shared_ptr<const ResourceSet>& held) const;
 
-  // Bytes made from the resources once, on first use, and shared: the xDS server's encodings of
-  // them in a response. `slot` < kEncodings tells the encodings apart; each has one `make`.
+  // The resources encoded once, on first use, and shared: the xDS server's encodings of them in a
+  // response. `slot` < kEncodings tells the encodings apart; each has one `make`.
   static constexpr size_t kEncodings = 2;
-  std::shared_ptr<const std::string> encoded(size_t slot, std::string (*make)(const std::vector<ResourcePtr>&)) const;
+  EncodingPtr encoded(size_t slot, EncodingPtr (*make)(const std::vector<ResourcePtr>&)) const;
 
  private:
   // The few latest results of an operation with another set, by that set (or none). A set that
@@ -91,7 +101,7 @@ class ResourceSet : public std::enable_shared_from_this<ResourceSet> {
   mutable std::mutex mu_;
   mutable Memo diffs_;
   mutable Memo kept_;
-  mutable std::shared_ptr<const std::string> encoded_[kEncodings];
+  mutable EncodingPtr encoded_[kEncodings];
 };
 using ResourceSetPtr = std::shared_ptr<const ResourceSet>;
 const ResourceSetPtr& empty_resource_set();

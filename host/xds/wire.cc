@@ -36,18 +36,8 @@ void put_string(std::string& out, int field, std::string_view value) {
 // DeltaDiscoveryResponse system_version_info 1, resources 2, type_url 4, nonce 5,
 // removed_resources 6; Resource version 1, resource 2, name 3.
 
-// DiscoveryResponse.resources: each resource's Any.
-std::string sotw_resources(const std::vector<snapshot::ResourcePtr>& resources) {
-  size_t size = 0;
-  for (const auto& r : resources) size += field_size(r->any.size());
-  std::string out;
-  out.reserve(size);
-  for (const auto& r : resources) {
-    put_header(out, 2, r->any.size());
-    out.append(r->any);
-  }
-  return out;
-}
+// A resource this large is referenced by the encodings, not copied into them.
+constexpr size_t kCopiedUpTo = 16 * 1024;
 
 // The fields of a delta Resource: name, version and the Any.
 size_t delta_fields_size(const snapshot::Resource& r) {
@@ -55,27 +45,59 @@ size_t delta_fields_size(const snapshot::Resource& r) {
          field_size(r.any.size());
 }
 
-// DeltaDiscoveryResponse.resources: a Resource for each.
-std::string delta_resources(const std::vector<snapshot::ResourcePtr>& resources) {
-  size_t size = 0;
-  for (const auto& r : resources) size += field_size(delta_fields_size(*r));
-  std::string out;
-  out.reserve(size);
+// The resources' part of a DiscoveryResponse (each resource's Any) or of a DeltaDiscoveryResponse
+// (a Resource each: name, version and the Any).
+snapshot::EncodingPtr encode_resources(const std::vector<snapshot::ResourcePtr>& resources, bool delta) {
+  auto encoding = std::make_shared<snapshot::Encoding>();
+  size_t copied = 0;
   for (const auto& r : resources) {
-    put_header(out, 2, delta_fields_size(*r));
-    put_string(out, 3, r->name);
-    put_string(out, 1, r->version);
-    put_header(out, 2, r->any.size());
-    out.append(r->any);
+    const size_t framed = delta ? field_size(delta_fields_size(*r)) : field_size(r->any.size());
+    copied += framed - (r->any.size() > kCopiedUpTo ? r->any.size() : 0);
   }
-  return out;
+  std::vector<std::pair<bool, size_t>> layout;  // in order: made (true) or referenced, and its index
+  std::string current;
+  current.reserve(copied);
+  for (const auto& r : resources) {
+    if (delta) {
+      put_header(current, 2, delta_fields_size(*r));
+      put_string(current, 3, r->name);
+      put_string(current, 1, r->version);
+    }
+    put_header(current, 2, r->any.size());
+    if (r->any.size() <= kCopiedUpTo) {
+      current.append(r->any);
+      continue;
+    }
+    encoding->made.push_back(std::move(current));
+    layout.emplace_back(true, encoding->made.size() - 1);
+    current = std::string();
+    encoding->referenced.push_back(r);
+    layout.emplace_back(false, encoding->referenced.size() - 1);
+  }
+  if (!current.empty()) {
+    encoding->made.push_back(std::move(current));
+    layout.emplace_back(true, encoding->made.size() - 1);
+  }
+  // Views only now: the strings of `made` no longer move.
+  for (const auto& [made, index] : layout) {
+    const std::string_view piece = made ? std::string_view(encoding->made[index]) : encoding->referenced[index]->any;
+    if (!piece.empty()) encoding->pieces.push_back(piece);
+  }
+  return encoding;
+}
+
+snapshot::EncodingPtr sotw_resources(const std::vector<snapshot::ResourcePtr>& resources) {
+  return encode_resources(resources, false);
+}
+
+snapshot::EncodingPtr delta_resources(const std::vector<snapshot::ResourcePtr>& resources) {
+  return encode_resources(resources, true);
 }
 
 }  // namespace
 
 std::vector<Chunk> encode(const Response& response) {
   std::vector<Chunk> chunks;
-  chunks.reserve(2);
   std::string head;
   size_t head_size = response.version.size() + response.type_url.size() + response.nonce.size() + 16;
   if (response.delta)
@@ -89,10 +111,12 @@ std::vector<Chunk> encode(const Response& response) {
       put_header(head, 6, name.size());
       head.append(name);
     }
-  chunks.push_back(Chunk{std::move(head), nullptr});
-  if (response.resources && !response.resources->empty())
-    chunks.push_back(Chunk{
-        {}, response.resources->encoded(response.delta ? 1 : 0, response.delta ? &delta_resources : &sotw_resources)});
+  chunks.push_back(Chunk{std::move(head), nullptr, {}});
+  if (response.resources && !response.resources->empty()) {
+    const auto encoding =
+        response.resources->encoded(response.delta ? 1 : 0, response.delta ? &delta_resources : &sotw_resources);
+    for (const auto& piece : encoding->pieces) chunks.push_back(Chunk{{}, encoding, piece});
+  }
   return chunks;
 }
 

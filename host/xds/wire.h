@@ -1,10 +1,11 @@
 // Encoding of discovery responses straight from snapshot bytes.
 //
-// A response is two chunks: a small header built per response (version, type URL, nonce,
-// removals), and the bytes of its resources, encoded once per resource set and shared by every
-// stream that sends that set. The transport hands the shared chunk to gRPC by reference, so a
-// resource sent to a thousand streams is serialized once and never copied per stream, and a
-// response costs a stream the same whatever the number of resources in it.
+// A response is a small header built per response (version, type URL, nonce, removals), then the
+// bytes of its resources, encoded once per resource set and shared by every stream that sends
+// that set: runs of small resources copied together, and each large resource's own bytes (so a
+// large resource that changes is not copied again). The transport hands the shared chunks to gRPC
+// by reference, so a resource sent to a thousand streams is serialized once and never copied per
+// stream, and a response costs a stream about the same whatever the number of resources in it.
 #pragma once
 
 #include <memory>
@@ -26,9 +27,10 @@ struct Response {
 };
 
 struct Chunk {
-  std::string bytes;                          // used when `shared` is null
-  std::shared_ptr<const std::string> shared;  // the resources' bytes, shared by the streams
-  std::string_view view() const { return shared ? std::string_view(*shared) : std::string_view(bytes); }
+  std::string bytes;             // used when `holder` is null
+  snapshot::EncodingPtr holder;  // keeps `shared` alive
+  std::string_view shared;       // resources' bytes, shared by the streams
+  std::string_view view() const { return holder ? shared : std::string_view(bytes); }
 };
 
 // DiscoveryResponse or DeltaDiscoveryResponse wire bytes, in chunks.

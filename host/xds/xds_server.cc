@@ -66,18 +66,17 @@ std::string node_role(const envoy::config::core::v3::Node& node) {
   return it == fields.end() ? std::string() : it->second.string_value();
 }
 
-using SharedBytes = std::shared_ptr<const std::string>;
-void release_bytes(void* user_data) { delete static_cast<SharedBytes*>(user_data); }
+void release_encoding(void* user_data) { delete static_cast<snapshot::EncodingPtr*>(user_data); }
 
 // The response's chunks as gRPC slices; the shared resource bytes are referenced, not copied.
 grpc::ByteBuffer to_byte_buffer(const std::vector<Chunk>& chunks) {
   std::vector<grpc::Slice> slices;
   slices.reserve(chunks.size());
   for (const auto& chunk : chunks) {
-    if (chunk.shared) {
-      if (chunk.shared->empty()) continue;
-      auto* hold = new SharedBytes(chunk.shared);
-      slices.emplace_back(const_cast<char*>(chunk.shared->data()), chunk.shared->size(), &release_bytes, hold);
+    if (chunk.holder) {
+      if (chunk.shared.empty()) continue;
+      auto* hold = new snapshot::EncodingPtr(chunk.holder);
+      slices.emplace_back(const_cast<char*>(chunk.shared.data()), chunk.shared.size(), &release_encoding, hold);
     } else if (!chunk.bytes.empty()) {
       slices.emplace_back(chunk.bytes);
     }

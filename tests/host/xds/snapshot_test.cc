@@ -369,11 +369,52 @@ TEST(WireTest, EncodedResponsesParseBack) {
 
   // The resources' bytes are encoded once per set and protocol, and shared by every response.
   const auto chunks = xds::encode(response), again = xds::encode(response);
-  ASSERT_EQ(chunks.size(), 2u);
-  EXPECT_EQ(chunks[1].shared, again[1].shared);
+  ASSERT_EQ(chunks.size(), 2u) << "a header, and the small resources together";
+  EXPECT_EQ(chunks[1].holder, again[1].holder);
+  EXPECT_EQ(chunks[1].shared.data(), again[1].shared.data());
   response.resources = empty_resource_set();
   ASSERT_TRUE(delta.ParseFromString(xds::flatten(xds::encode(response))));
   EXPECT_EQ(delta.resources_size(), 0);
+}
+
+TEST(WireTest, LargeResourcesAreReferencedNotCopied) {
+  envoy::config::cluster::v3::Cluster small_a, large, small_b;
+  small_a.set_name("a");
+  large.set_name("b");
+  large.mutable_metadata()
+      ->mutable_filter_metadata()
+      ->
+      operator[]("pad")
+      .mutable_fields()
+      ->
+      operator[]("x")
+      .set_string_value(std::string(64 * 1024, 'x'));
+  small_b.set_name("c");
+  const auto big = make_resource("b", large);
+  for (const bool delta : {false, true}) {
+    SCOPED_TRACE(delta ? "delta" : "sotw");
+    xds::Response response;
+    response.delta = delta;
+    response.type_url = std::string(kClusterType);
+    response.nonce = "1";
+    response.resources = std::make_shared<const ResourceSet>(
+        std::vector<ResourcePtr>{make_resource("a", small_a), big, make_resource("c", small_b)});
+    const auto chunks = xds::encode(response);
+    ASSERT_EQ(chunks.size(), 4u) << "the header, a's bytes and b's framing, b's own bytes, c's bytes";
+    EXPECT_EQ(chunks[2].shared.data(), big->any.data());
+    std::vector<std::string> names;
+    if (delta) {
+      envoy::service::discovery::v3::DeltaDiscoveryResponse parsed;
+      ASSERT_TRUE(parsed.ParseFromString(xds::flatten(chunks)));
+      for (const auto& r : parsed.resources()) names.push_back(r.name());
+      EXPECT_EQ(parsed.resources(1).version(), big->version);
+    } else {
+      envoy::service::discovery::v3::DiscoveryResponse parsed;
+      ASSERT_TRUE(parsed.ParseFromString(xds::flatten(chunks)));
+      names = xds::testing::names_of(parsed);
+    }
+    EXPECT_EQ(names, (std::vector<std::string>{"a", "b", "c"}));
+  }
 }
 
 }  // namespace
