@@ -1,9 +1,22 @@
 #include "serve/xds_publisher.h"
 
+#include <time.h>
+
 #include "model/gateway_api.h"
 #include "snapshot/snapshot.h"
 
 namespace kgw::serve {
+
+namespace {
+
+// CPU seconds the calling thread has run.
+double thread_cpu_seconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+}  // namespace
 
 std::string gateway_key(const sdk::ObjectRef& gateway) { return gateway.ns + "/" + gateway.name; }
 
@@ -44,7 +57,12 @@ XdsPublisher::XdsPublisher(xds::SnapshotCache& cache, metrics::Registry& metrics
       translations_(metrics.counter("kgw_translations_total", "Changes translated and published")),
       translation_seconds_(metrics.histogram("kgw_translation_seconds",
                                              "Time from taking up a change to publishing its snapshots",
-                                             metrics::latency_buckets())) {}
+                                             metrics::latency_buckets())),
+      snapshot_cpu_(metrics.counter("kgw_xds_publish_cpu_seconds_total",
+                                    "CPU time of publishing translations: building snapshots, and handing them to "
+                                    "the xDS streams (their responses encoded and queued)",
+                                    {{"stage", "snapshot"}})),
+      streams_cpu_(metrics.counter("kgw_xds_publish_cpu_seconds_total", "", {{"stage", "streams"}})) {}
 
 void XdsPublisher::publish(const GatewayOutputs& outputs, const std::set<sdk::ObjectRef>& changed,
                            std::chrono::steady_clock::time_point taken) {
@@ -62,7 +80,9 @@ void XdsPublisher::publish(const GatewayOutputs& outputs, const std::set<sdk::Ob
     }
     bool known = false;
     const auto previous = cache_.get(key, &known);
+    const double build_started = thread_cpu_seconds();
     auto snapshot = snapshot::build_snapshot(it->second, known ? previous.get() : nullptr, taken);
+    snapshot_cpu_.inc(thread_cpu_seconds() - build_started);
     for (const auto& type : snapshot::envoy_types()) {
       const auto* resources = snapshot->envoy.type(type);
       metrics_
@@ -70,7 +90,9 @@ void XdsPublisher::publish(const GatewayOutputs& outputs, const std::set<sdk::Ob
                  {{"gateway", key}, {"type", snapshot::short_type_name(type)}})
           .set(resources ? static_cast<double>(resources->resources.size()) : 0);
     }
+    const double push_started = thread_cpu_seconds();
     cache_.publish(key, std::move(snapshot));
+    streams_cpu_.inc(thread_cpu_seconds() - push_started);
   }
   translations_.inc();
   translation_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - taken).count());

@@ -47,6 +47,9 @@ class XdsPublisher {
   metrics::Registry& metrics_;
   metrics::Counter& translations_;
   metrics::Histogram& translation_seconds_;
+  // CPU time of the publishing thread: building snapshots, and handing them to the streams.
+  metrics::Counter& snapshot_cpu_;
+  metrics::Counter& streams_cpu_;
 };
 
 }  // namespace kgw::serve

@@ -54,6 +54,10 @@ void seal(View& view) {
 
 }  // namespace
 
+// A stream steps from one set to the next; streams in other states make other steps, but few at
+// a time.
+constexpr size_t kMemoEntries = 4;
+
 ResourceSet::ResourceSet(std::vector<ResourcePtr> sorted)
     : resources_(std::move(sorted)), version_(versions_hash(resources_)) {}
 
@@ -63,25 +67,78 @@ const Resource* ResourceSet::find(std::string_view name) const {
   return it != resources_.end() && (*it)->name == name ? it->get() : nullptr;
 }
 
-std::shared_ptr<const ResourceSet::Diff> ResourceSet::diff_from(const ResourceSetPtr& from) const {
-  std::lock_guard lock(mu_);
-  if (diff_ && diff_base_.lock() == from) return diff_;
-  auto diff = std::make_shared<Diff>();
-  const auto& before = from ? from->resources_ : empty_resource_set()->resources_;
-  size_t i = 0, j = 0;
-  while (i < resources_.size() || j < before.size()) {
-    if (j == before.size() || (i < resources_.size() && resources_[i]->name < before[j]->name)) {
-      diff->changed.push_back(resources_[i++]);
-    } else if (i == resources_.size() || before[j]->name < resources_[i]->name) {
-      diff->removed.push_back(before[j++]->name);
-    } else {
-      if (resources_[i]->version != before[j]->version) diff->changed.push_back(resources_[i]);
-      ++i, ++j;
-    }
+const ResourceSet::Step* ResourceSet::Memo::find(const ResourceSetPtr& other) const {
+  if (!other) return from_nothing ? &*from_nothing : nullptr;
+  for (const auto& [base, step] : entries)
+    if (base.lock() == other) return &step;
+  return nullptr;
+}
+
+void ResourceSet::Memo::add(const ResourceSetPtr& other, Step step) {
+  if (!other) {
+    from_nothing = std::move(step);
+    return;
   }
-  diff_base_ = from;
-  diff_ = diff;
-  return diff;
+  std::erase_if(entries, [](const auto& e) { return e.first.expired(); });
+  if (entries.size() >= kMemoEntries) entries.erase(entries.begin());
+  entries.emplace_back(other, std::move(step));
+}
+
+ResourceSet::Diff ResourceSet::diff_from(const ResourceSetPtr& from) const {
+  std::lock_guard lock(mu_);
+  const Step* step = diffs_.find(from);
+  if (!step) {
+    const auto& before = from ? from->resources_ : empty_resource_set()->resources_;
+    std::vector<ResourcePtr> changed;
+    auto removed = std::make_shared<std::vector<std::string>>();
+    size_t i = 0, j = 0;
+    while (i < resources_.size() || j < before.size()) {
+      if (j == before.size() || (i < resources_.size() && resources_[i]->name < before[j]->name)) {
+        changed.push_back(resources_[i++]);
+      } else if (i == resources_.size() || before[j]->name < resources_[i]->name) {
+        removed->push_back(before[j++]->name);
+      } else {
+        if (resources_[i]->version != before[j]->version) changed.push_back(resources_[i]);
+        ++i, ++j;
+      }
+    }
+    Step made{nullptr, std::move(removed)};
+    // All of this set: the step shares the set's encodings.
+    if (changed.size() != resources_.size())
+      made.set = changed.empty() ? empty_resource_set() : std::make_shared<const ResourceSet>(std::move(changed));
+    diffs_.add(from, std::move(made));
+    step = diffs_.find(from);
+  }
+  return Diff{step->set ? step->set : shared_from_this(), step->removed};
+}
+
+ResourceSetPtr ResourceSet::keeping(const ResourceSetPtr& held) const {
+  if (!held || held.get() == this) return shared_from_this();
+  std::lock_guard lock(mu_);
+  const Step* step = kept_.find(held);
+  if (!step) {
+    std::vector<ResourcePtr> kept;
+    for (const auto& r : held->resources_)
+      if (!find(r->name)) kept.push_back(r);
+    Step made;
+    if (!kept.empty()) {
+      std::vector<ResourcePtr> merged;
+      merged.reserve(resources_.size() + kept.size());
+      std::merge(resources_.begin(), resources_.end(), kept.begin(), kept.end(), std::back_inserter(merged),
+                 [](const auto& a, const auto& b) { return a->name < b->name; });
+      made.set = std::make_shared<const ResourceSet>(std::move(merged));
+    }
+    kept_.add(held, std::move(made));
+    step = kept_.find(held);
+  }
+  return step->set ? step->set : shared_from_this();
+}
+
+EncodingPtr ResourceSet::encoded(size_t slot, EncodingPtr (*make)(const std::vector<ResourcePtr>&)) const {
+  std::lock_guard lock(mu_);
+  auto& encoding = encoded_[slot];
+  if (!encoding) encoding = make(resources_);
+  return encoding;
 }
 
 const ResourceSetPtr& empty_resource_set() {
@@ -89,10 +146,13 @@ const ResourceSetPtr& empty_resource_set() {
   return empty;
 }
 
-NameSetPtr intern_names(std::vector<std::string> names) {
+NameSetPtr intern_names(std::vector<std::string_view> names) {
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
+  size_t size = 0;
+  for (const auto& n : names) size += n.size() + 1;
   std::string joined;
+  joined.reserve(size);
   for (const auto& n : names) joined.append(n).push_back('\0');
   std::string hash = content_hash(joined);
 
@@ -102,8 +162,12 @@ NameSetPtr intern_names(std::vector<std::string> names) {
   auto& bucket = table[hash];
   std::erase_if(bucket, [](const auto& w) { return w.expired(); });
   for (const auto& w : bucket)
-    if (auto existing = w.lock(); existing && existing->names == names) return existing;
-  auto set = std::make_shared<const NameSet>(NameSet{std::move(names), std::move(hash)});
+    if (auto existing = w.lock();
+        existing && std::equal(existing->names.begin(), existing->names.end(), names.begin(), names.end()))
+      return existing;
+  // Only a set not known yet copies the names.
+  auto set =
+      std::make_shared<const NameSet>(NameSet{std::vector<std::string>(names.begin(), names.end()), std::move(hash)});
   bucket.push_back(set);
   // Forget the name sets nobody holds any more, now and then.
   if (table.size() > 4096)

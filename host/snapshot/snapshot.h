@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,31 +41,67 @@ struct Resource {
 };
 using ResourcePtr = std::shared_ptr<const Resource>;
 
+// Bytes made from a set of resources once, and shared by every stream that sends them: pieces
+// made for the purpose, and resources' own bytes, which large resources are referenced by rather
+// than copied.
+struct Encoding {
+  std::vector<std::string> made;
+  std::vector<ResourcePtr> referenced;   // the resources whose bytes pieces view
+  std::vector<std::string_view> pieces;  // in order: views of `made` and of referenced resources
+};
+using EncodingPtr = std::shared_ptr<const Encoding>;
+
 // An immutable selection of one type's resources, sorted by name, with a hash of its names and
 // versions. Streams that hold the same resources share one, so a connected proxy costs the server
-// little memory whatever the size of its configuration.
-class ResourceSet {
+// little memory whatever the size of its configuration. Always made with std::make_shared.
+class ResourceSet : public std::enable_shared_from_this<ResourceSet> {
  public:
   explicit ResourceSet(std::vector<ResourcePtr> sorted);
   const std::vector<ResourcePtr>& resources() const { return resources_; }
   const std::string& version() const { return version_; }
   size_t size() const { return resources_.size(); }
+  bool empty() const { return resources_.empty(); }
   const Resource* find(std::string_view name) const;
 
-  // What a client holding `from` lacks to hold this set: resources added or changed, and names
-  // gone. Computed once per pair and shared by every stream making the same step.
+  // What a client holding `from` lacks to hold this set: resources added or changed (this set
+  // itself when that is all of it), and names gone. Computed once per pair and shared by every
+  // stream making the same step.
   struct Diff {
-    std::vector<ResourcePtr> changed;
-    std::vector<std::string> removed;
+    std::shared_ptr<const ResourceSet> changed;
+    std::shared_ptr<const std::vector<std::string>> removed;
   };
-  std::shared_ptr<const Diff> diff_from(const std::shared_ptr<const ResourceSet>& from) const;
+  Diff diff_from(const std::shared_ptr<const ResourceSet>& from) const;
+
+  // This set, and what `held` has that it lacks, at `held`'s versions: what a client holds when
+  // the resources that go are removed only later. This set itself when nothing is kept. Computed
+  // once per pair.
+  std::shared_ptr<const ResourceSet> keeping(const std::shared_ptr<const ResourceSet>& held) const;
+
+  // The resources encoded once, on first use, and shared: the xDS server's encodings of them in a
+  // response. `slot` < kEncodings tells the encodings apart; each has one `make`.
+  static constexpr size_t kEncodings = 2;
+  EncodingPtr encoded(size_t slot, EncodingPtr (*make)(const std::vector<ResourcePtr>&)) const;
 
  private:
+  // The few latest results of an operation with another set, by that set (or none). A set that
+  // is the result itself is remembered as null: a set does not own itself.
+  struct Step {
+    std::shared_ptr<const ResourceSet> set;  // null: this set
+    std::shared_ptr<const std::vector<std::string>> removed;
+  };
+  struct Memo {
+    std::vector<std::pair<std::weak_ptr<const ResourceSet>, Step>> entries;
+    std::optional<Step> from_nothing;
+    const Step* find(const std::shared_ptr<const ResourceSet>& other) const;
+    void add(const std::shared_ptr<const ResourceSet>& other, Step step);
+  };
+
   std::vector<ResourcePtr> resources_;
   std::string version_;
   mutable std::mutex mu_;
-  mutable std::weak_ptr<const ResourceSet> diff_base_;
-  mutable std::shared_ptr<const Diff> diff_;
+  mutable Memo diffs_;
+  mutable Memo kept_;
+  mutable EncodingPtr encoded_[kEncodings];
 };
 using ResourceSetPtr = std::shared_ptr<const ResourceSet>;
 const ResourceSetPtr& empty_resource_set();
@@ -77,7 +114,8 @@ struct NameSet {
   bool empty() const { return names.empty(); }
 };
 using NameSetPtr = std::shared_ptr<const NameSet>;
-NameSetPtr intern_names(std::vector<std::string> names);
+// The names need only live through the call: a set known already is returned without a copy.
+NameSetPtr intern_names(std::vector<std::string_view> names);
 
 // One resource type of a view, sorted by name.
 struct TypeResources {

@@ -5,8 +5,8 @@
 
 namespace kgw::xds {
 
-Session::Session(Protocol protocol, std::set<std::string, std::less<>> wildcard_types, bool proxyless)
-    : protocol_(protocol), wildcard_types_(std::move(wildcard_types)), proxyless_(proxyless) {}
+Session::Session(Protocol protocol, const std::set<std::string, std::less<>>& wildcard_types, bool proxyless)
+    : protocol_(protocol), wildcard_types_(&wildcard_types), proxyless_(proxyless) {}
 
 std::string Session::next_nonce() { return std::to_string(++nonce_counter_); }
 
@@ -14,31 +14,28 @@ const snapshot::TypeResources* Session::resources(std::string_view type_url) con
   return view_ ? view_->type(type_url) : nullptr;
 }
 
-std::vector<std::string> Session::push_order() const {
-  std::vector<std::string> order = snapshot::envoy_types();
-  for (const auto& [type, state] : types_)
-    if (std::find(order.begin(), order.end(), type) == order.end()) order.push_back(type);
-  return order;
-}
-
 std::vector<Response> Session::on_snapshot(snapshot::SnapshotPtr snapshot) {
   snapshot_ = std::move(snapshot);
   view_ = snapshot_ ? (proxyless_ ? &snapshot_->proxyless() : &snapshot_->envoy) : nullptr;
   std::vector<Response> out;
-  auto push = [&](const std::string& type, Mode mode) {
+  auto push = [&](std::string_view type, Mode mode) {
     auto it = types_.find(type);
     if (it == types_.end()) return;
-    if (auto response = respond(type, it->second, mode)) out.push_back(std::move(*response));
+    if (auto response = respond(it->first, it->second, mode)) out.push_back(std::move(*response));
   };
   // Additions first: clusters and endpoints, keeping the clusters that go until nothing uses them.
-  const std::string cds(snapshot::kClusterType), eds(snapshot::kEndpointType);
-  push(cds, Mode::kNoRemovals);
-  push(eds, Mode::kNoRemovals);
-  for (const auto& type : push_order())
-    if (type != cds && type != eds) push(type, Mode::kFull);
+  push(snapshot::kClusterType, Mode::kNoRemovals);
+  push(snapshot::kEndpointType, Mode::kNoRemovals);
+  // Then listeners and routes, and any other type (Envoy's first, then by type URL).
+  const auto& envoy = snapshot::envoy_types();
+  for (const auto& type : envoy)
+    if (type != snapshot::kClusterType && type != snapshot::kEndpointType) push(type, Mode::kFull);
+  for (auto& [type, state] : types_)
+    if (std::find(envoy.begin(), envoy.end(), type) == envoy.end())
+      if (auto response = respond(type, state, Mode::kFull)) out.push_back(std::move(*response));
   // Then the removals of clusters and their endpoints.
-  push(cds, Mode::kFull);
-  push(eds, Mode::kFull);
+  push(snapshot::kClusterType, Mode::kFull);
+  push(snapshot::kEndpointType, Mode::kFull);
   return out;
 }
 
@@ -56,6 +53,12 @@ std::optional<Nack> Session::check_nack(TypeState& state, const std::string& typ
 
 std::vector<Response> Session::on_request(const envoy::service::discovery::v3::DiscoveryRequest& request,
                                           std::optional<Nack>& nack) {
+  const std::vector<std::string_view> names(request.resource_names().begin(), request.resource_names().end());
+  return on_request(request, names, nack);
+}
+
+std::vector<Response> Session::on_request(const envoy::service::discovery::v3::DiscoveryRequest& request,
+                                          std::span<const std::string_view> requested, std::optional<Nack>& nack) {
   nack.reset();
   TypeState& state = types_[request.type_url()];
   // A response crossed this request on the wire; the client answers that one next.
@@ -65,23 +68,27 @@ std::vector<Response> Session::on_request(const envoy::service::discovery::v3::D
 
   const bool first = !state.requested;
   state.requested = true;
-  const auto& requested = request.resource_names();
   const bool star = std::find(requested.begin(), requested.end(), "*") != requested.end();
   const bool was_wildcard = state.wildcard;
-  if (wildcard_types_.contains(request.type_url())) {
+  if (wildcard_types_->contains(request.type_url())) {
     // An explicit "*" subscribes to everything; so does a first request naming nothing (the legacy
     // wildcard), and later ones keep it as long as they name nothing. After an explicit "*", an
     // empty request unsubscribes from everything.
     state.legacy_wildcard = !star && requested.empty() && (first || state.legacy_wildcard);
     state.wildcard = star || state.legacy_wildcard;
   }
-  // ACKs repeat the names (thousands for EDS): compared in place, interned only when they change.
-  const bool same_names = !star && static_cast<size_t>(requested.size()) == state.names->names.size() &&
-                          std::equal(requested.begin(), requested.end(), state.names->names.begin());
+  // ACKs repeat the names (thousands for EDS): compared in place, and otherwise looked up among
+  // the known name sets without copying them.
+  bool same_names = !star && requested.size() == state.names->names.size() &&
+                    std::equal(requested.begin(), requested.end(), state.names->names.begin());
   if (!same_names) {
-    std::vector<std::string> names(requested.begin(), requested.end());
-    std::erase(names, "*");
-    state.names = snapshot::intern_names(std::move(names));
+    std::vector<std::string_view> names;
+    names.reserve(requested.size());
+    for (const auto& name : requested)
+      if (name != "*") names.push_back(name);
+    auto interned = snapshot::intern_names(std::move(names));
+    same_names = interned == state.names;  // the same names in another order
+    state.names = std::move(interned);
   }
   if (first || !same_names || state.wildcard != was_wildcard) state.synced_version.clear();
   std::vector<Response> out;
@@ -114,29 +121,37 @@ std::vector<Response> Session::on_request(const envoy::service::discovery::v3::D
     if (!request.initial_resource_versions().empty())
       state.held_versions.emplace(request.initial_resource_versions().begin(),
                                   request.initial_resource_versions().end());
-    if (request.resource_names_subscribe().empty() && wildcard_types_.contains(request.type_url()))
+    if (request.resource_names_subscribe().empty() && wildcard_types_->contains(request.type_url()))
       state.wildcard = true;
   }
   if (!request.resource_names_subscribe().empty() || !request.resource_names_unsubscribe().empty()) {
-    std::set<std::string, std::less<>> names(state.names->names.begin(), state.names->names.end());
+    // The names as views into the current set and the request, both alive through interning: a
+    // set another stream asked for already is shared without copying a name.
+    const snapshot::NameSetPtr before = state.names;
+    std::vector<std::string_view> names(before->names.begin(), before->names.end());
     for (const auto& name : request.resource_names_subscribe()) {
       if (name == "*")
         state.wildcard = true;
       else
-        names.insert(name);
+        names.push_back(name);
     }
-    std::vector<std::string> dropped;
+    std::vector<std::string_view> unsubscribed;
     for (const auto& name : request.resource_names_unsubscribe()) {
       if (name == "*") {
         state.wildcard = false;
         continue;
       }
-      if (names.erase(name)) dropped.push_back(name);
+      unsubscribed.push_back(name);
       state.missing_told.erase(name);
     }
-    state.names = snapshot::intern_names(std::vector<std::string>(names.begin(), names.end()));
+    if (!unsubscribed.empty()) {
+      std::sort(unsubscribed.begin(), unsubscribed.end());
+      std::erase_if(
+          names, [&](std::string_view n) { return std::binary_search(unsubscribed.begin(), unsubscribed.end(), n); });
+    }
+    state.names = snapshot::intern_names(std::move(names));
     // What the client holds but no longer asks for is no longer tracked.
-    if (!state.wildcard && (!dropped.empty() || !request.resource_names_unsubscribe().empty())) {
+    if (!state.wildcard && !request.resource_names_unsubscribe().empty()) {
       std::map<std::string, std::string, std::less<>> versions;
       if (state.held_versions)
         versions = std::move(*state.held_versions);
@@ -176,24 +191,15 @@ std::optional<Response> Session::respond_sotw(const std::string& type_url, TypeS
   snapshot::ResourceSetPtr desired = wanted(resources(type_url), state.wildcard, state.names);
   // Wildcard-capable types (LDS, CDS) are whole states: a resource left out is deleted, so a
   // disappearance is news. For the others, leaving a resource out says nothing.
-  const bool whole_state = wildcard_types_.contains(type_url);
-  if (mode == Mode::kNoRemovals && whole_state && state.held) {
-    // Keep what the client has until the users of the resources that go are updated.
-    std::vector<snapshot::ResourcePtr> kept;
-    for (const auto& r : state.held->resources())
-      if (!desired->find(r->name)) kept.push_back(r);
-    if (!kept.empty()) {
-      std::vector<snapshot::ResourcePtr> merged;
-      std::merge(desired->resources().begin(), desired->resources().end(), kept.begin(), kept.end(),
-                 std::back_inserter(merged), [](const auto& a, const auto& b) { return a->name < b->name; });
-      desired = std::make_shared<const snapshot::ResourceSet>(std::move(merged));
-    }
-  }
-  bool same = state.held && desired->version() == state.held->version();
-  std::shared_ptr<const snapshot::ResourceSet::Diff> diff;  // shared by the streams making this step
+  const bool whole_state = wildcard_types_->contains(type_url);
+  // Keep what the client has until the users of the resources that go are updated (a set shared
+  // by the streams making this step).
+  if (mode == Mode::kNoRemovals && whole_state && state.held) desired = desired->keeping(state.held);
+  bool same = state.held && (desired == state.held || desired->version() == state.held->version());
+  std::optional<snapshot::ResourceSet::Diff> diff;  // shared by the streams making this step
   if (!same && !whole_state && state.held) {
     diff = desired->diff_from(state.held);
-    same = diff->changed.empty();
+    same = diff->changed->empty();
   }
   if (same && state.responded) {
     if (!whole_state) state.held = desired;  // forget what left, without a response
@@ -204,10 +210,7 @@ std::optional<Response> Session::respond_sotw(const std::string& type_url, TypeS
   response.type_url = type_url;
   // Types other than LDS and CDS need not be whole in a response: after the first, only what
   // changed goes out (one EndpointSlice change sends one load assignment, not all of them).
-  if (diff && state.responded)
-    response.resources = diff->changed;
-  else
-    response.resources = desired->resources();
+  response.resources = diff && state.responded ? diff->changed : desired;
   response.version = desired->version();
   response.nonce = next_nonce();
   state.held = std::move(desired);
@@ -223,35 +226,43 @@ std::optional<Response> Session::respond_delta(const std::string& type_url, Type
   response.delta = true;
   response.type_url = type_url;
   if (state.held_versions) {
+    // This stream's own state (a reconnecting client's versions): compared one by one.
+    std::vector<snapshot::ResourcePtr> changed;
     for (const auto& r : desired->resources()) {
       auto it = state.held_versions->find(r->name);
-      if (it == state.held_versions->end() || it->second != r->version) response.resources.push_back(r);
+      if (it == state.held_versions->end() || it->second != r->version) changed.push_back(r);
     }
+    if (changed.size() == desired->size())
+      response.resources = desired;
+    else if (!changed.empty())
+      response.resources = std::make_shared<const snapshot::ResourceSet>(std::move(changed));
     for (const auto& [name, version] : *state.held_versions)
       if (!desired->find(name)) response.removed.push_back(name);
   } else {
-    const auto diff = desired->diff_from(state.held);
-    response.resources = diff->changed;
-    response.removed = diff->removed;
+    const auto diff = desired->diff_from(state.held);  // shared by the streams making this step
+    response.resources = diff.changed;
+    response.removed = *diff.removed;
   }
   if (mode == Mode::kNoRemovals && !response.removed.empty()) {
     // The client keeps what goes for now: it holds the new set plus those, at their old versions.
-    std::map<std::string, std::string, std::less<>> versions;
-    for (const auto& r : desired->resources()) versions.emplace(r->name, r->version);
     if (state.held_versions) {
+      std::map<std::string, std::string, std::less<>> versions;
+      for (const auto& r : desired->resources()) versions.emplace(r->name, r->version);
       for (const auto& name : response.removed) versions.emplace(name, state.held_versions->at(name));
+      state.held_versions = std::move(versions);
+      state.held = nullptr;
     } else {
-      for (const auto& name : response.removed) versions.emplace(name, state.held->find(name)->version);
+      state.held = desired->keeping(state.held);  // shared by the streams making this step
     }
     response.removed.clear();
-    state.held_versions = std::move(versions);
-    state.held = nullptr;
   } else {
     state.held = desired;
     state.held_versions.reset();
   }
-  if (mode == Mode::kFull) {
-    // Names asked for that do not exist: said once, so the client need not wait for a timeout.
+  // Names asked for that do not exist: said once, so the client need not wait for a timeout. When
+  // every name exists and none was said missing, there is nothing to look up.
+  const size_t present = available ? available->select(state.names)->size() : 0;
+  if (mode == Mode::kFull && (present < state.names->names.size() || !state.missing_told.empty())) {
     for (const auto& name : state.names->names) {
       if (available && available->find(name)) {
         state.missing_told.erase(name);
@@ -262,8 +273,9 @@ std::optional<Response> Session::respond_delta(const std::string& type_url, Type
         response.removed.push_back(name);
     }
   }
-  for (const auto& r : response.resources) state.missing_told.erase(r->name);
-  if (response.resources.empty() && response.removed.empty() && state.responded) return std::nullopt;
+  if (!state.missing_told.empty())
+    for (const auto& r : response.resources->resources()) state.missing_told.erase(r->name);
+  if (response.resources->empty() && response.removed.empty() && state.responded) return std::nullopt;
   response.nonce = next_nonce();
   state.responded = true;
   state.nonce = response.nonce;

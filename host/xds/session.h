@@ -20,7 +20,9 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "envoy/service/discovery/v3/discovery.pb.h"
@@ -41,9 +43,9 @@ struct Nack {
 
 class Session {
  public:
-  // `wildcard_types`: the type URLs a client may subscribe to as a whole. `proxyless`: the stream
-  // is served the proxyless view of snapshots.
-  Session(Protocol protocol, std::set<std::string, std::less<>> wildcard_types, bool proxyless);
+  // `wildcard_types`: the type URLs a client may subscribe to as a whole (outlives the session).
+  // `proxyless`: the stream is served the proxyless view of snapshots.
+  Session(Protocol protocol, const std::set<std::string, std::less<>>& wildcard_types, bool proxyless);
 
   Protocol protocol() const { return protocol_; }
 
@@ -56,6 +58,10 @@ class Session {
   // A request: returns the responses to send, in order, and the NACK it carried, if any.
   std::vector<Response> on_request(const envoy::service::discovery::v3::DiscoveryRequest& request,
                                    std::optional<Nack>& nack);
+  // The same, with the request's resource_names given apart (`request`'s own are ignored): an
+  // ACK's names read in place from its bytes.
+  std::vector<Response> on_request(const envoy::service::discovery::v3::DiscoveryRequest& request,
+                                   std::span<const std::string_view> resource_names, std::optional<Nack>& nack);
   std::vector<Response> on_request(const envoy::service::discovery::v3::DeltaDiscoveryRequest& request,
                                    std::optional<Nack>& nack);
 
@@ -87,12 +93,11 @@ class Session {
   std::optional<Response> respond_delta(const std::string& type_url, TypeState& state, Mode mode);
   std::optional<Nack> check_nack(TypeState& state, const std::string& type_url, const std::string& nonce,
                                  const google::rpc::Status* error);
-  std::vector<std::string> push_order() const;
   std::string next_nonce();
   const snapshot::TypeResources* resources(std::string_view type_url) const;
 
   Protocol protocol_;
-  std::set<std::string, std::less<>> wildcard_types_;
+  const std::set<std::string, std::less<>>* wildcard_types_;
   bool proxyless_;
   snapshot::SnapshotPtr snapshot_;
   const snapshot::View* view_ = nullptr;

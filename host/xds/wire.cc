@@ -11,11 +11,20 @@ void put_varint(std::string& out, uint64_t v) {
   out.push_back(static_cast<char>(v));
 }
 
+size_t varint_size(uint64_t v) {
+  size_t n = 1;
+  for (; v >= 0x80; v >>= 7) ++n;
+  return n;
+}
+
 // A length-delimited field's tag and length; the payload follows.
 void put_header(std::string& out, int field, size_t length) {
   put_varint(out, (static_cast<uint64_t>(field) << 3) | 2);
   put_varint(out, length);
 }
+
+// The size of a length-delimited field of a field number below 16 (a one-byte tag).
+size_t field_size(size_t length) { return 1 + varint_size(length) + length; }
 
 void put_string(std::string& out, int field, std::string_view value) {
   if (value.empty()) return;  // proto3 default: not on the wire
@@ -23,15 +32,77 @@ void put_string(std::string& out, int field, std::string_view value) {
   out.append(value);
 }
 
+// Field numbers: DiscoveryResponse version_info 1, resources 2, type_url 4, nonce 5;
+// DeltaDiscoveryResponse system_version_info 1, resources 2, type_url 4, nonce 5,
+// removed_resources 6; Resource version 1, resource 2, name 3.
+
+// A resource this large is referenced by the encodings, not copied into them.
+constexpr size_t kCopiedUpTo = 16 * 1024;
+
+// The fields of a delta Resource: name, version and the Any.
+size_t delta_fields_size(const snapshot::Resource& r) {
+  return (r.name.empty() ? 0 : field_size(r.name.size())) + (r.version.empty() ? 0 : field_size(r.version.size())) +
+         field_size(r.any.size());
+}
+
+// The resources' part of a DiscoveryResponse (each resource's Any) or of a DeltaDiscoveryResponse
+// (a Resource each: name, version and the Any).
+snapshot::EncodingPtr encode_resources(const std::vector<snapshot::ResourcePtr>& resources, bool delta) {
+  auto encoding = std::make_shared<snapshot::Encoding>();
+  size_t copied = 0;
+  for (const auto& r : resources) {
+    const size_t framed = delta ? field_size(delta_fields_size(*r)) : field_size(r->any.size());
+    copied += framed - (r->any.size() > kCopiedUpTo ? r->any.size() : 0);
+  }
+  std::vector<std::pair<bool, size_t>> layout;  // in order: made (true) or referenced, and its index
+  std::string current;
+  current.reserve(copied);
+  for (const auto& r : resources) {
+    if (delta) {
+      put_header(current, 2, delta_fields_size(*r));
+      put_string(current, 3, r->name);
+      put_string(current, 1, r->version);
+    }
+    put_header(current, 2, r->any.size());
+    if (r->any.size() <= kCopiedUpTo) {
+      current.append(r->any);
+      continue;
+    }
+    encoding->made.push_back(std::move(current));
+    layout.emplace_back(true, encoding->made.size() - 1);
+    current = std::string();
+    encoding->referenced.push_back(r);
+    layout.emplace_back(false, encoding->referenced.size() - 1);
+  }
+  if (!current.empty()) {
+    encoding->made.push_back(std::move(current));
+    layout.emplace_back(true, encoding->made.size() - 1);
+  }
+  // Views only now: the strings of `made` no longer move.
+  for (const auto& [made, index] : layout) {
+    const std::string_view piece = made ? std::string_view(encoding->made[index]) : encoding->referenced[index]->any;
+    if (!piece.empty()) encoding->pieces.push_back(piece);
+  }
+  return encoding;
+}
+
+snapshot::EncodingPtr sotw_resources(const std::vector<snapshot::ResourcePtr>& resources) {
+  return encode_resources(resources, false);
+}
+
+snapshot::EncodingPtr delta_resources(const std::vector<snapshot::ResourcePtr>& resources) {
+  return encode_resources(resources, true);
+}
+
 }  // namespace
 
 std::vector<Chunk> encode(const Response& response) {
   std::vector<Chunk> chunks;
-  chunks.reserve(response.resources.size() * 2 + 1);
   std::string head;
-  // Field numbers: DiscoveryResponse version_info 1, resources 2, type_url 4, nonce 5;
-  // DeltaDiscoveryResponse system_version_info 1, resources 2, type_url 4, nonce 5,
-  // removed_resources 6; Resource version 1, resource 2, name 3.
+  size_t head_size = response.version.size() + response.type_url.size() + response.nonce.size() + 16;
+  if (response.delta)
+    for (const auto& name : response.removed) head_size += field_size(name.size());
+  head.reserve(head_size);
   put_string(head, 1, response.version);
   put_string(head, 4, response.type_url);
   put_string(head, 5, response.nonce);
@@ -40,22 +111,11 @@ std::vector<Chunk> encode(const Response& response) {
       put_header(head, 6, name.size());
       head.append(name);
     }
-  chunks.push_back(Chunk{std::move(head), nullptr});
-  for (const auto& resource : response.resources) {
-    const size_t any_size = resource->any.size();
-    std::string prefix;
-    if (response.delta) {
-      std::string fields;
-      put_string(fields, 3, resource->name);
-      put_string(fields, 1, resource->version);
-      put_header(fields, 2, any_size);
-      put_header(prefix, 2, fields.size() + any_size);
-      prefix.append(fields);
-    } else {
-      put_header(prefix, 2, any_size);
-    }
-    chunks.push_back(Chunk{std::move(prefix), nullptr});
-    chunks.push_back(Chunk{{}, resource});
+  chunks.push_back(Chunk{std::move(head), nullptr, {}});
+  if (response.resources && !response.resources->empty()) {
+    const auto encoding =
+        response.resources->encoded(response.delta ? 1 : 0, response.delta ? &delta_resources : &sotw_resources);
+    for (const auto& piece : encoding->pieces) chunks.push_back(Chunk{{}, encoding, piece});
   }
   return chunks;
 }

@@ -1,7 +1,11 @@
 #include "xds/xds_server.h"
 
+#include <google/protobuf/arena.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
 #include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/support/proto_buffer_reader.h>
 
 #include <deque>
 #include <optional>
@@ -62,17 +66,17 @@ std::string node_role(const envoy::config::core::v3::Node& node) {
   return it == fields.end() ? std::string() : it->second.string_value();
 }
 
-void release_resource(void* user_data) { delete static_cast<snapshot::ResourcePtr*>(user_data); }
+void release_encoding(void* user_data) { delete static_cast<snapshot::EncodingPtr*>(user_data); }
 
-// The response's chunks as gRPC slices; resource bytes are referenced, not copied.
+// The response's chunks as gRPC slices; the shared resource bytes are referenced, not copied.
 grpc::ByteBuffer to_byte_buffer(const std::vector<Chunk>& chunks) {
   std::vector<grpc::Slice> slices;
   slices.reserve(chunks.size());
   for (const auto& chunk : chunks) {
-    if (chunk.shared) {
-      auto* hold = new snapshot::ResourcePtr(chunk.shared);
-      slices.emplace_back(const_cast<char*>(chunk.shared->any.data()), chunk.shared->any.size(), &release_resource,
-                          hold);
+    if (chunk.holder) {
+      if (chunk.shared.empty()) continue;
+      auto* hold = new snapshot::EncodingPtr(chunk.holder);
+      slices.emplace_back(const_cast<char*>(chunk.shared.data()), chunk.shared.size(), &release_encoding, hold);
     } else if (!chunk.bytes.empty()) {
       slices.emplace_back(chunk.bytes);
     }
@@ -80,17 +84,54 @@ grpc::ByteBuffer to_byte_buffer(const std::vector<Chunk>& chunks) {
   return grpc::ByteBuffer(slices.data(), slices.size());
 }
 
-// Parses the request and empties the buffer: a stream would otherwise hold its last request (an
-// EDS request names every cluster) until the next one arrives.
+// Parses the request straight from gRPC's slices and empties the buffer: a stream would otherwise
+// hold its last request (an EDS request names every cluster) until the next one arrives.
 bool parse(grpc::ByteBuffer& buffer, google::protobuf::Message& message) {
-  std::vector<grpc::Slice> slices;
-  if (!buffer.Dump(&slices).ok()) return false;
+  bool ok = false;
+  {
+    grpc::ProtoBufferReader reader(&buffer);
+    ok = reader.status().ok() && message.ParseFromZeroCopyStream(&reader);
+  }
+  buffer.Clear();
+  return ok;
+}
+
+// A DiscoveryRequest's bytes, its resource_names (field 3) apart from its other fields: an ACK
+// repeats every name asked for (thousands for EDS), and read in place they cost no allocation.
+// `names` view `bytes`; false when the bytes are not a well-formed message.
+bool split_names(std::string_view bytes, std::vector<std::string_view>& names, std::string& rest) {
+  using google::protobuf::internal::WireFormatLite;
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  constexpr uint32_t kNamesTag = (3 << 3) | WireFormatLite::WIRETYPE_LENGTH_DELIMITED;
+  for (;;) {
+    const int start = in.CurrentPosition();
+    const uint32_t tag = in.ReadTag();
+    if (tag == 0) return static_cast<size_t>(start) == bytes.size();
+    if (tag == kNamesTag) {
+      uint32_t length = 0;
+      if (!in.ReadVarint32(&length)) return false;
+      const size_t at = static_cast<size_t>(in.CurrentPosition());
+      if (length > bytes.size() - at || !in.Skip(static_cast<int>(length))) return false;
+      names.emplace_back(bytes.data() + at, length);
+    } else {
+      if (!WireFormatLite::SkipField(&in, tag)) return false;
+      rest.append(bytes.substr(static_cast<size_t>(start), static_cast<size_t>(in.CurrentPosition() - start)));
+    }
+  }
+}
+
+// The buffer's bytes in one string; empties the buffer.
+std::string take_bytes(grpc::ByteBuffer& buffer) {
   std::string bytes;
-  bytes.reserve(buffer.Length());
-  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  std::vector<grpc::Slice> slices;
+  if (buffer.Dump(&slices).ok()) {
+    bytes.reserve(buffer.Length());
+    for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
   slices.clear();
   buffer.Clear();
-  return message.ParseFromString(bytes);
+  return bytes;
 }
 
 class StreamReactor;
@@ -260,9 +301,15 @@ class StreamReactor : public grpc::ServerGenericBidiReactor {
   bool handle() {
     std::optional<Nack> nack;
     std::vector<Response> responses;
+    // Requests are parsed into an arena: their strings are a few allocations, not one each.
+    google::protobuf::Arena arena;
     if (spec_.protocol == Protocol::kSotw) {
-      DiscoveryRequest request;
-      if (!parse(in_, request)) return close_invalid("the request is not a DiscoveryRequest");
+      DiscoveryRequest& request = *google::protobuf::Arena::CreateMessage<DiscoveryRequest>(&arena);
+      const std::string bytes = take_bytes(in_);
+      std::vector<std::string_view> names;
+      std::string rest;
+      if (!split_names(bytes, names, rest) || !request.ParseFromString(rest))
+        return close_invalid("the request is not a DiscoveryRequest");
       if (!spec_.fixed_type.empty()) request.set_type_url(spec_.fixed_type);
       if (request.type_url().empty()) return close_invalid("the request has no type_url");
       if (spec_.fetch) {  // a Fetch is always answered with the current resources
@@ -273,9 +320,9 @@ class StreamReactor : public grpc::ServerGenericBidiReactor {
         return close_invalid("missing node information");
       if (!session_) identify(request.node());
       count_type(request.type_url());
-      responses = session_->on_request(request, nack);
+      responses = session_->on_request(request, names, nack);
     } else {
-      DeltaDiscoveryRequest request;
+      DeltaDiscoveryRequest& request = *google::protobuf::Arena::CreateMessage<DeltaDiscoveryRequest>(&arena);
       if (!parse(in_, request)) return close_invalid("the request is not a DeltaDiscoveryRequest");
       if (!spec_.fixed_type.empty()) request.set_type_url(spec_.fixed_type);
       if (request.type_url().empty()) return close_invalid("the request has no type_url");

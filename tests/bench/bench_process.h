@@ -140,6 +140,27 @@ inline double cpu_ms_sched(pid_t pid) {
   return ns / 1e6;
 }
 
+// Run time in ms of the threads named like the process (kgw's own: the control loop, the source,
+// the admin server) and of the others (gRPC's: every xDS stream's reads, writes and callbacks).
+struct ThreadCpu {
+  double kgw_ms = 0, grpc_ms = 0;
+};
+inline ThreadCpu cpu_ms_by_thread(pid_t pid) {
+  ThreadCpu out;
+  std::string process;
+  std::ifstream process_comm("/proc/" + std::to_string(pid) + "/comm");
+  std::getline(process_comm, process);
+  std::error_code ec;
+  for (const auto& task : fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream comm(task.path() / "comm"), stat(task.path() / "schedstat");
+    std::string name;
+    double run = 0;
+    if (!std::getline(comm, name) || !(stat >> run)) continue;
+    (name == process ? out.kgw_ms : out.grpc_ms) += run / 1e6;
+  }
+  return out;
+}
+
 class ServerProcess {
  public:
   ServerProcess(const std::string& kgw, const fs::path& config, const fs::path& log) {

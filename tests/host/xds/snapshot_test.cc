@@ -291,10 +291,25 @@ TEST(SnapshotTest, StreamsInTheSameStateShareSets) {
   const auto& all = second->envoy.type(kClusterType)->all;
   auto diff = all->diff_from(clusters.all);
   std::vector<std::string> changed_names;
-  for (const auto& r : diff->changed) changed_names.push_back(r->name);
+  for (const auto& r : diff.changed->resources()) changed_names.push_back(r->name);
   EXPECT_EQ(changed_names, (std::vector<std::string>{"c", "d"}));
-  EXPECT_EQ(diff->removed, (std::vector<std::string>{"b"}));
-  EXPECT_EQ(all->diff_from(clusters.all), diff) << "computed once for every stream making the same step";
+  EXPECT_EQ(*diff.removed, (std::vector<std::string>{"b"}));
+  const auto again = all->diff_from(clusters.all);
+  EXPECT_EQ(again.changed, diff.changed) << "computed once for every stream making the same step";
+  EXPECT_EQ(again.removed, diff.removed);
+  EXPECT_EQ(all->diff_from(nullptr).changed, all) << "all of it: the set itself, with its encodings";
+  EXPECT_TRUE(all->diff_from(all).changed->empty());
+
+  // A client keeping the clusters that go holds the new set and those, at their old versions.
+  const auto kept = all->keeping(clusters.all);
+  std::vector<std::pair<std::string, std::string>> held;
+  for (const auto& r : kept->resources()) held.emplace_back(r->name, r->version);
+  EXPECT_EQ(held, (std::vector<std::pair<std::string, std::string>>{{"a", all->find("a")->version},
+                                                                    {"b", clusters.all->find("b")->version},
+                                                                    {"c", all->find("c")->version},
+                                                                    {"d", all->find("d")->version}}));
+  EXPECT_EQ(all->keeping(clusters.all), kept) << "computed once for every stream making the same step";
+  EXPECT_EQ(clusters.all->keeping(clusters.all), clusters.all);
 }
 
 TEST(SnapshotTest, AnEndpointOnlyChangeReusesTheRest) {
@@ -329,7 +344,9 @@ TEST(WireTest, EncodedResponsesParseBack) {
   response.type_url = std::string(kClusterType);
   response.version = "v1";
   response.nonce = "7";
-  for (const auto& [name, resource] : clusters) response.resources.push_back(resource);
+  std::vector<ResourcePtr> resources;
+  for (const auto& [name, resource] : clusters) resources.push_back(resource);
+  response.resources = std::make_shared<const ResourceSet>(std::move(resources));
 
   envoy::service::discovery::v3::DiscoveryResponse sotw;
   ASSERT_TRUE(sotw.ParseFromString(xds::flatten(xds::encode(response))));
@@ -349,6 +366,55 @@ TEST(WireTest, EncodedResponsesParseBack) {
   ASSERT_TRUE(delta.resources(1).resource().UnpackTo(&cluster));
   EXPECT_EQ(cluster.name(), "b");
   EXPECT_EQ(delta.removed_resources(0), "gone");
+
+  // The resources' bytes are encoded once per set and protocol, and shared by every response.
+  const auto chunks = xds::encode(response), again = xds::encode(response);
+  ASSERT_EQ(chunks.size(), 2u) << "a header, and the small resources together";
+  EXPECT_EQ(chunks[1].holder, again[1].holder);
+  EXPECT_EQ(chunks[1].shared.data(), again[1].shared.data());
+  response.resources = empty_resource_set();
+  ASSERT_TRUE(delta.ParseFromString(xds::flatten(xds::encode(response))));
+  EXPECT_EQ(delta.resources_size(), 0);
+}
+
+TEST(WireTest, LargeResourcesAreReferencedNotCopied) {
+  envoy::config::cluster::v3::Cluster small_a, large, small_b;
+  small_a.set_name("a");
+  large.set_name("b");
+  large.mutable_metadata()
+      ->mutable_filter_metadata()
+      ->
+      operator[]("pad")
+      .mutable_fields()
+      ->
+      operator[]("x")
+      .set_string_value(std::string(64 * 1024, 'x'));
+  small_b.set_name("c");
+  const auto big = make_resource("b", large);
+  for (const bool delta : {false, true}) {
+    SCOPED_TRACE(delta ? "delta" : "sotw");
+    xds::Response response;
+    response.delta = delta;
+    response.type_url = std::string(kClusterType);
+    response.nonce = "1";
+    response.resources = std::make_shared<const ResourceSet>(
+        std::vector<ResourcePtr>{make_resource("a", small_a), big, make_resource("c", small_b)});
+    const auto chunks = xds::encode(response);
+    ASSERT_EQ(chunks.size(), 4u) << "the header, a's bytes and b's framing, b's own bytes, c's bytes";
+    EXPECT_EQ(chunks[2].shared.data(), big->any.data());
+    std::vector<std::string> names;
+    if (delta) {
+      envoy::service::discovery::v3::DeltaDiscoveryResponse parsed;
+      ASSERT_TRUE(parsed.ParseFromString(xds::flatten(chunks)));
+      for (const auto& r : parsed.resources()) names.push_back(r.name());
+      EXPECT_EQ(parsed.resources(1).version(), big->version);
+    } else {
+      envoy::service::discovery::v3::DiscoveryResponse parsed;
+      ASSERT_TRUE(parsed.ParseFromString(xds::flatten(chunks)));
+      names = xds::testing::names_of(parsed);
+    }
+    EXPECT_EQ(names, (std::vector<std::string>{"a", "b", "c"}));
+  }
 }
 
 }  // namespace

@@ -161,6 +161,26 @@ TEST_F(XdsServerTest, NamedSubscriptionToANameThatAppearsLater) {
   EXPECT_EQ(names_of(pushed), (Strings{"later"})) << "only the name asked for";
 }
 
+TEST_F(XdsServerTest, SotwAcksNameTheSameResourcesInAnyOrder) {
+  publish(make_output({"a"}, {{"rc1", "one.com", "a"}, {"rc2", "two.com", "a"}, {"rc3", "three.com", "a"}}));
+  auto ctx = context();
+  auto stream = stub_->StreamAggregatedResources(ctx.get());
+  ASSERT_TRUE(stream->Write(request(kRds, {"rc2", "rc1"})));
+  auto first = read<decltype(stream), DiscoveryResponse>(stream);
+  EXPECT_EQ(names_of(first), (Strings{"rc1", "rc2"}));
+  // The ACK names them in another order: the same subscription, nothing to send.
+  ASSERT_TRUE(stream->Write(request(kRds, {"rc1", "rc2"}, first.nonce(), first.version_info())));
+  // A name more: only what the client lacks.
+  ASSERT_TRUE(stream->Write(request(kRds, {"rc3", "rc1", "rc2"}, first.nonce(), first.version_info())));
+  auto more = read<decltype(stream), DiscoveryResponse>(stream);
+  EXPECT_EQ(names_of(more), (Strings{"rc3"}));
+  ASSERT_TRUE(stream->Write(request(kRds, {"rc3", "rc1", "rc2"}, more.nonce(), more.version_info())));
+  // A change of one of them sends that one.
+  publish(make_output({"a"}, {{"rc1", "one.com", "a"}, {"rc2", "two.org", "a"}, {"rc3", "three.com", "a"}}));
+  auto pushed = read<decltype(stream), DiscoveryResponse>(stream);
+  EXPECT_EQ(names_of(pushed), (Strings{"rc2"}));
+}
+
 TEST_F(XdsServerTest, AdditionsBeforeUsersAndRemovalsAfter) {
   publish(make_output({"a"}, {{"rc", "example.com", "a"}}));
   auto ctx = context();
