@@ -291,13 +291,33 @@ SnapshotPtr build_snapshot(std::shared_ptr<const translator::Output> source, con
   const View* before = previous ? &previous->envoy : nullptr;
   auto named = [](const auto& m) { return m.name(); };
   auto cluster_name = [](const auto& m) { return m.cluster_name(); };
-  add_all(envoy, kClusterType, output.clusters.get(), before, named);
-  add_all(envoy, kClusterType, output.extra_clusters.get(), before, named);
-  add_all(envoy, kEndpointType, output.endpoints.get(), before, cluster_name);
-  add_all(envoy, kEndpointType, missing_assignments(output), before, cluster_name);
+  // Parts this output shares with the previous snapshot's (a translation that reused them) give
+  // the same resources: their sealed sets are taken over, nothing is serialized again.
+  const translator::Output* last = previous ? previous->source() : nullptr;
+  auto taken_over = [&](std::string_view type_url, bool same) {
+    const TypeResources* kept = same && before ? before->type(type_url) : nullptr;
+    if (kept) envoy.types[std::string(type_url)] = *kept;
+    return kept != nullptr;
+  };
+  const bool same_clusters = last && output.clusters.shares_with(last->clusters) && output.extra_clusters.empty() &&
+                             last->extra_clusters.empty();
+  const bool same_endpoints = same_clusters && output.endpoints.shares_with(last->endpoints);
+  std::vector<std::string_view> built;
+  if (!taken_over(kClusterType, same_clusters)) {
+    add_all(envoy, kClusterType, output.clusters.get(), before, named);
+    add_all(envoy, kClusterType, output.extra_clusters.get(), before, named);
+    built.push_back(kClusterType);
+  }
+  if (!taken_over(kEndpointType, same_endpoints)) {
+    add_all(envoy, kEndpointType, output.endpoints.get(), before, cluster_name);
+    add_all(envoy, kEndpointType, missing_assignments(output), before, cluster_name);
+    built.push_back(kEndpointType);
+  }
   add_all(envoy, kListenerType, output.listeners.get(), before, named);
   add_all(envoy, kRouteType, output.routes.get(), before, named);
-  seal(envoy);
+  built.push_back(kListenerType);
+  built.push_back(kRouteType);
+  for (const auto type_url : built) seal(envoy.types[std::string(type_url)]);
   return snapshot;
 }
 

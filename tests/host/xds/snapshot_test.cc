@@ -39,6 +39,27 @@ TEST(SnapshotTest, VersionsAreContentHashesAndUnchangedResourcesAreShared) {
   EXPECT_NE(next->envoy.type(kRouteType)->find("rc")->version, first->envoy.type(kRouteType)->find("rc")->version);
 }
 
+// Clusters and load assignments a translation reused (the output shares them with the previous
+// one) are taken over with their sets; routes that changed are built again.
+TEST(SnapshotTest, PartsSharedWithThePreviousOutputAreTakenOver) {
+  auto first_output = std::make_shared<const translator::Output>(make_output({"a", "b"}, {{"rc", "example.com", "a"}}));
+  auto first = build_snapshot(first_output, nullptr);
+  auto second_output = std::make_shared<translator::Output>(*first_output);
+  second_output->routes[0].mutable_virtual_hosts(0)->add_domains("www.example.com");
+  auto second = build_snapshot(second_output, first.get());
+  EXPECT_EQ(second->envoy.type(kClusterType)->all, first->envoy.type(kClusterType)->all);
+  EXPECT_EQ(second->envoy.type(kEndpointType)->all, first->envoy.type(kEndpointType)->all);
+  EXPECT_NE(second->envoy.type(kRouteType)->version, first->envoy.type(kRouteType)->version);
+
+  // New clusters (not shared, even if equal) are serialized and compared again.
+  auto third_output = std::make_shared<translator::Output>(*second_output);
+  third_output->clusters.mutate()[0].mutable_connect_timeout()->set_seconds(42);
+  auto third = build_snapshot(third_output, second.get());
+  EXPECT_NE(third->envoy.type(kClusterType)->version, second->envoy.type(kClusterType)->version);
+  EXPECT_NE(third->envoy.type(kEndpointType)->all, nullptr);
+  EXPECT_EQ(third->envoy.type(kEndpointType)->version, second->envoy.type(kEndpointType)->version);
+}
+
 TEST(SnapshotTest, ProxylessViewHasApiListenersPerHostname) {
   translator::Output out =
       make_output({"a", "b"}, {{"plain", "echo.example.com", "a"}, {"tls", "echo.example.com", "b"}});
