@@ -86,10 +86,11 @@ Output with_endpoints(const Output& base,
   for (size_t i = 0; i < current.size(); ++i)
     if (by_cluster.count(current[i].cluster_name())) at.push_back(i);
   if (at.empty()) return out;
-  auto& endpoints = out.endpoints.mutate();
+  auto& endpoints = out.endpoints.mutate();  // copies pointers only
   for (size_t i : at) {
-    endpoints[i] = *by_cluster.at(endpoints[i].cluster_name());
-    out.changed_endpoints.push_back(endpoints[i].cluster_name());
+    const auto& cla = *by_cluster.at(endpoints[i].cluster_name());
+    endpoints.replace(i, std::make_shared<const envoy::config::endpoint::v3::ClusterLoadAssignment>(cla));
+    out.changed_endpoints.push_back(cla.cluster_name());
   }
   return out;
 }

@@ -14,6 +14,7 @@
 #include "kgw/sdk/value.h"
 #include "translator/copy_on_write.h"
 #include "translator/route_configurations.h"
+#include "translator/shared_list.h"
 #include "translator/shared_status.h"
 
 namespace kgw::translator {
@@ -24,7 +25,8 @@ struct Output {
   CopyOnWrite<std::vector<envoy::config::cluster::v3::Cluster>> clusters;
   CopyOnWrite<std::vector<envoy::config::listener::v3::Listener>> listeners;
   CopyOnWrite<RouteConfigurations> routes;
-  CopyOnWrite<std::vector<envoy::config::endpoint::v3::ClusterLoadAssignment>> endpoints;
+  // Each assignment shared: an endpoints-only change replaces a few and shares the rest.
+  CopyOnWrite<SharedList<envoy::config::endpoint::v3::ClusterLoadAssignment>> endpoints;
   CopyOnWrite<std::vector<envoy::config::cluster::v3::Cluster>> extra_clusters;
 
   // section -> object key -> status. Sections: "gateways", "listenerSets", "httpRoutes",

@@ -28,6 +28,7 @@
 #include "model/gateway_api.h"
 #include "translator/copy_on_write.h"
 #include "translator/route_precedence.h"
+#include "translator/shared_list.h"
 #include "translator/shared_status.h"
 
 namespace kgw::translator {
@@ -95,7 +96,7 @@ class TranslationMemo {
   // The last output's clusters and load assignments, reused while only routes changed.
   bool backends_valid = false;
   CopyOnWrite<std::vector<envoy::config::cluster::v3::Cluster>> clusters;
-  CopyOnWrite<std::vector<envoy::config::endpoint::v3::ClusterLoadAssignment>> endpoints;
+  CopyOnWrite<SharedList<envoy::config::endpoint::v3::ClusterLoadAssignment>> endpoints;
 };
 
 }  // namespace kgw::translator

@@ -337,7 +337,8 @@ TEST(SnapshotTest, AnEndpointOnlyChangeReusesTheRest) {
   auto base = std::make_shared<const translator::Output>(make_output({"a", "b"}, {{"rc", "example.com", "a"}}));
   auto first = build_snapshot(base, nullptr);
   auto next = std::make_shared<translator::Output>(*base);
-  next->endpoints[1]
+  next->endpoints.mutate()
+      .mutable_at(1)
       .mutable_endpoints(0)
       ->mutable_lb_endpoints(0)
       ->mutable_endpoint()
