@@ -67,7 +67,9 @@ class TranslationMemo {
     std::shared_ptr<const model::HttpRoute> model;
     // Whether `built` and the rest hold the outcome of building every Envoy route of it.
     bool built_complete = false;
-    // (route configuration, hostname, rule, match) -> the Envoy route, without its name.
+    size_t entries = 0;  // Envoy routes built for it
+    // (route configuration, hostname, rule, match) -> the Envoy route, without its name; kept only
+    // when virtual hosts are not lent (lent ones hold the routes).
     std::vector<std::pair<std::tuple<std::string, std::string, size_t, size_t>, envoy::config::route::v3::Route>> built;
     size_t parents = 0;                  // its parents on this Gateway
     std::optional<SharedStatus> status;  // its status, when it has parents here
@@ -84,6 +86,7 @@ class TranslationMemo {
   // A virtual host as built, lent to each output while the same route matches make it up.
   struct VirtualHost {
     std::vector<RouteEntry> entries;  // in attachment order, before sorting
+    std::vector<RouteEntry> sorted;   // the order of `built`'s routes
     // The routes `entries` point to, kept so that their addresses cannot come back as new routes.
     std::vector<std::shared_ptr<const model::HttpRoute>> models;
     std::shared_ptr<const envoy::config::route::v3::VirtualHost> built;

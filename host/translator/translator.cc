@@ -1283,6 +1283,17 @@ void append_unique(sdk::AttachedPolicies from, std::vector<sdk::AttachedPolicy>&
     if (std::none_of(to.begin(), to.end(), [&](const sdk::AttachedPolicy& q) { return q.ir == p.ir; })) to.push_back(p);
 }
 
+struct RouteEntryHash {
+  size_t operator()(const RouteEntry& e) const {
+    return std::hash<const void*>()(e.route) ^ (e.rule * 0x9e3779b97f4a7c15ULL) ^ (e.match << 16);
+  }
+};
+struct RouteEntryEqual {
+  bool operator()(const RouteEntry& a, const RouteEntry& b) const {
+    return a.route == b.route && a.rule == b.rule && a.match == b.match;
+  }
+};
+
 // The memo does not hold what the routes need, though nothing said they changed: translate with
 // it forgotten.
 struct MemoMismatch : std::runtime_error {
@@ -1554,7 +1565,7 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
       const TranslationMemo::Route& remembered = memo->routes.at(route->ref);
       const auto count = entry_count.find(route.get());
       const auto parents = route_parents.find(route.get());
-      if (remembered.built_complete && remembered.built.size() == (count == entry_count.end() ? 0 : count->second) &&
+      if (remembered.built_complete && remembered.entries == (count == entry_count.end() ? 0 : count->second) &&
           remembered.parents == (parents == route_parents.end() ? 0 : parents->second.size()))
         reusable.emplace(route.get(), &remembered);
       else
@@ -1730,8 +1741,14 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
             hosts.push_back(lent->built);
             continue;
           }
-          lent->built.reset();
           lent->entries = entries;
+        }
+        // The routes of this virtual host as last built, by match: what reused routes copy.
+        std::shared_ptr<const envoy::config::route::v3::VirtualHost> previous;
+        std::unordered_map<RouteEntry, int, RouteEntryHash, RouteEntryEqual> previous_at;
+        if (lent && lent->built) {
+          previous = std::move(lent->built);
+          for (size_t i = 0; i < lent->sorted.size(); ++i) previous_at.emplace(lent->sorted[i], static_cast<int>(i));
         }
         std::stable_sort(entries.begin(), entries.end(), precedes);
         auto vh = std::make_shared<envoy::config::route::v3::VirtualHost>();
@@ -1749,15 +1766,25 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
           };
           auto key = [&] { return std::make_tuple(rc_name, host, e.rule, e.match); };
           if (auto reused = reusable.find(e.route); reused != reusable.end()) {
-            const auto& built = reused->second->built;
-            auto it = std::find_if(built.begin(), built.end(), [&](const auto& b) {
-              const auto& [b_rc, b_host, b_rule, b_match] = b.first;
-              return b_rule == e.rule && b_match == e.match && b_host == host && b_rc == rc_name;
-            });
-            if (it == built.end()) throw MemoMismatch();
-            *r = it->second;
-            r->set_name(name());
-            continue;
+            if (lent) {
+              // Copied from where it was in this virtual host; its name holds its old position.
+              if (auto at = previous_at.find(e); at != previous_at.end()) {
+                *r = previous->routes(at->second);
+                if (static_cast<size_t>(at->second) != i) r->set_name(name());
+                continue;
+              }
+              // Not in this virtual host last time: built below, as it was built elsewhere.
+            } else {
+              const auto& built = reused->second->built;
+              auto it = std::find_if(built.begin(), built.end(), [&](const auto& b) {
+                const auto& [b_rc, b_host, b_rule, b_match] = b.first;
+                return b_rule == e.rule && b_match == e.match && b_host == host && b_rc == rc_name;
+              });
+              if (it == built.end()) throw MemoMismatch();
+              *r = it->second;
+              r->set_name(name());
+              continue;
+            }
           }
           r->set_name(name());
           build_match(e.route->rules[e.rule].matches[e.match], *r->mutable_match());
@@ -1769,10 +1796,13 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
           bool has_policy = false;
           for (const auto* kind : policies.kinds()) has_policy |= !route_policies(kind, e).empty();
           if (fresh != rebuilt.end()) {
-            if (has_policy || rejected_by_policy(e))
+            if (has_policy || rejected_by_policy(e)) {
               rebuilt.erase(fresh);
-            else
-              fresh->second.built.emplace_back(key(), *r).second.clear_name();
+            } else {
+              ++fresh->second.entries;
+              // Lent virtual hosts keep the built routes themselves; otherwise the memo keeps a copy.
+              if (!lent) fresh->second.built.emplace_back(key(), *r).second.clear_name();
+            }
           }
           if (auto why = rejected_by_policy(e)) {
             // kgateway counts these among the route's own rules as sorted in the virtual host.
@@ -1797,6 +1827,7 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
             if (lent->models.empty() || lent->models.back().get() != e.route)
               lent->models.push_back(memo->routes.at(e.route->ref).model);
           lent->built = vh;
+          lent->sorted = entries;
         }
         hosts.push_back(std::move(vh));
       }

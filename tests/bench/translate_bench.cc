@@ -344,11 +344,7 @@ Result measure(size_t n, const Options& opt) {
       return fail(r, "changed route does not parse");
     memo.invalidate({input.objects[route_at].ref});
     out = translate(&memo);
-    if (i == 0) {
-      r.route_change_seen = serialize(out).digest != base.digest;
-      if (!same_output(out, translator::translate_gateway(input, gateway, settings, registry)))
-        return fail(r, "the translation with the memo differs from the one without");
-    }
+    if (i == 0) r.route_change_seen = serialize(out).digest != base.digest;
   }
   r.route_change_ms = median(times);
   r.route_change_cpu_ms = median(cpu_times);
@@ -370,6 +366,7 @@ Result measure(size_t n, const Options& opt) {
     const int variant = (i % 2 == 0) ? 1 : 0;
     if (!replace_object(input, slice_at, endpoint_slice_yaml(slice_s, variant)))
       return fail(r, "changed EndpointSlice does not parse");
+    memo.invalidate({input.objects[slice_at].ref});  // as kgw serve tells the memo
     const double cpu0 = thread_cpu_ms();
     auto t0 = Clock::now();
     translator::Output patched =
@@ -387,6 +384,14 @@ Result measure(size_t n, const Options& opt) {
   r.endpoint_change_cpu_ms = median(cpu_times);
 
   r.rss_peak_mb = std::max(ru_maxrss_mb(), proc_status_mb("VmHWM").value_or(0));
+
+  // After the peak is read (a second output would count in it): the route changed once more
+  // through the memo gives what a translation without the memo gives.
+  replace_object(input, route_at, route_yaml(route_i, shape.services, 1, nullptr));
+  memo.invalidate({input.objects[route_at].ref});
+  if (!same_output(translator::translate_gateway(input, gateway, settings, registry, &memo),
+                   translator::translate_gateway(input, gateway, settings, registry)))
+    return fail(r, "the translation with the memo differs from the one without");
   r.ok = true;
   return r;
 }
