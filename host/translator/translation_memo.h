@@ -40,7 +40,13 @@ class TranslationMemo {
   void invalidate(const std::vector<sdk::ObjectRef>& changed) {
     for (const auto& ref : changed) {
       if (is_route_kind(ref)) {
-        routes.erase(ref);
+        if (auto it = routes.find(ref); it != routes.end()) {
+          if (it->second.model) retired.push_back(std::move(it->second.model));
+          routes.erase(it);
+        }
+        // Lent virtual hosts know routes by address: retired ones are kept so that no new route
+        // takes an address they know. Past a bound, everything is forgotten instead.
+        if (retired.size() > kRetiredBound) forget_all();
       } else if (ref.group == "discovery.k8s.io" && ref.kind == "EndpointSlice") {
         backends_valid = false;
       } else {
@@ -51,6 +57,7 @@ class TranslationMemo {
   }
   void forget_all() {
     routes.clear();
+    retired.clear();
     virtual_hosts.clear();
     services.reset();
     backends_valid = false;
@@ -79,16 +86,19 @@ class TranslationMemo {
   struct RefHash {
     size_t operator()(const sdk::ObjectRef& r) const {
       std::hash<std::string> h;
-      return h(r.name) ^ (h(r.ns) * 31) ^ (h(r.kind) * 1009);
+      size_t seed = h(r.name);
+      for (const std::string* part : {&r.ns, &r.kind})
+        seed ^= h(*part) + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2);
+      return seed;
     }
   };
   std::unordered_map<sdk::ObjectRef, Route, RefHash> routes;
+  static constexpr size_t kRetiredBound = 4096;
+  std::vector<std::shared_ptr<const model::HttpRoute>> retired;
   // A virtual host as built, lent to each output while the same route matches make it up.
   struct VirtualHost {
     std::vector<RouteEntry> entries;  // in attachment order, before sorting
     std::vector<RouteEntry> sorted;   // the order of `built`'s routes
-    // The routes `entries` point to, kept so that their addresses cannot come back as new routes.
-    std::vector<std::shared_ptr<const model::HttpRoute>> models;
     std::shared_ptr<const envoy::config::route::v3::VirtualHost> built;
   };
   // By route configuration and hostname. Only while no policy applies to the Gateway: policy

@@ -1305,6 +1305,8 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
   Translation t{input, gateway_ref, {}, registry, settings};
   const sdk::Object* gateway_object = nullptr;
   std::vector<std::shared_ptr<const model::HttpRoute>> routes;
+  // What the memo remembers of each route, by its parsed model.
+  std::unordered_map<const model::HttpRoute*, TranslationMemo::Route*> remembered_of;
   std::vector<model::EndpointSlice> slices;
   // Services and EndpointSlices are parsed again only when the memo does not hold what they give.
   const bool services_known = memo && memo->services;
@@ -1322,7 +1324,10 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
         auto [it, added] = memo->routes.try_emplace(ref);
         remembered = &it->second;
         if (!added) {
-          if (remembered->model) routes.push_back(remembered->model);
+          if (remembered->model) {
+            routes.push_back(remembered->model);
+            remembered_of.emplace(remembered->model.get(), remembered);
+          }
           continue;
         }
       }
@@ -1331,7 +1336,10 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
                                              : model::parse_l4_route(object, diag);
       if (diag.has_errors()) continue;
       routes.push_back(std::make_shared<const model::HttpRoute>(std::move(route)));
-      if (remembered) remembered->model = routes.back();
+      if (remembered) {
+        remembered->model = routes.back();
+        remembered_of.emplace(remembered->model.get(), remembered);
+      }
     } else if (ref.group == model::kGatewayGroup && ref.kind == "ReferenceGrant") {
       auto spec = model::ValueReader(&object.body, "", diag)["spec"];
       std::vector<std::pair<sdk::GroupKind, std::string>> from;
@@ -1495,8 +1503,12 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
   // The listener that serves each virtual host, by route configuration and hostname.
   std::map<std::string, std::map<std::string, const model::Listener*>> vhost_listener;
   std::map<const model::HttpRoute*, std::vector<std::pair<const model::ParentRef*, Conditions>>> route_parents;
-  for (const auto& route_model : routes) {
-    const model::HttpRoute& route = *route_model;
+  // Envoy routes each route makes (by its index), while no virtual host was taken over by a more
+  // specific listener (which drops entries already counted).
+  std::vector<size_t> entry_counts(routes.size());
+  bool entry_counts_exact = true;
+  for (size_t route_index = 0; route_index < routes.size(); ++route_index) {
+    const model::HttpRoute& route = *routes[route_index];
     for (const auto& parent : route.parent_refs) {
       // A route attaches to the Gateway's own listeners, or to those of one of its ListenerSets.
       const std::string parent_ns = parent.ns.value_or(route.ref.ns);
@@ -1538,11 +1550,14 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
           auto& entries = vhosts[route_config_name(l)][host];
           vhost_listener[route_config_name(l)][host] = &l;
           if (rank > best->second) {
+            entry_counts_exact &= entries.empty();
             entries.clear();
             best->second = rank;
           }
+          const size_t before = entries.size();
           for (size_t r = 0; r < route.rules.size(); ++r)
             for (size_t m = 0; m < route.rules[r].matches.size(); ++m) entries.push_back({&route, r, m});
+          entry_counts[route_index] += entries.size() - before;
         }
       }
       if (!attached)
@@ -1556,16 +1571,19 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
   std::unordered_map<const model::HttpRoute*, const TranslationMemo::Route*> reusable;
   std::unordered_map<const model::HttpRoute*, TranslationMemo::Route> rebuilt;
   if (memo) {
-    std::unordered_map<const model::HttpRoute*, size_t> entry_count;
-    for (const auto& [rc_name, hosts] : vhosts)
-      for (const auto& [host, entries] : hosts)
-        for (const auto& e : entries) ++entry_count[e.route];
-    for (const auto& route : routes) {
+    if (!entry_counts_exact) {
+      std::unordered_map<const model::HttpRoute*, size_t> counted;
+      for (const auto& [rc_name, hosts] : vhosts)
+        for (const auto& [host, entries] : hosts)
+          for (const auto& e : entries) ++counted[e.route];
+      for (size_t i = 0; i < routes.size(); ++i) entry_counts[i] = counted[routes[i].get()];
+    }
+    for (size_t i = 0; i < routes.size(); ++i) {
+      const auto& route = routes[i];
       if (route->ref.kind != "HTTPRoute" && route->ref.kind != "GRPCRoute") continue;
-      const TranslationMemo::Route& remembered = memo->routes.at(route->ref);
-      const auto count = entry_count.find(route.get());
+      const TranslationMemo::Route& remembered = *remembered_of.at(route.get());
       const auto parents = route_parents.find(route.get());
-      if (remembered.built_complete && remembered.entries == (count == entry_count.end() ? 0 : count->second) &&
+      if (remembered.built_complete && remembered.entries == entry_counts[i] &&
           remembered.parents == (parents == route_parents.end() ? 0 : parents->second.size()))
         reusable.emplace(route.get(), &remembered);
       else
@@ -1737,7 +1755,11 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
           lent_seen.insert(lent);
           if (lent->built && same_entries(lent->entries, entries) &&
               std::all_of(entries.begin(), entries.end(),
-                          [&](const RouteEntry& e) { return reusable.count(e.route); })) {
+                          [&, last = (const model::HttpRoute*)nullptr](const RouteEntry& e) mutable {
+                            if (e.route == last) return true;
+                            last = e.route;
+                            return reusable.count(e.route) > 0;
+                          })) {
             hosts.push_back(lent->built);
             continue;
           }
@@ -1822,10 +1844,6 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
             if (auto attached = listener_policies(kind, {vhost_listener[rc_name][host]}, false); !attached.empty())
               kind->apply_virtual_host(policy_ctx, attached, *vh);
         if (lent) {
-          lent->models.clear();
-          for (const auto& e : lent->entries)
-            if (lent->models.empty() || lent->models.back().get() != e.route)
-              lent->models.push_back(memo->routes.at(e.route->ref).model);
           lent->built = vh;
           lent->sorted = entries;
         }
@@ -1854,7 +1872,7 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
     t.direct_responses_used.insert(remembered->direct_responses_used.begin(), remembered->direct_responses_used.end());
   }
   for (auto& [route, record] : rebuilt) {
-    TranslationMemo::Route& remembered = memo->routes.at(route->ref);
+    TranslationMemo::Route& remembered = *remembered_of.at(route);
     record.model = std::move(remembered.model);
     record.built_complete = true;
     if (auto parents = route_parents.find(route); parents != route_parents.end())
@@ -2108,9 +2126,9 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
     status.set("parents", std::move(parent_list));
     SharedStatus shared(std::move(status));
     if (memo)
-      if (auto remembered = memo->routes.find(route->ref);
-          remembered != memo->routes.end() && remembered->second.built_complete)
-        remembered->second.status = shared;
+      if (auto remembered = remembered_of.find(route);
+          remembered != remembered_of.end() && remembered->second->built_complete)
+        remembered->second->status = shared;
     section[key_of(route->ref)] = std::move(shared);
   }
   return std::move(t.out);
