@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <set>
@@ -1307,6 +1308,7 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
   std::vector<std::shared_ptr<const model::HttpRoute>> routes;
   // What the memo remembers of each route, by its parsed model.
   std::unordered_map<const model::HttpRoute*, TranslationMemo::Route*> remembered_of;
+  if (memo) remembered_of.reserve(memo->routes.size() + 16);
   std::vector<model::EndpointSlice> slices;
   // Services and EndpointSlices are parsed again only when the memo does not hold what they give.
   const bool services_known = memo && memo->services;
@@ -1541,14 +1543,18 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
           l4_attachments[l.port].push_back({&l, &route, hosts});
           continue;
         }
+        const std::string rc = route_config_name(l);
+        auto& rc_ranks = vhost_rank[rc];
+        auto& rc_vhosts = vhosts[rc];
+        auto& rc_listeners = vhost_listener[rc];
         for (const auto& host : hosts) {
           // Listeners sharing a port share the route configuration; a hostname's requests go to the
           // listener whose hostname matches it most specifically, so only its routes serve it.
           const size_t rank = !l.hostname ? 0 : *l.hostname == host ? SIZE_MAX : l.hostname->size();
-          auto [best, first] = vhost_rank[route_config_name(l)].emplace(host, rank);
+          auto [best, first] = rc_ranks.emplace(host, rank);
           if (rank < best->second) continue;
-          auto& entries = vhosts[route_config_name(l)][host];
-          vhost_listener[route_config_name(l)][host] = &l;
+          auto& entries = rc_vhosts[host];
+          rc_listeners[host] = &l;
           if (rank > best->second) {
             entry_counts_exact &= entries.empty();
             entries.clear();
@@ -1571,6 +1577,7 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
   std::unordered_map<const model::HttpRoute*, const TranslationMemo::Route*> reusable;
   std::unordered_map<const model::HttpRoute*, TranslationMemo::Route> rebuilt;
   if (memo) {
+    reusable.reserve(routes.size());
     if (!entry_counts_exact) {
       std::unordered_map<const model::HttpRoute*, size_t> counted;
       for (const auto& [rc_name, hosts] : vhosts)
@@ -1772,7 +1779,35 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
           previous = std::move(lent->built);
           for (size_t i = 0; i < lent->sorted.size(); ++i) previous_at.emplace(lent->sorted[i], static_cast<int>(i));
         }
-        std::stable_sort(entries.begin(), entries.end(), precedes);
+        // A route attached twice to one virtual host has its entries twice: those are sorted whole.
+        // The previous order without the entries that went, merged with the new ones: what a sort
+        // gives, as precedence is a total order.
+        bool merge = previous && previous_at.size() == lent->sorted.size();
+        std::vector<char> kept(merge ? lent->sorted.size() : 0);
+        std::vector<RouteEntry> added;
+        if (merge) {
+          std::unordered_map<RouteEntry, int, RouteEntryHash, RouteEntryEqual> added_at;
+          for (const auto& e : entries) {
+            if (auto at = previous_at.find(e); at != previous_at.end()) {
+              merge &= !kept[static_cast<size_t>(at->second)];
+              kept[static_cast<size_t>(at->second)] = 1;
+            } else {
+              merge &= added_at.emplace(e, 0).second;
+              added.push_back(e);
+            }
+          }
+          std::stable_sort(added.begin(), added.end(), precedes);
+        }
+        if (merge) {
+          std::vector<RouteEntry> staying;
+          staying.reserve(entries.size());
+          for (size_t i = 0; i < kept.size(); ++i)
+            if (kept[i]) staying.push_back(lent->sorted[i]);
+          entries.clear();
+          std::merge(staying.begin(), staying.end(), added.begin(), added.end(), std::back_inserter(entries), precedes);
+        } else {
+          std::stable_sort(entries.begin(), entries.end(), precedes);
+        }
         auto vh = std::make_shared<envoy::config::route::v3::VirtualHost>();
         std::string host_part = host;
         std::replace(host_part.begin(), host_part.end(), '.', '_');
@@ -1782,9 +1817,9 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
         for (size_t i = 0; i < entries.size(); ++i) {
           const auto& e = entries[i];
           auto* r = vh->add_routes();
-          const std::string source = route_source_name(e);
           auto name = [&] {
-            return vh->name() + "-route-" + std::to_string(i) + "-" + source + "-matcher-" + std::to_string(e.match);
+            return vh->name() + "-route-" + std::to_string(i) + "-" + route_source_name(e) + "-matcher-" +
+                   std::to_string(e.match);
           };
           auto key = [&] { return std::make_tuple(rc_name, host, e.rule, e.match); };
           if (auto reused = reusable.find(e.route); reused != reusable.end()) {
@@ -1810,7 +1845,7 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
           }
           r->set_name(name());
           build_match(e.route->rules[e.rule].matches[e.match], *r->mutable_match());
-          if (settings.enable_route_source_metadata) add_route_source_metadata(e, source, *r);
+          if (settings.enable_route_source_metadata) add_route_source_metadata(e, route_source_name(e), *r);
           auto fresh = memo ? rebuilt.find(e.route) : rebuilt.end();
           t.recording = fresh != rebuilt.end() ? &fresh->second : nullptr;
           t.build_route(*e.route, e.route->rules[e.rule], port, https, *r, route_parents[e.route]);
@@ -2103,8 +2138,12 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
 
   static const std::map<std::string, std::string> sections = {
       {"HTTPRoute", "httpRoutes"}, {"GRPCRoute", "grpcRoutes"}, {"TCPRoute", "tcpRoutes"}, {"TLSRoute", "tlsRoutes"}};
+  std::map<std::string, std::map<std::string, SharedStatus>*> section_of;  // by route kind
+  for (const auto& [kind, name] : sections) section_of[kind] = nullptr;
   for (auto& [route, parents] : route_parents) {
-    auto& section = t.out.statuses[sections.at(route->ref.kind)];
+    auto*& section_ptr = section_of.at(route->ref.kind);
+    if (!section_ptr) section_ptr = &t.out.statuses[sections.at(route->ref.kind)];
+    auto& section = *section_ptr;
     if (auto reused = reusable.find(route); reused != reusable.end() && reused->second->status) {
       section.emplace(key_of(route->ref), *reused->second->status);
       continue;
