@@ -15,8 +15,6 @@
 // Gateway; the report ends with the cost of those policies (target: within 1.5x).
 //
 // Usage: translate_bench [--n N[,N...]] [--max-n N] [--runs R] [--quick] [--no-fork] [--policies PLUGIN.so]
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <malloc.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -39,6 +37,7 @@
 #include "config/config.h"
 #include "plugins/extension_registry.h"
 #include "plugins/plugin_loader.h"
+#include "snapshot/snapshot.h"
 #include "sources/manifest_parser.h"
 #include "synthetic_cluster.h"
 #include "translator/endpoints.h"
@@ -120,17 +119,8 @@ void serialize_all(const Vec& resources, Serialized& s, bool digest) {
   }
 }
 
-// Deterministic, as the snapshot serializes: map entries (Struct fields) in key order.
-std::string deterministic_bytes(const google::protobuf::Message& m) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    m.SerializeToCodedStream(&coded);
-  }
-  return out;
-}
+// The bytes the snapshot serves for a resource: deterministic, map entries in key order.
+std::string deterministic_bytes(const google::protobuf::Message& m) { return kgw::snapshot::make_resource("", m)->any; }
 
 // Whether two outputs hold the same resources, byte for byte, and the same statuses.
 bool same_output(const translator::Output& a, const translator::Output& b) {

@@ -2,8 +2,6 @@
 // changed in between; and the memo must actually spare the work it claims to.
 #include "translator/translation_memo.h"
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -12,6 +10,7 @@
 #include "bench/synthetic_cluster.h"
 #include "builtin/builtin_extensions.h"
 #include "plugins/extension_registry.h"
+#include "snapshot/snapshot.h"
 #include "sources/manifest_parser.h"
 #include "translator/route_configurations.h"
 #include "translator/translator.h"
@@ -19,17 +18,8 @@
 namespace kgw::translator {
 namespace {
 
-// Deterministic, as the snapshot serializes: map entries (Struct fields) in key order.
-std::string deterministic_bytes(const google::protobuf::Message& m) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    m.SerializeToCodedStream(&coded);
-  }
-  return out;
-}
+// The bytes the snapshot serves for a resource: deterministic, map entries in key order.
+std::string deterministic_bytes(const google::protobuf::Message& m) { return snapshot::make_resource("", m)->any; }
 
 // Resources compared byte for byte, statuses as values; the first difference is named.
 std::string difference(const Output& a, const Output& b) {
