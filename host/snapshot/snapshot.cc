@@ -2,6 +2,8 @@
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/wire_format.h>
+#include <google/protobuf/wire_format_lite.h>
 
 #include <set>
 
@@ -241,6 +243,84 @@ ResourcePtr make_resource(std::string name, const google::protobuf::Message& mes
   return resource;
 }
 
+namespace {
+
+using VirtualHostBytes = std::unordered_map<const void*, std::shared_ptr<const std::string>>;
+
+// A route configuration's resource, its bytes assembled field by field in field order, as
+// deterministic serialization writes them; each virtual host's bytes come from `previous` when it
+// holds that virtual host, and go into `mine`.
+ResourcePtr route_configuration_resource(const envoy::config::route::v3::RouteConfiguration& rc,
+                                         const VirtualHostBytes* previous, VirtualHostBytes& mine) {
+  using google::protobuf::internal::WireFormatLite;
+  const auto* reflection = rc.GetReflection();
+  if (!reflection->GetUnknownFields(rc).empty()) {
+    for (const auto& host : rc.virtual_hosts()) mine.erase(&host);
+    return make_resource(rc.name(), rc);
+  }
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection->ListFields(rc, &fields);  // by field number
+  std::vector<std::shared_ptr<const std::string>> hosts;
+  hosts.reserve(static_cast<size_t>(rc.virtual_hosts_size()));
+  size_t size = 0;
+  for (const auto* field : fields) {
+    if (field->number() != envoy::config::route::v3::RouteConfiguration::kVirtualHostsFieldNumber) {
+      size += google::protobuf::internal::WireFormat::FieldByteSize(field, rc);  // caches sub-message sizes
+      continue;
+    }
+    for (const auto& host : rc.virtual_hosts()) {
+      std::shared_ptr<const std::string> bytes;
+      if (previous)
+        if (auto it = previous->find(&host); it != previous->end()) bytes = it->second;
+      if (!bytes) {
+        auto fresh = std::make_shared<std::string>();
+        {
+          google::protobuf::io::StringOutputStream stream(fresh.get());
+          google::protobuf::io::CodedOutputStream out(&stream);
+          out.SetSerializationDeterministic(true);
+          host.SerializeToCodedStream(&out);
+        }
+        bytes = std::move(fresh);
+      }
+      mine[&host] = bytes;
+      size += 1 + WireFormatLite::LengthDelimitedSize(bytes->size());
+      hosts.push_back(std::move(bytes));
+    }
+  }
+  const std::string type_url = std::string(kTypePrefix) + rc.GetDescriptor()->full_name();
+  auto resource = std::make_shared<Resource>();
+  resource->name = rc.name();
+  std::string& any = resource->any;
+  any.reserve(type_url.size() + size + 12);
+  {
+    google::protobuf::io::StringOutputStream stream(&any);
+    google::protobuf::io::CodedOutputStream out(&stream);
+    out.SetSerializationDeterministic(true);
+    out.WriteTag(10);
+    out.WriteVarint64(type_url.size());
+    out.WriteString(type_url);
+    out.WriteTag(18);
+    out.WriteVarint64(size);
+    size_t next_host = 0;
+    for (const auto* field : fields) {
+      if (field->number() != envoy::config::route::v3::RouteConfiguration::kVirtualHostsFieldNumber) {
+        google::protobuf::internal::WireFormat::SerializeFieldWithCachedSizes(field, rc, &out);
+        continue;
+      }
+      for (; next_host < hosts.size(); ++next_host) {
+        const std::string& bytes = *hosts[next_host];
+        out.WriteTag(WireFormatLite::MakeTag(field->number(), WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+        out.WriteVarint64(bytes.size());
+        out.WriteRaw(bytes.data(), static_cast<int>(bytes.size()));
+      }
+    }
+  }
+  resource->version = content_hash(any);
+  return resource;
+}
+
+}  // namespace
+
 // Every EDS cluster has an assignment, empty if need be: a proxy keeps a cluster warming until its
 // endpoints arrive. The empty ones a translation lacks.
 std::vector<envoy::config::endpoint::v3::ClusterLoadAssignment> missing_assignments(const translator::Output& output) {
@@ -279,6 +359,7 @@ SnapshotPtr build_snapshot(std::shared_ptr<const translator::Output> source, con
   if (previous && output.endpoints_only_since && previous->source() == output.endpoints_only_since) {
     // Only load assignments changed since the previous snapshot's translation: the rest is reused.
     snapshot->envoy = previous->envoy;
+    snapshot->virtual_host_bytes_ = previous->virtual_host_bytes_;  // the routes are the same objects
     TypeResources& assignments = snapshot->envoy.types[std::string(kEndpointType)];
     std::set<std::string_view> changed(output.changed_endpoints.begin(), output.changed_endpoints.end());
     for (const auto& cla : output.endpoints)
@@ -314,7 +395,17 @@ SnapshotPtr build_snapshot(std::shared_ptr<const translator::Output> source, con
     built.push_back(kEndpointType);
   }
   add_all(envoy, kListenerType, output.listeners.get(), before, named);
-  add_all(envoy, kRouteType, output.routes.get(), before, named);
+  {
+    // Route configurations from their virtual hosts' bytes, kept for the next snapshot.
+    TypeResources& type = envoy.types[std::string(kRouteType)];
+    const TypeResources* routes_before = before ? before->type(kRouteType) : nullptr;
+    const VirtualHostBytes* hosts_before = previous && previous->output_ ? &previous->virtual_host_bytes_ : nullptr;
+    for (const auto& rc : output.routes) {
+      ResourcePtr resource =
+          reuse(route_configuration_resource(rc, hosts_before, snapshot->virtual_host_bytes_), routes_before);
+      type.resources[resource->name] = std::move(resource);
+    }
+  }
   built.push_back(kListenerType);
   built.push_back(kRouteType);
   for (const auto type_url : built) seal(envoy.types[std::string(type_url)]);

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "translator/output.h"
@@ -176,6 +177,10 @@ class Snapshot {
   friend std::shared_ptr<const Snapshot> empty_snapshot();
   friend std::shared_ptr<const Snapshot> snapshot_of(View, std::chrono::steady_clock::time_point);
   std::shared_ptr<const translator::Output> output_;  // what the proxyless view is built from
+  // The bytes of each virtual host of output_'s route configurations, by address: a later
+  // snapshot whose output holds the same virtual host (lent by the translation memo; output_
+  // keeps it alive, so no other can have its address) takes its bytes instead of serializing it.
+  std::unordered_map<const void*, std::shared_ptr<const std::string>> virtual_host_bytes_;
   mutable std::once_flag proxyless_once_;
   mutable View proxyless_;
 };

@@ -60,6 +60,39 @@ TEST(SnapshotTest, PartsSharedWithThePreviousOutputAreTakenOver) {
   EXPECT_EQ(third->envoy.type(kEndpointType)->version, second->envoy.type(kEndpointType)->version);
 }
 
+// A route configuration's resource is what deterministic serialization gives, map fields and
+// fields after the virtual hosts included, whether its virtual hosts' bytes are new or taken from
+// the previous snapshot (the same virtual host objects, as lent by the translation memo).
+TEST(SnapshotTest, RouteConfigurationsAreAssembledFromTheirVirtualHostsBytes) {
+  auto output = std::make_shared<translator::Output>(make_output({"a", "b"}, {{"rc", "example.com", "a"}}));
+  auto& rc = output->routes[0];
+  rc.add_virtual_hosts()->set_name("second");
+  for (const char* key : {"zeta", "alpha", "mid"})
+    (*rc.mutable_typed_per_filter_config())[key].set_type_url(std::string("type.example/") + key);
+  rc.add_request_headers_to_add()->mutable_header()->set_key("x-after-hosts");
+  rc.mutable_vhds();
+  auto expected = [](const envoy::config::route::v3::RouteConfiguration& m) { return make_resource(m.name(), m); };
+
+  auto first = build_snapshot(output, nullptr);
+  const auto* served = first->envoy.type(kRouteType)->find("rc");
+  ASSERT_NE(served, nullptr);
+  EXPECT_EQ(served->any, expected(output->routes.get()[0])->any);
+  EXPECT_EQ(served->version, expected(output->routes.get()[0])->version);
+
+  // The next output shares the route configurations (and so their virtual hosts) and changes
+  // the listeners: the bytes are the same, taken from the first snapshot.
+  auto next_output = std::make_shared<translator::Output>(*output);
+  next_output->listeners.mutate()[0].set_stat_prefix("changed");
+  auto next = build_snapshot(next_output, first.get());
+  EXPECT_EQ(next->envoy.type(kRouteType)->find("rc"), served) << "unchanged: the same resource object";
+
+  // A changed route configuration (a deep copy: new virtual host objects) is serialized afresh.
+  auto changed_output = std::make_shared<translator::Output>(*next_output);
+  changed_output->routes[0].mutable_virtual_hosts(1)->add_domains("second.example.com");
+  auto changed = build_snapshot(changed_output, next.get());
+  EXPECT_EQ(changed->envoy.type(kRouteType)->find("rc")->any, expected(changed_output->routes.get()[0])->any);
+}
+
 TEST(SnapshotTest, ProxylessViewHasApiListenersPerHostname) {
   translator::Output out =
       make_output({"a", "b"}, {{"plain", "echo.example.com", "a"}, {"tls", "echo.example.com", "b"}});
