@@ -34,10 +34,10 @@
 #include <vector>
 
 #include "builtin/builtin_extensions.h"
+#include "common/output_difference.h"
 #include "config/config.h"
 #include "plugins/extension_registry.h"
 #include "plugins/plugin_loader.h"
-#include "snapshot/snapshot.h"
 #include "sources/manifest_parser.h"
 #include "synthetic_cluster.h"
 #include "translator/endpoints.h"
@@ -117,22 +117,6 @@ void serialize_all(const Vec& resources, Serialized& s, bool digest) {
     s.bytes += bytes.size();
     if (digest) s.digest = s.digest * 1000003 ^ std::hash<std::string>{}(bytes);
   }
-}
-
-// The bytes the snapshot serves for a resource: deterministic, map entries in key order.
-std::string deterministic_bytes(const google::protobuf::Message& m) { return kgw::snapshot::make_resource("", m)->any; }
-
-// Whether two outputs hold the same resources, byte for byte, and the same statuses.
-bool same_output(const translator::Output& a, const translator::Output& b) {
-  auto same = [](const auto& x, const auto& y) {
-    if (x.size() != y.size()) return false;
-    for (size_t i = 0; i < x.size(); ++i)
-      if (deterministic_bytes(x.get()[i]) != deterministic_bytes(y.get()[i])) return false;
-    return true;
-  };
-  return same(a.clusters, b.clusters) && same(a.listeners, b.listeners) && same(a.routes, b.routes) &&
-         same(a.endpoints, b.endpoints) && same(a.extra_clusters, b.extra_clusters) &&
-         a.statuses.get() == b.statuses.get();
 }
 
 Serialized serialize(const translator::Output& out) {
@@ -380,8 +364,9 @@ Result measure(size_t n, const Options& opt) {
   // through the memo gives what a translation without the memo gives.
   replace_object(input, route_at, route_yaml(route_i, shape.services, 1, nullptr));
   memo.invalidate({input.objects[route_at].ref});
-  if (!same_output(translator::translate_gateway(input, gateway, settings, registry, &memo),
-                   translator::translate_gateway(input, gateway, settings, registry)))
+  if (!kgw::test_support::output_difference(translator::translate_gateway(input, gateway, settings, registry, &memo),
+                                            translator::translate_gateway(input, gateway, settings, registry))
+           .empty())
     return fail(r, "the translation with the memo differs from the one without");
   r.ok = true;
   return r;

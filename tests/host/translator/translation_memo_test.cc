@@ -9,36 +9,14 @@
 
 #include "bench/synthetic_cluster.h"
 #include "builtin/builtin_extensions.h"
+#include "common/output_difference.h"
 #include "plugins/extension_registry.h"
-#include "snapshot/snapshot.h"
 #include "sources/manifest_parser.h"
 #include "translator/route_configurations.h"
 #include "translator/translator.h"
 
 namespace kgw::translator {
 namespace {
-
-// The bytes the snapshot serves for a resource: deterministic, map entries in key order.
-std::string deterministic_bytes(const google::protobuf::Message& m) { return snapshot::make_resource("", m)->any; }
-
-// Resources compared byte for byte, statuses as values; the first difference is named.
-std::string difference(const Output& a, const Output& b) {
-  auto part = [](const char* name, const auto& x, const auto& y) -> std::string {
-    if (x.size() != y.size())
-      return std::string(name) + ": " + std::to_string(x.size()) + " vs " + std::to_string(y.size());
-    for (size_t i = 0; i < x.size(); ++i)
-      if (deterministic_bytes(x.get()[i]) != deterministic_bytes(y.get()[i]))
-        return std::string(name) + "[" + std::to_string(i) + "]: " + x.get()[i].ShortDebugString() + "\n  vs " +
-               y.get()[i].ShortDebugString();
-    return "";
-  };
-  for (auto d : {part("clusters", a.clusters, b.clusters), part("listeners", a.listeners, b.listeners),
-                 part("routes", a.routes, b.routes), part("endpoints", a.endpoints, b.endpoints),
-                 part("extra_clusters", a.extra_clusters, b.extra_clusters)})
-    if (!d.empty()) return d;
-  if (a.statuses.get() != b.statuses.get()) return "statuses differ";
-  return "";
-}
 
 class MemoTest : public ::testing::Test {
  protected:
@@ -84,7 +62,7 @@ class MemoTest : public ::testing::Test {
     memo_.invalidate(changed);
     Output with = translate_gateway(input_, gateway_, settings_, registry_, &memo_);
     Output without = translate_gateway(input_, gateway_, settings_, registry_);
-    EXPECT_EQ(difference(with, without), "");
+    EXPECT_EQ(kgw::test_support::output_difference(with, without), "");
     return with;
   }
   size_t remembered_complete() const {
