@@ -218,12 +218,16 @@ std::string content_hash(std::string_view bytes) {
   return out;
 }
 
-ResourcePtr make_resource(std::string name, const google::protobuf::Message& message) {
-  // Deterministic serialization, so equal messages give equal bytes (map entries could otherwise
-  // come out in any order) and versions are content hashes. The Any's bytes written directly: type_url (field 1), then
-  // value (field 2) serialized in place.
+namespace {
+
+// A resource whose Any is written directly: type_url (field 1), then the `size` bytes of the
+// message's value (field 2), which `write_value` serializes in place. Deterministic
+// serialization, so equal messages give equal bytes (map entries could otherwise come out in any
+// order) and versions are content hashes.
+template <typename WriteValue>
+ResourcePtr any_resource(std::string name, const google::protobuf::Message& message, size_t size,
+                         WriteValue write_value) {
   const std::string type_url = std::string(kTypePrefix) + message.GetDescriptor()->full_name();
-  const size_t size = message.ByteSizeLong();
   auto resource = std::make_shared<Resource>();
   resource->name = std::move(name);
   std::string& any = resource->any;
@@ -237,10 +241,17 @@ ResourcePtr make_resource(std::string name, const google::protobuf::Message& mes
     out.WriteString(type_url);
     out.WriteTag(18);
     out.WriteVarint64(size);
-    message.SerializeWithCachedSizes(&out);
+    write_value(out);
   }
   resource->version = content_hash(any);
   return resource;
+}
+
+}  // namespace
+
+ResourcePtr make_resource(std::string name, const google::protobuf::Message& message) {
+  return any_resource(std::move(name), message, message.ByteSizeLong(),
+                      [&](google::protobuf::io::CodedOutputStream& out) { message.SerializeWithCachedSizes(&out); });
 }
 
 namespace {
@@ -287,20 +298,7 @@ ResourcePtr route_configuration_resource(const envoy::config::route::v3::RouteCo
       hosts.push_back(std::move(bytes));
     }
   }
-  const std::string type_url = std::string(kTypePrefix) + rc.GetDescriptor()->full_name();
-  auto resource = std::make_shared<Resource>();
-  resource->name = rc.name();
-  std::string& any = resource->any;
-  any.reserve(type_url.size() + size + 12);
-  {
-    google::protobuf::io::StringOutputStream stream(&any);
-    google::protobuf::io::CodedOutputStream out(&stream);
-    out.SetSerializationDeterministic(true);
-    out.WriteTag(10);
-    out.WriteVarint64(type_url.size());
-    out.WriteString(type_url);
-    out.WriteTag(18);
-    out.WriteVarint64(size);
+  return any_resource(rc.name(), rc, size, [&](google::protobuf::io::CodedOutputStream& out) {
     size_t next_host = 0;
     for (const auto* field : fields) {
       if (field->number() != envoy::config::route::v3::RouteConfiguration::kVirtualHostsFieldNumber) {
@@ -314,9 +312,7 @@ ResourcePtr route_configuration_resource(const envoy::config::route::v3::RouteCo
         out.WriteRaw(bytes.data(), static_cast<int>(bytes.size()));
       }
     }
-  }
-  resource->version = content_hash(any);
-  return resource;
+  });
 }
 
 }  // namespace
