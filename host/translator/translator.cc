@@ -1850,10 +1850,14 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
           t.recording = fresh != rebuilt.end() ? &fresh->second : nullptr;
           t.build_route(*e.route, e.route->rules[e.rule], port, https, *r, route_parents[e.route]);
           t.recording = nullptr;
-          bool has_policy = false;
-          for (const auto* kind : policies.kinds()) has_policy |= !route_policies(kind, e).empty();
+          // The policies of each kind on this match, looked up once.
+          std::vector<std::pair<const sdk::PolicyKind*, std::vector<sdk::AttachedPolicy>>> attached_policies;
+          for (const auto* kind : policies.kinds())
+            if (auto attached = route_policies(kind, e); !attached.empty())
+              attached_policies.emplace_back(kind, std::move(attached));
+          const auto why = rejected_by_policy(e);
           if (fresh != rebuilt.end()) {
-            if (has_policy || rejected_by_policy(e)) {
+            if (!attached_policies.empty() || why) {
               rebuilt.erase(fresh);
             } else {
               ++fresh->second.entries;
@@ -1861,7 +1865,7 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
               if (!lent) fresh->second.built.emplace_back(key(), *r).second.clear_name();
             }
           }
-          if (auto why = rejected_by_policy(e)) {
+          if (why) {
             // kgateway counts these among the route's own rules as sorted in the virtual host.
             const auto position =
                 static_cast<size_t>(std::count_if(entries.begin(), entries.begin() + static_cast<std::ptrdiff_t>(i),
@@ -1869,8 +1873,7 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
             Translation::replace_rule(*e.route, e.route->rules[e.rule], *why, *r, route_parents[e.route], position);
             continue;
           }
-          for (const auto* kind : policies.kinds())
-            if (auto attached = route_policies(kind, e); !attached.empty()) kind->apply_route(policy_ctx, attached, *r);
+          for (const auto& [kind, attached] : attached_policies) kind->apply_route(policy_ctx, attached, *r);
         }
         // The plain-HTTP listeners of a port share one route configuration: what targets one of
         // them by sectionName applies to its virtual hosts.
