@@ -3,8 +3,9 @@
 // be borrowed: shared, read-only, by the outputs of successive translations instead of copied into
 // each (the translation memo lends them).
 //
-// Each configuration lives on this container's arena; a borrowed virtual host lives on the heap,
-// kept alive by the containers that borrow it, and its configuration's arena never frees it.
+// Each configuration lives on this container's arena; a borrowed virtual host lives on its own
+// arena (new_virtual_host), kept alive by the containers that borrow it, and its configuration's
+// arena never frees it.
 // Nothing may change a borrowed virtual host or clear the list that holds it. A copy of the
 // container is deep: it owns every virtual host it holds.
 #pragma once
@@ -27,7 +28,7 @@ class RouteConfigurations {
   using iterator = boost::indirect_iterator<std::vector<value_type*>::const_iterator, value_type>;
   using const_iterator = boost::indirect_iterator<std::vector<value_type*>::const_iterator, const value_type>;
 
-  RouteConfigurations() : arena_(std::make_unique<google::protobuf::Arena>()) {}
+  RouteConfigurations() : arena_(std::make_unique<google::protobuf::Arena>(arena_options())) {}
   RouteConfigurations(const RouteConfigurations& other) : RouteConfigurations() {
     for (const auto& rc : other) push_back(rc);
   }
@@ -69,6 +70,17 @@ class RouteConfigurations {
     std::sort(items_.begin(), items_.end(), [&](const value_type* a, const value_type* b) { return less(*a, *b); });
   }
 
+  // A virtual host to build and then lend: on its own arena, which goes with the last holder. An
+  // arena makes building its many small messages cheap and dropping them free.
+  static std::shared_ptr<envoy::config::route::v3::VirtualHost> new_virtual_host() {
+    struct OnArena {
+      google::protobuf::Arena arena{arena_options()};
+    };
+    auto holder = std::make_shared<OnArena>();
+    auto* host = google::protobuf::Arena::CreateMessage<envoy::config::route::v3::VirtualHost>(&holder->arena);
+    return {holder, host};
+  }
+
   // Appends `host` to `rc` (a configuration of this container) without copying it.
   void borrow_virtual_host(value_type& rc, std::shared_ptr<const envoy::config::route::v3::VirtualHost> host) {
     rc.mutable_virtual_hosts()->UnsafeArenaAddAllocated(
@@ -78,6 +90,11 @@ class RouteConfigurations {
   size_t borrowed() const { return borrowed_.size(); }
 
  private:
+  static google::protobuf::ArenaOptions arena_options() {
+    google::protobuf::ArenaOptions options;
+    options.max_block_size = 64 * 1024;  // a virtual host of thousands of routes takes megabytes
+    return options;
+  }
   value_type* make() { return google::protobuf::Arena::CreateMessage<value_type>(arena_.get()); }
   value_type* make_in_place() { return items_.emplace_back(make()); }
 

@@ -16,6 +16,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <unordered_map>
 #include <utility>
@@ -30,6 +31,7 @@
 #include "translator/route_precedence.h"
 #include "translator/shared_list.h"
 #include "translator/shared_status.h"
+#include "translator/status_builder.h"
 
 namespace kgw::translator {
 
@@ -40,8 +42,13 @@ class TranslationMemo {
   void invalidate(const std::vector<sdk::ObjectRef>& changed) {
     for (const auto& ref : changed) {
       if (is_route_kind(ref)) {
+        changed_routes.insert(ref);
         if (auto it = routes.find(ref); it != routes.end()) {
-          if (it->second.model) retired.push_back(std::move(it->second.model));
+          if (it->second.model) {
+            if (attachments && it->second.attachment)
+              attachments->removed.emplace_back(it->second.model.get(), std::move(*it->second.attachment));
+            retired.push_back(std::move(it->second.model));
+          }
           routes.erase(it);
         }
         // Lent virtual hosts know routes by address: retired ones are kept so that no new route
@@ -61,14 +68,27 @@ class TranslationMemo {
     virtual_hosts.clear();
     services.reset();
     backends_valid = false;
+    statuses.reset();
+    changed_routes.clear();
+    attachments.reset();
   }
 
   static bool is_route_kind(const sdk::ObjectRef& ref) {
-    return ref.group == model::kGatewayGroup &&
-           (ref.kind == "HTTPRoute" || ref.kind == "GRPCRoute" || ref.kind == "TCPRoute" || ref.kind == "TLSRoute");
+    const std::string_view kind = ref.kind;  // compared by size first: most objects are not routes
+    return (kind == "HTTPRoute" || kind == "GRPCRoute" || kind == "TCPRoute" || kind == "TLSRoute") &&
+           std::string_view(ref.group) == model::kGatewayGroup;
   }
 
   // What translation remembers; read and written by translate_gateway only.
+
+  // Where phase A attached a route: its parents on this Gateway with the conditions attaching left
+  // on them, the listeners it attached to (by position, once per attachment) and the Envoy routes
+  // its matches made.
+  struct Attachment {
+    std::vector<std::pair<const model::ParentRef*, Conditions>> parents;
+    std::vector<size_t> listeners;
+    size_t entries = 0;
+  };
   struct Route {
     // The parsed route; null when it does not parse.
     std::shared_ptr<const model::HttpRoute> model;
@@ -82,6 +102,7 @@ class TranslationMemo {
     std::optional<SharedStatus> status;  // its status, when it has parents here
     std::vector<std::string> used_clusters;
     std::vector<std::string> direct_responses_used;
+    std::optional<Attachment> attachment;  // while `attachments` holds it
   };
   struct RefHash {
     size_t operator()(const sdk::ObjectRef& r) const {
@@ -106,6 +127,37 @@ class TranslationMemo {
   std::map<std::pair<std::string, std::string>, VirtualHost> virtual_hosts;
   // The parsed Services ("ns/name"), while no object other than a route changed.
   std::shared_ptr<const std::map<std::string, model::Service>> services;
+  // The last output's statuses, whose route sections the next translation patches: it sets the
+  // routes built again and drops those changed since (`changed_routes`), instead of rebuilding
+  // a map of every route.
+  std::optional<CopyOnWrite<std::map<std::string, std::map<std::string, SharedStatus>>>> statuses;
+  std::set<sdk::ObjectRef> changed_routes;
+  // Phase A's outcome, while only routes changed: the next translation takes the routes changed
+  // since out and attaches their new versions, instead of attaching every route again. Listeners
+  // and route models are held here, so what points at them stays valid.
+  struct L4Attachment {
+    const model::Listener* listener;
+    const model::HttpRoute* route;
+    std::vector<std::string> hostnames;
+  };
+  struct Attachments {
+    std::shared_ptr<const model::Gateway> gateway;
+    std::vector<model::ListenerSet> listener_sets;  // those this Gateway lets in
+    std::vector<int64_t> attached;                  // routes attached, by listener position
+    // route configuration name -> hostname -> Envoy route matches, in the order attached
+    std::map<std::string, std::map<std::string, std::vector<RouteEntry>>> vhosts;
+    // route configuration name -> hostname -> how specifically the listeners serving it match it
+    std::map<std::string, std::map<std::string, size_t>> vhost_rank;
+    // The listener that serves each virtual host, by route configuration and hostname.
+    std::map<std::string, std::map<std::string, const model::Listener*>> vhost_listener;
+    std::map<int32_t, std::vector<L4Attachment>> l4;  // port -> TCP/TLS routes, in route order
+    // Attached routes without rules: the only ones that make a virtual host without routes.
+    size_t ruleless = 0;
+    // Routes changed since, by their last model (kept in `retired`), with where they attached.
+    std::vector<std::pair<const model::HttpRoute*, Attachment>> removed;
+  };
+  std::optional<Attachments> attachments;
+  size_t attachments_patched = 0;  // translations that patched phase A (for tests and figures)
   // The last output's clusters and load assignments, reused while only routes changed.
   bool backends_valid = false;
   CopyOnWrite<std::vector<envoy::config::cluster::v3::Cluster>> clusters;

@@ -5,6 +5,7 @@
 #include "translator/translator.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <functional>
 #include <iterator>
@@ -13,6 +14,7 @@
 #include <set>
 #include <stdexcept>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "envoy/extensions/clusters/dns/v3/dns_cluster.pb.h"
 #include "envoy/extensions/filters/http/dynamic_forward_proxy/v3/dynamic_forward_proxy.pb.h"
@@ -86,8 +88,8 @@ std::string backend_type_of(const sdk::Object& backend, const plugins::Extension
 
 std::string key_of(const sdk::ObjectRef& ref) { return ref.ns + "/" + ref.name; }
 
-bool is_http_protocol(const std::string& p) { return p == "HTTP" || p == "HTTPS"; }
-bool is_supported_protocol(const std::string& p) { return is_http_protocol(p) || p == "TCP" || p == "TLS"; }
+bool is_http_protocol(std::string_view p) { return p == "HTTP" || p == "HTTPS"; }
+bool is_supported_protocol(std::string_view p) { return is_http_protocol(p) || p == "TCP" || p == "TLS"; }
 
 std::vector<sdk::GroupKind> supported_kinds(const model::Listener& l) {
   if (is_http_protocol(l.protocol)) return {{model::kGatewayGroup, "HTTPRoute"}, {model::kGatewayGroup, "GRPCRoute"}};
@@ -939,7 +941,7 @@ void add_route_source_metadata(const RouteEntry& e, const std::string& source, e
 
 // Whether a listener takes routes of `kind`: HTTP and GRPC routes on HTTP(S), TCP routes on TCP
 // and terminated TLS, TLS routes on TLS.
-bool accepts_kind(const model::Listener& l, const std::string& kind) {
+bool accepts_kind(const model::Listener& l, std::string_view kind) {
   if (kind == "HTTPRoute" || kind == "GRPCRoute") return is_http_protocol(l.protocol);
   if (kind == "TCPRoute")
     return l.protocol == "TCP" || (l.protocol == "TLS" && l.tls_mode.value_or("Terminate") == "Terminate");
@@ -1295,6 +1297,64 @@ struct RouteEntryEqual {
   }
 };
 
+// Positions by address: a flat open-addressing table, as each Envoy route built looks up its
+// route's state by the route's address.
+class PositionOf {
+ public:
+  explicit PositionOf(const std::vector<const void*>& keys) {
+    size_t capacity = 16;
+    while (capacity < keys.size() * 2) capacity <<= 1;
+    table_.assign(capacity, {nullptr, 0});
+    mask_ = capacity - 1;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      size_t at = slot(keys[i]);
+      while (table_[at].first) at = (at + 1) & mask_;
+      table_[at] = {keys[i], i};
+    }
+  }
+  size_t at(const void* key) const {
+    for (size_t at = slot(key);; at = (at + 1) & mask_) {
+      if (table_[at].first == key) return table_[at].second;
+      if (!table_[at].first) throw std::out_of_range("no position for this address");
+    }
+  }
+
+ private:
+  size_t slot(const void* key) const {
+    auto x = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(key));
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return static_cast<size_t>(x) & mask_;
+  }
+  std::vector<std::pair<const void*, size_t>> table_;
+  size_t mask_ = 0;
+};
+
+// What one translation knows of a route that parsed.
+struct RouteState {
+  std::shared_ptr<const model::HttpRoute> model;
+  TranslationMemo::Route* remembered = nullptr;  // with a memo
+  // Where phase A attached it: found by this translation, or kept by the memo (read only).
+  TranslationMemo::Attachment attached;
+  const TranslationMemo::Attachment* kept = nullptr;
+  const TranslationMemo::Attachment& attachment() const { return kept ? *kept : attached; }
+  // Its parentRefs naming this Gateway or one of its ListenerSets, with their conditions (empty
+  // when it has none here), to add to: the memo's are copied first.
+  std::vector<std::pair<const model::ParentRef*, Conditions>>& parents() {
+    if (kept) {
+      attached = *kept;
+      kept = nullptr;
+    }
+    return attached.parents;
+  }
+  bool has_parents() const { return !attachment().parents.empty(); }
+  // With a memo: what was kept of it, when that is reused as it is; otherwise, what building it
+  // records for the next time, until something makes it unfit to keep.
+  const TranslationMemo::Route* reusable = nullptr;
+  std::optional<TranslationMemo::Route> rebuilt;
+};
+
 // The memo does not hold what the routes need, though nothing said they changed: translate with
 // it forgotten.
 struct MemoMismatch : std::runtime_error {
@@ -1305,20 +1365,21 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
                  const plugins::ExtensionRegistry& registry, TranslationMemo* memo) {
   Translation t{input, gateway_ref, {}, registry, settings};
   const sdk::Object* gateway_object = nullptr;
-  std::vector<std::shared_ptr<const model::HttpRoute>> routes;
-  // What the memo remembers of each route, by its parsed model.
-  std::unordered_map<const model::HttpRoute*, TranslationMemo::Route*> remembered_of;
-  if (memo) remembered_of.reserve(memo->routes.size() + 16);
+  std::vector<RouteState> routes;  // those that parse, in input order
+  if (memo) routes.reserve(memo->routes.size() + 16);
+  std::vector<const sdk::Object*> listener_set_objects;
   std::vector<model::EndpointSlice> slices;
   // Services and EndpointSlices are parsed again only when the memo does not hold what they give.
   const bool services_known = memo && memo->services;
   const bool backends_known = memo && memo->backends_valid && services_known;
   std::map<std::string, model::Service> services;
+  // Kinds are told apart by their name first, a cheap test for the many objects of other kinds.
+  const std::string_view gateway_group = model::kGatewayGroup, kgateway_group = kKgatewayGroup;
   for (const auto& object : input.objects) {
     const auto& ref = object.ref;
+    const std::string_view kind = ref.kind, group = ref.group;
     sdk::Diagnostics diag;
-    if (ref.group == model::kGatewayGroup && ref.kind == "Gateway" && ref.ns == gateway_ref.ns &&
-        ref.name == gateway_ref.name) {
+    if (kind == "Gateway" && group == gateway_group && ref.ns == gateway_ref.ns && ref.name == gateway_ref.name) {
       gateway_object = &object;
     } else if (TranslationMemo::is_route_kind(ref)) {
       TranslationMemo::Route* remembered = nullptr;
@@ -1326,23 +1387,20 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
         auto [it, added] = memo->routes.try_emplace(ref);
         remembered = &it->second;
         if (!added) {
-          if (remembered->model) {
-            routes.push_back(remembered->model);
-            remembered_of.emplace(remembered->model.get(), remembered);
-          }
+          if (remembered->model) routes.push_back({remembered->model, remembered});
           continue;
         }
       }
-      auto route = ref.kind == "HTTPRoute"   ? model::parse_http_route(object, diag)
-                   : ref.kind == "GRPCRoute" ? model::parse_grpc_route(object, diag)
-                                             : model::parse_l4_route(object, diag);
+      auto route = kind == "HTTPRoute"   ? model::parse_http_route(object, diag)
+                   : kind == "GRPCRoute" ? model::parse_grpc_route(object, diag)
+                                         : model::parse_l4_route(object, diag);
       if (diag.has_errors()) continue;
-      routes.push_back(std::make_shared<const model::HttpRoute>(std::move(route)));
-      if (remembered) {
-        remembered->model = routes.back();
-        remembered_of.emplace(remembered->model.get(), remembered);
-      }
-    } else if (ref.group == model::kGatewayGroup && ref.kind == "ReferenceGrant") {
+      routes.push_back({std::make_shared<const model::HttpRoute>(std::move(route)), remembered});
+      if (remembered) remembered->model = routes.back().model;
+    } else if ((kind == "ListenerSet" && group == gateway_group) ||
+               (kind == "XListenerSet" && group == "gateway.networking.x-k8s.io")) {
+      listener_set_objects.push_back(&object);
+    } else if (kind == "ReferenceGrant" && group == gateway_group) {
       auto spec = model::ValueReader(&object.body, "", diag)["spec"];
       std::vector<std::pair<sdk::GroupKind, std::string>> from;
       spec["from"].each([&](const model::ValueReader& f) {
@@ -1357,24 +1415,24 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
                                               {to["group"].string().value_or(""), to["kind"].string().value_or("")},
                                               to["name"].string().value_or("")});
       });
-    } else if (ref.group == kKgatewayGroup && ref.kind == "Backend") {
+    } else if (kind == "Backend" && group == kgateway_group) {
       t.backends.emplace(key_of(ref), &object);
-    } else if (ref.group == model::kGatewayGroup && ref.kind == "BackendTLSPolicy") {
+    } else if (kind == "BackendTLSPolicy" && group == gateway_group) {
       auto policy = model::parse_backend_tls_policy(object, diag);
       if (!diag.has_errors()) t.backend_tls_policies.push_back(std::move(policy));
-    } else if (ref.group.empty() && ref.kind == "ConfigMap") {
+    } else if (kind == "ConfigMap" && group.empty()) {
       t.config_maps.emplace(key_of(ref), &object);
-    } else if (ref.group == kKgatewayGroup && ref.kind == "DirectResponse") {
+    } else if (kind == "DirectResponse" && group == kgateway_group) {
       t.direct_responses.emplace(key_of(ref), &object);
-    } else if (ref.group.empty() && ref.kind == "Secret") {
+    } else if (kind == "Secret" && group.empty()) {
       std::vector<sdk::FieldError> errors;
       if (auto secret = sources::secret_from(object, errors); secret && errors.empty())
         t.secrets.emplace(key_of(ref), std::make_shared<const sdk::Secret>(std::move(*secret)));
-    } else if (ref.group == "discovery.k8s.io" && ref.kind == "EndpointSlice") {
+    } else if (kind == "EndpointSlice" && group == "discovery.k8s.io") {
       if (backends_known) continue;
       auto slice = model::parse_endpoint_slice(object, diag);
       if (!diag.has_errors()) slices.push_back(std::move(slice));
-    } else if (ref.group.empty() && ref.kind == "Service") {
+    } else if (kind == "Service" && group.empty()) {
       if (services_known) continue;
       auto service = model::parse_service(object, diag);
       if (!diag.has_errors()) services.emplace(key_of(ref), std::move(service));
@@ -1384,8 +1442,17 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
                                : std::make_shared<const std::map<std::string, model::Service>>(std::move(services));
   if (memo) memo->services = t.services_;
   if (!gateway_object) return {};
-  sdk::Diagnostics gateway_diag;
-  const model::Gateway gateway = model::parse_gateway(*gateway_object, gateway_diag);
+  // What the memo kept of phase A, valid while nothing but routes changed; its Gateway and
+  // ListenerSets are used, as what it kept points at their listeners.
+  TranslationMemo::Attachments* kept = memo && memo->attachments ? &*memo->attachments : nullptr;
+  std::shared_ptr<const model::Gateway> gateway_model;
+  if (kept) {
+    gateway_model = kept->gateway;
+  } else {
+    sdk::Diagnostics gateway_diag;
+    gateway_model = std::make_shared<const model::Gateway>(model::parse_gateway(*gateway_object, gateway_diag));
+  }
+  const model::Gateway& gateway = *gateway_model;
   t.gateway = &gateway;
   const TranslationHost policy_ctx(gateway_ref, t);
   const PolicyIndex policies(input.objects, registry, policy_ctx, settings.global_policy_namespace);
@@ -1444,21 +1511,29 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
   };
 
   // ListenerSets that name this Gateway and that it allows in.
-  std::vector<model::ListenerSet> listener_sets;
-  for (const auto& object : input.objects) {
-    const auto& ref = object.ref;
-    const bool standard = ref.group == model::kGatewayGroup && ref.kind == "ListenerSet";
-    const bool legacy = ref.group == "gateway.networking.x-k8s.io" && ref.kind == "XListenerSet";
-    if (!standard && !legacy) continue;
+  std::vector<model::ListenerSet> parsed_listener_sets;
+  for (const sdk::Object* object : kept ? std::vector<const sdk::Object*>{} : listener_set_objects) {
+    const auto& ref = object->ref;
     sdk::Diagnostics diag;
-    auto ls = model::parse_listener_set(object, diag);
+    auto ls = model::parse_listener_set(*object, diag);
     if (diag.has_errors() || ls.parent.kind != "Gateway" || ls.parent.name != gateway_ref.name ||
         ls.parent.ns.value_or(ref.ns) != gateway_ref.ns)
       continue;
     const bool allowed =
         gateway.allowed_listeners == "All" || (gateway.allowed_listeners == "Same" && ref.ns == gateway_ref.ns);
-    if (allowed) listener_sets.push_back(std::move(ls));
+    if (allowed) parsed_listener_sets.push_back(std::move(ls));
   }
+  // Phase A's outcome lives in the memo, when there is one, for the next translation.
+  TranslationMemo::Attachments local_attachments;
+  if (memo && !kept) {
+    memo->attachments.emplace();
+    memo->attachments->gateway = gateway_model;
+    memo->attachments->listener_sets = std::move(parsed_listener_sets);
+  } else if (!memo) {
+    local_attachments.listener_sets = std::move(parsed_listener_sets);
+  }
+  TranslationMemo::Attachments& phase_a = memo ? *memo->attachments : local_attachments;
+  const std::vector<model::ListenerSet>& listener_sets = phase_a.listener_sets;
 
   // Phase A: attach routes to listeners.
   struct ListenerState {
@@ -1491,42 +1566,83 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
     }
   }
 
-  // port -> TCP/TLS routes attached to its listeners, in route order
-  struct L4Attachment {
-    const model::Listener* listener;
-    const model::HttpRoute* route;
-    std::vector<std::string> hostnames;
+  // Phase A's outcome. Patched in the memo when it kept the last one, each route configuration is
+  // served by one listener (so no hostname's routes give way to a more specific listener's), no
+  // TCP or TLS route changed and no route without rules is attached (so a virtual host left
+  // without routes has no route left); otherwise attached afresh.
+  bool patch = kept != nullptr;
+  if (patch) {
+    std::map<std::string, size_t> serving;  // route configuration -> HTTP listeners
+    for (const auto& ls : listeners)
+      if (!ls.invalid && is_http_protocol(ls.listener->protocol) && ++serving[route_config_name(*ls.listener)] > 1)
+        patch = false;
+    auto l4 = [](const model::HttpRoute& r) { return r.ref.kind == "TCPRoute" || r.ref.kind == "TLSRoute"; };
+    size_t ruleless = kept->ruleless;
+    for (const auto& [route, attachment] : kept->removed) {
+      patch &= !l4(*route);
+      if (route->rules.empty() && !attachment.listeners.empty()) --ruleless;
+    }
+    for (const auto& state : routes)
+      if (!state.remembered->attachment) patch &= !l4(*state.model) && !state.model->rules.empty();
+    patch &= ruleless == 0;
+    if (patch) kept->ruleless = 0;
+  }
+  std::unordered_set<const model::HttpRoute*> gone;  // routes changed since, by their last model
+  if (!patch) {
+    phase_a.vhosts.clear();
+    phase_a.vhost_rank.clear();
+    phase_a.vhost_listener.clear();
+    phase_a.l4.clear();
+    phase_a.ruleless = 0;
+  } else {
+    ++memo->attachments_patched;
+    for (const auto& [route, attachment] : kept->removed) {
+      gone.insert(route);
+      for (size_t li : attachment.listeners) --kept->attached[li];
+    }
+    for (size_t li = 0; li < listeners.size(); ++li) listeners[li].attached = kept->attached[li];
+    if (!gone.empty())
+      for (auto& [rc, hosts] : kept->vhosts)
+        for (auto& [host, entries] : hosts)
+          std::erase_if(entries, [&](const RouteEntry& e) { return gone.count(e.route) > 0; });
+  }
+  phase_a.removed.clear();
+  auto& l4_attachments = phase_a.l4;
+  auto& vhosts = phase_a.vhosts;
+  auto& vhost_rank = phase_a.vhost_rank;
+  auto& vhost_listener = phase_a.vhost_listener;
+  // Where each listener's virtual hosts are kept, found on the first route attached to it.
+  struct ListenerHosts {
+    std::string rc;  // its route configuration
+    std::map<std::string, size_t>* ranks = nullptr;
+    std::map<std::string, std::vector<RouteEntry>>* entries = nullptr;
+    std::map<std::string, const model::Listener*>* serving = nullptr;
   };
-  std::map<int32_t, std::vector<L4Attachment>> l4_attachments;
-  // route configuration name -> hostname -> entries
-  std::map<std::string, std::map<std::string, std::vector<RouteEntry>>> vhosts;
-  // route configuration name -> hostname -> how specifically the listeners serving it match it
-  std::map<std::string, std::map<std::string, size_t>> vhost_rank;
-  // The listener that serves each virtual host, by route configuration and hostname.
-  std::map<std::string, std::map<std::string, const model::Listener*>> vhost_listener;
-  std::map<const model::HttpRoute*, std::vector<std::pair<const model::ParentRef*, Conditions>>> route_parents;
-  // Envoy routes each route makes (by its index), while no virtual host was taken over by a more
-  // specific listener (which drops entries already counted).
-  std::vector<size_t> entry_counts(routes.size());
+  std::vector<ListenerHosts> listener_hosts(listeners.size());
+  // While no virtual host was taken over by a more specific listener (which drops entries already
+  // counted), each route's attachment counts the Envoy routes it makes.
   bool entry_counts_exact = true;
-  for (size_t route_index = 0; route_index < routes.size(); ++route_index) {
-    const model::HttpRoute& route = *routes[route_index];
+  auto attach = [&](RouteState& state) {
+    const model::HttpRoute& route = *state.model;
+    auto& attached_here = state.attached;
     for (const auto& parent : route.parent_refs) {
       // A route attaches to the Gateway's own listeners, or to those of one of its ListenerSets.
-      const std::string parent_ns = parent.ns.value_or(route.ref.ns);
+      const std::string& parent_ns = parent.ns ? *parent.ns : route.ref.ns;
+      const std::string_view parent_kind = parent.kind;
       std::optional<sdk::ObjectRef> via_set;
-      if (parent.kind == "ListenerSet" || parent.kind == "XListenerSet") {
+      if (parent_kind == "ListenerSet" || parent_kind == "XListenerSet") {
         for (const auto& set : listener_sets)
           if (set.ref.name == parent.name && set.ref.ns == parent_ns) via_set = set.ref;
         if (!via_set) continue;
-      } else if (parent.group != model::kGatewayGroup || parent.kind != "Gateway" || parent.name != gateway_ref.name ||
-                 parent_ns != gateway_ref.ns) {
+      } else if (parent_kind != "Gateway" || std::string_view(parent.group) != model::kGatewayGroup ||
+                 parent.name != gateway_ref.name || parent_ns != gateway_ref.ns) {
         continue;
       }
-      auto& [parent_ptr, conditions] = route_parents[&route].emplace_back(&parent, Conditions{});
+      auto& [parent_ptr, conditions] = attached_here.parents.emplace_back(&parent, Conditions{});
       bool attached = false;
       bool section_matched = false;
-      for (auto& ls : listeners) {
+      for (size_t li = 0; li < listeners.size(); ++li) {
+        auto& ls = listeners[li];
         const auto& l = *ls.listener;
         if (ls.invalid || l.listener_set != via_set) continue;
         if (parent.section_name && *parent.section_name != l.name) continue;
@@ -1539,22 +1655,26 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
         if (hosts.empty()) continue;
         attached = true;
         ++ls.attached;
-        if (route.ref.kind == "TCPRoute" || route.ref.kind == "TLSRoute") {
+        attached_here.listeners.push_back(li);
+        if (const std::string_view kind = route.ref.kind; kind == "TCPRoute" || kind == "TLSRoute") {
           l4_attachments[l.port].push_back({&l, &route, hosts});
           continue;
         }
-        const std::string rc = route_config_name(l);
-        auto& rc_ranks = vhost_rank[rc];
-        auto& rc_vhosts = vhosts[rc];
-        auto& rc_listeners = vhost_listener[rc];
+        auto& where = listener_hosts[li];
+        if (!where.entries) {
+          where.rc = route_config_name(l);
+          where.ranks = &vhost_rank[where.rc];
+          where.entries = &vhosts[where.rc];
+          where.serving = &vhost_listener[where.rc];
+        }
         for (const auto& host : hosts) {
           // Listeners sharing a port share the route configuration; a hostname's requests go to the
           // listener whose hostname matches it most specifically, so only its routes serve it.
           const size_t rank = !l.hostname ? 0 : *l.hostname == host ? SIZE_MAX : l.hostname->size();
-          auto [best, first] = rc_ranks.emplace(host, rank);
+          auto [best, first] = where.ranks->try_emplace(host, rank);
           if (rank < best->second) continue;
-          auto& entries = rc_vhosts[host];
-          rc_listeners[host] = &l;
+          auto& entries = (*where.entries)[host];
+          (*where.serving)[host] = &l;
           if (rank > best->second) {
             entry_counts_exact &= entries.empty();
             entries.clear();
@@ -1563,38 +1683,71 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
           const size_t before = entries.size();
           for (size_t r = 0; r < route.rules.size(); ++r)
             for (size_t m = 0; m < route.rules[r].matches.size(); ++m) entries.push_back({&route, r, m});
-          entry_counts[route_index] += entries.size() - before;
+          attached_here.entries += entries.size() - before;
         }
       }
       if (!attached)
         conditions.set_if_absent("Accepted", false, section_matched ? "NotAllowedByListeners" : "NoMatchingParent",
                                  section_matched ? "No listener allowed the route" : "No matching parent");
     }
+    if (route.rules.empty() && !attached_here.listeners.empty()) ++phase_a.ruleless;
+  };
+  for (auto& state : routes) {
+    if (patch && state.remembered->attachment) {
+      state.kept = &*state.remembered->attachment;
+      continue;
+    }
+    attach(state);
+    // Kept as phase A leaves it: phase B adds conditions to the route's own copy.
+    if (memo) state.remembered->attachment = state.attached;
   }
+  // Virtual hosts whose routes all changed away; none is a ruleless route's, when patched.
+  if (patch)
+    for (auto& [rc, hosts] : vhosts)
+      for (auto it = hosts.begin(); it != hosts.end();) {
+        if (!it->second.empty()) {
+          ++it;
+          continue;
+        }
+        vhost_rank[rc].erase(it->first);
+        vhost_listener[rc].erase(it->first);
+        it = hosts.erase(it);
+      }
+  if (memo) {
+    phase_a.attached.clear();
+    for (const auto& ls : listeners) phase_a.attached.push_back(ls.attached);
+  }
+  // Each route's state by its address, as route entries name it.
+  const PositionOf position_of = [&] {
+    std::vector<const void*> addresses;
+    addresses.reserve(routes.size());
+    for (const auto& state : routes) addresses.push_back(state.model.get());
+    return PositionOf(addresses);
+  }();
+  auto state_of = [&](const model::HttpRoute* route) -> RouteState& { return routes[position_of.at(route)]; };
+  auto parents_of = [&](const model::HttpRoute* route) -> auto& { return state_of(route).parents(); };
 
   // Routes the memo holds as built last time have their Envoy routes copied, not built; every
   // other HTTP or gRPC route is recorded as it is built, for the next time.
-  std::unordered_map<const model::HttpRoute*, const TranslationMemo::Route*> reusable;
-  std::unordered_map<const model::HttpRoute*, TranslationMemo::Route> rebuilt;
   if (memo) {
-    reusable.reserve(routes.size());
+    // Counted again where a takeover dropped entries (never when patched, which needs no takeover).
+    std::vector<size_t> counted;
     if (!entry_counts_exact) {
-      std::unordered_map<const model::HttpRoute*, size_t> counted;
+      counted.assign(routes.size(), 0);
       for (const auto& [rc_name, hosts] : vhosts)
         for (const auto& [host, entries] : hosts)
-          for (const auto& e : entries) ++counted[e.route];
-      for (size_t i = 0; i < routes.size(); ++i) entry_counts[i] = counted[routes[i].get()];
+          for (const auto& e : entries) ++counted[position_of.at(e.route)];
     }
     for (size_t i = 0; i < routes.size(); ++i) {
-      const auto& route = routes[i];
-      if (route->ref.kind != "HTTPRoute" && route->ref.kind != "GRPCRoute") continue;
-      const TranslationMemo::Route& remembered = *remembered_of.at(route.get());
-      const auto parents = route_parents.find(route.get());
-      if (remembered.built_complete && remembered.entries == entry_counts[i] &&
-          remembered.parents == (parents == route_parents.end() ? 0 : parents->second.size()))
-        reusable.emplace(route.get(), &remembered);
+      auto& state = routes[i];
+      if (const std::string_view kind = state.model->ref.kind; kind != "HTTPRoute" && kind != "GRPCRoute") continue;
+      const TranslationMemo::Route& remembered = *state.remembered;
+      const size_t entries = counted.empty() ? state.attachment().entries : counted[i];
+      if (remembered.built_complete && remembered.entries == entries &&
+          remembered.parents == state.attachment().parents.size())
+        state.reusable = &remembered;
       else
-        rebuilt.try_emplace(route.get());
+        state.rebuilt.emplace();
     }
   }
 
@@ -1713,7 +1866,7 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
             }
         envoy::extensions::filters::network::tcp_proxy::v3::TcpProxy proxy;
         proxy.set_stat_prefix(name);
-        auto backends = t.resolve_rule(*a.route, a.route->rules[i], route_parents[a.route]);
+        auto backends = t.resolve_rule(*a.route, a.route->rules[i], parents_of(a.route));
         if (backends.size() == 1) {
           proxy.set_cluster(backends[0].cluster);
         } else {
@@ -1755,23 +1908,24 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
       // Virtual hosts are built on their own and borrowed by the configuration; those made of the
       // same route matches as last time are the memo's, lent again.
       std::vector<std::shared_ptr<const envoy::config::route::v3::VirtualHost>> hosts;
-      for (auto& [host, entries] : vhosts[rc_name]) {
+      for (const auto& [host, attached_entries] : vhosts[rc_name]) {
         TranslationMemo::VirtualHost* lent = nullptr;
         if (lend_virtual_hosts) {
           lent = &memo->virtual_hosts[{rc_name, host}];
           lent_seen.insert(lent);
-          if (lent->built && same_entries(lent->entries, entries) &&
-              std::all_of(entries.begin(), entries.end(),
+          if (lent->built && same_entries(lent->entries, attached_entries) &&
+              std::all_of(attached_entries.begin(), attached_entries.end(),
                           [&, last = (const model::HttpRoute*)nullptr](const RouteEntry& e) mutable {
                             if (e.route == last) return true;
                             last = e.route;
-                            return reusable.count(e.route) > 0;
+                            return state_of(e.route).reusable != nullptr;
                           })) {
             hosts.push_back(lent->built);
             continue;
           }
-          lent->entries = entries;
+          lent->entries = attached_entries;
         }
+        std::vector<RouteEntry> entries = attached_entries;  // sorted below; phase A's stay as attached
         // The routes of this virtual host as last built, by match: what reused routes copy.
         std::shared_ptr<const envoy::config::route::v3::VirtualHost> previous;
         std::unordered_map<RouteEntry, int, RouteEntryHash, RouteEntryEqual> previous_at;
@@ -1808,7 +1962,7 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
         } else {
           std::stable_sort(entries.begin(), entries.end(), precedes);
         }
-        auto vh = std::make_shared<envoy::config::route::v3::VirtualHost>();
+        auto vh = RouteConfigurations::new_virtual_host();
         std::string host_part = host;
         std::replace(host_part.begin(), host_part.end(), '.', '_');
         vh->set_name(rc.name() + "~" + host_part);
@@ -1822,7 +1976,8 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
                    std::to_string(e.match);
           };
           auto key = [&] { return std::make_tuple(rc_name, host, e.rule, e.match); };
-          if (auto reused = reusable.find(e.route); reused != reusable.end()) {
+          RouteState& state = state_of(e.route);
+          if (state.reusable) {
             if (lent) {
               // Copied from where it was in this virtual host; its name holds its old position.
               if (auto at = previous_at.find(e); at != previous_at.end()) {
@@ -1832,7 +1987,7 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
               }
               // Not in this virtual host last time: built below, as it was built elsewhere.
             } else {
-              const auto& built = reused->second->built;
+              const auto& built = state.reusable->built;
               auto it = std::find_if(built.begin(), built.end(), [&](const auto& b) {
                 const auto& [b_rc, b_host, b_rule, b_match] = b.first;
                 return b_rule == e.rule && b_match == e.match && b_host == host && b_rc == rc_name;
@@ -1846,9 +2001,9 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
           r->set_name(name());
           build_match(e.route->rules[e.rule].matches[e.match], *r->mutable_match());
           if (settings.enable_route_source_metadata) add_route_source_metadata(e, route_source_name(e), *r);
-          auto fresh = memo ? rebuilt.find(e.route) : rebuilt.end();
-          t.recording = fresh != rebuilt.end() ? &fresh->second : nullptr;
-          t.build_route(*e.route, e.route->rules[e.rule], port, https, *r, route_parents[e.route]);
+          auto& fresh = state.rebuilt;
+          t.recording = fresh ? &*fresh : nullptr;
+          t.build_route(*e.route, e.route->rules[e.rule], port, https, *r, state.parents());
           t.recording = nullptr;
           // The policies of each kind on this match, looked up once.
           std::vector<std::pair<const sdk::PolicyKind*, std::vector<sdk::AttachedPolicy>>> attached_policies;
@@ -1856,13 +2011,13 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
             if (auto attached = route_policies(kind, e); !attached.empty())
               attached_policies.emplace_back(kind, std::move(attached));
           const auto why = rejected_by_policy(e);
-          if (fresh != rebuilt.end()) {
+          if (fresh) {
             if (!attached_policies.empty() || why) {
-              rebuilt.erase(fresh);
+              fresh.reset();
             } else {
-              ++fresh->second.entries;
+              ++fresh->entries;
               // Lent virtual hosts keep the built routes themselves; otherwise the memo keeps a copy.
-              if (!lent) fresh->second.built.emplace_back(key(), *r).second.clear_name();
+              if (!lent) fresh->built.emplace_back(key(), *r).second.clear_name();
             }
           }
           if (why) {
@@ -1870,7 +2025,7 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
             const auto position =
                 static_cast<size_t>(std::count_if(entries.begin(), entries.begin() + static_cast<std::ptrdiff_t>(i),
                                                   [&](const RouteEntry& other) { return other.route == e.route; }));
-            Translation::replace_rule(*e.route, e.route->rules[e.rule], *why, *r, route_parents[e.route], position);
+            Translation::replace_rule(*e.route, e.route->rules[e.rule], *why, *r, state.parents(), position);
             continue;
           }
           for (const auto& [kind, attached] : attached_policies) kind->apply_route(policy_ctx, attached, *r);
@@ -1904,18 +2059,21 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
     memo->virtual_hosts.clear();
   // What reused routes did when they were built; what rebuilt ones did, for the next time.
   // (Their parent conditions are not restored: their status is the memo's too.)
-  for (const auto& [route, remembered] : reusable) {
-    if (!t.backend_tls_policies.empty())
-      for (const auto& cluster : remembered->used_clusters) t.used_clusters.insert(cluster);
-    t.direct_responses_used.insert(remembered->direct_responses_used.begin(), remembered->direct_responses_used.end());
-  }
-  for (auto& [route, record] : rebuilt) {
-    TranslationMemo::Route& remembered = *remembered_of.at(route);
-    record.model = std::move(remembered.model);
-    record.built_complete = true;
-    if (auto parents = route_parents.find(route); parents != route_parents.end())
-      record.parents = parents->second.size();
-    remembered = std::move(record);
+  for (auto& state : routes) {
+    if (const auto* remembered = state.reusable) {
+      if (!t.backend_tls_policies.empty())
+        for (const auto& cluster : remembered->used_clusters) t.used_clusters.insert(cluster);
+      t.direct_responses_used.insert(remembered->direct_responses_used.begin(),
+                                     remembered->direct_responses_used.end());
+    } else if (state.rebuilt) {
+      TranslationMemo::Route& remembered = *state.remembered;
+      state.rebuilt->model = std::move(remembered.model);
+      state.rebuilt->built_complete = true;
+      state.rebuilt->parents = state.attachment().parents.size();
+      state.rebuilt->attachment = std::move(remembered.attachment);
+      remembered = std::move(*state.rebuilt);
+      state.rebuilt.reset();
+    }
   }
   // Clusters of every Service port in scope (referenced or not, as in kgateway) and Backend, their
   // load assignments, and what cluster-level policies and BackendTLSPolicies set on them.
@@ -1978,7 +2136,10 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
     // Route key -> the parents (this Gateway, or a ListenerSet of it) it attaches to.
     std::map<std::string, std::vector<sdk::ObjectRef>> routes_here;
     std::set<sdk::ObjectRef> referenced;  // by a rule's ExtensionRef filter
-    for (const auto& [route, parents] : route_parents) {
+    for (const auto& state : routes) {
+      if (!state.has_parents()) continue;
+      const model::HttpRoute* route = state.model.get();
+      const auto& parents = state.attachment().parents;
       auto& parent_refs = routes_here[route->ref.kind + "/" + key_of(route->ref)];
       for (const auto& [parent, conditions] : parents) {
         sdk::ObjectRef ref{parent->group, parent->kind, parent->ns.value_or(route->ref.ns), parent->name};
@@ -2139,21 +2300,43 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
   gw_status.set("listeners", std::move(listener_status));
   t.out.statuses["gateways"][key_of(gateway_ref)] = std::move(gw_status);
 
-  static const std::map<std::string, std::string> sections = {
-      {"HTTPRoute", "httpRoutes"}, {"GRPCRoute", "grpcRoutes"}, {"TCPRoute", "tcpRoutes"}, {"TLSRoute", "tlsRoutes"}};
-  std::map<std::string, std::map<std::string, SharedStatus>*> section_of;  // by route kind
-  for (const auto& [kind, name] : sections) section_of[kind] = nullptr;
-  for (auto& [route, parents] : route_parents) {
-    auto*& section_ptr = section_of.at(route->ref.kind);
-    if (!section_ptr) section_ptr = &t.out.statuses[sections.at(route->ref.kind)];
-    auto& section = *section_ptr;
-    if (auto reused = reusable.find(route); reused != reusable.end() && reused->second->status) {
-      section.emplace(key_of(route->ref), *reused->second->status);
+  // Route statuses, a section per route kind.
+  static constexpr std::array<std::pair<std::string_view, const char*>, 4> kSections = {
+      {{"HTTPRoute", "httpRoutes"}, {"GRPCRoute", "grpcRoutes"}, {"TCPRoute", "tcpRoutes"}, {"TLSRoute", "tlsRoutes"}}};
+  auto section_index = [](std::string_view kind) {
+    size_t i = 0;
+    while (i < kSections.size() && kSections[i].first != kind) ++i;
+    return i;
+  };
+  std::array<std::map<std::string, SharedStatus>*, kSections.size()> section_of{};
+  auto section_at = [&](size_t i) -> std::map<std::string, SharedStatus>& {
+    if (!section_of[i]) section_of[i] = &t.out.statuses[kSections[i].second];
+    return *section_of[i];
+  };
+  // With the memo's last statuses, the route sections start as they were, less the routes changed
+  // since; only routes built again are set. Otherwise every route is set.
+  const bool patch_statuses = memo && memo->statuses;
+  if (patch_statuses) {
+    for (size_t i = 0; i < kSections.size(); ++i)
+      if (auto last = memo->statuses->find(kSections[i].second); last != memo->statuses->end())
+        section_at(i) = last->second;
+    for (const auto& ref : memo->changed_routes)
+      if (const size_t i = section_index(ref.kind); i < kSections.size()) section_at(i).erase(key_of(ref));
+  }
+  std::array<size_t, kSections.size()> routes_of_kind{};  // what each section must hold, to check a patch
+  for (auto& state : routes) {
+    if (!state.has_parents()) continue;
+    const model::HttpRoute* route = state.model.get();
+    const size_t kind_index = section_index(route->ref.kind);
+    auto& section = section_at(kind_index);
+    ++routes_of_kind[kind_index];
+    if (state.reusable && state.reusable->status) {
+      if (!patch_statuses) section.emplace(key_of(route->ref), *state.reusable->status);
       continue;
     }
     sdk::Value::List parent_list;
     const bool l4 = route->ref.kind == "TCPRoute" || route->ref.kind == "TLSRoute";
-    for (auto& [parent, conditions] : parents) {
+    for (auto& [parent, conditions] : state.parents()) {
       // kgateway leaves the message of an accepted TCP or TLS route empty.
       conditions.set_if_absent("Accepted", true, "Accepted", l4 ? "" : "Successfully accepted Route");
       conditions.set_if_absent("ResolvedRefs", true, "ResolvedRefs", "Successfully resolved all references");
@@ -2167,11 +2350,16 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
     sdk::Value status = sdk::Value::Map{};
     status.set("parents", std::move(parent_list));
     SharedStatus shared(std::move(status));
-    if (memo)
-      if (auto remembered = remembered_of.find(route);
-          remembered != remembered_of.end() && remembered->second->built_complete)
-        remembered->second->status = shared;
+    if (state.remembered && state.remembered->built_complete) state.remembered->status = shared;
     section[key_of(route->ref)] = std::move(shared);
+  }
+  if (patch_statuses)
+    for (size_t i = 0; i < kSections.size(); ++i)
+      if (section_of[i] && section_of[i]->size() != routes_of_kind[i]) throw MemoMismatch();
+  if (memo) {
+    // Shared, not copied: neither the output nor the memo changes statuses from here on.
+    memo->statuses = t.out.statuses;
+    memo->changed_routes.clear();
   }
   return std::move(t.out);
 }

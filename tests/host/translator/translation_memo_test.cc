@@ -277,6 +277,174 @@ spec:
 )")});
 }
 
+// One listener per route configuration, so route changes patch phase A's outcome in the memo.
+constexpr const char* kPatchableCluster = R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec:
+  gatewayClassName: kgateway
+  allowedListeners: {namespaces: {from: All}}
+  listeners:
+  - {name: http, protocol: HTTP, port: 80}
+  - {name: tcp, protocol: TCP, port: 9000}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: ListenerSet
+metadata: {name: set, namespace: default}
+spec:
+  parentRef: {name: gw}
+  listeners:
+  - {name: extra, protocol: HTTP, port: 8080, hostname: "*.example.com"}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: svc, namespace: default}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: a, namespace: default}
+spec:
+  parentRefs: [{name: gw}, {kind: ListenerSet, name: set}]
+  hostnames: [a.example.com]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /a}}]
+    backendRefs: [{name: svc, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: b, namespace: default}
+spec:
+  parentRefs: [{name: gw, sectionName: http}, {name: gw, sectionName: nope}]
+  hostnames: [a.example.com, b.example.com]
+  rules:
+  - matches: [{path: {type: Exact, value: /b}}, {headers: [{name: x, value: y}]}]
+    backendRefs: [{name: svc, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: lonely, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [lonely.example.com]
+  rules:
+  - backendRefs: [{name: svc, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TCPRoute
+metadata: {name: t, namespace: default}
+spec:
+  parentRefs: [{name: gw, sectionName: tcp}]
+  rules:
+  - backendRefs: [{name: svc, port: 80}]
+)";
+
+std::string route_a(const std::string& path,
+                    const std::string& parents = "[{name: gw}, {kind: ListenerSet, name: set}]") {
+  return R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: a, namespace: default}
+spec:
+  parentRefs: )" +
+         parents + R"(
+  hostnames: [a.example.com]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: )" +
+         path + R"(}}]
+    backendRefs: [{name: svc, port: 80}]
+)";
+}
+
+TEST_F(MemoTest, PatchedAttachmentsGiveWhatAFullTranslationGives) {
+  load(kPatchableCluster);
+  check({});
+  auto patched = [&] { return memo_.attachments_patched; };
+  size_t expected = 0;
+  // Route edits, one and several at once, on the Gateway and through the ListenerSet: patched.
+  check({put(route_a("/a/longer"))});
+  EXPECT_EQ(patched(), ++expected);
+  // a.example.com loses both its routes on port 80; b.example.com loses b and gets it back.
+  check({put(route_a("/x", "[{kind: ListenerSet, name: set}]")), put(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: b, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [b.example.com, c.example.com]
+  rules:
+  - matches: [{path: {type: Exact, value: /b}}]
+    backendRefs: [{name: svc, port: 80}]
+)")});
+  EXPECT_EQ(patched(), ++expected);
+  // A new route on a new hostname, and one that attaches nowhere.
+  check({put(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: c, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [new.example.com]
+  rules:
+  - backendRefs: [{name: svc, port: 80}]
+)"),
+         put(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: nowhere, namespace: default}
+spec:
+  parentRefs: [{name: gw, sectionName: missing}]
+)")});
+  EXPECT_EQ(patched(), ++expected);
+  // A route that stops parsing, then parses again; the last route of a hostname goes.
+  check({put(route_a("not-a-path"))});
+  EXPECT_EQ(patched(), ++expected);
+  check({put(route_a("/a"))});
+  EXPECT_EQ(patched(), ++expected);
+  check({remove("HTTPRoute", "default", "lonely")});
+  EXPECT_EQ(patched(), ++expected);
+  // A TCP route changes: attached afresh.
+  check({put(R"(
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TCPRoute
+metadata: {name: t, namespace: default}
+spec:
+  parentRefs: [{name: gw, sectionName: tcp}]
+  rules:
+  - backendRefs: [{name: missing, port: 80}]
+)")});
+  EXPECT_EQ(patched(), expected);
+  // While a route without rules (a virtual host without routes) is attached: attached afresh.
+  check({put(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: empty, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [empty.example.com]
+  rules: []
+)")});
+  EXPECT_EQ(patched(), expected);
+  check({put(route_a("/while-empty"))});
+  EXPECT_EQ(patched(), expected);
+  check({remove("HTTPRoute", "default", "empty"), put(route_a("/again"))});
+  EXPECT_EQ(patched(), ++expected);
+  // Anything but a route: everything is forgotten, then patched again on the next route change.
+  check({put(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: ListenerSet
+metadata: {name: set, namespace: default}
+spec:
+  parentRef: {name: gw}
+  listeners:
+  - {name: extra, protocol: HTTP, port: 8081}
+)")});
+  EXPECT_EQ(patched(), expected);
+  check({put(route_a("/after"))});
+  EXPECT_EQ(patched(), ++expected);
+}
+
 // The benchmark's cluster, with routes changed one after another: paths (which move routes within
 // their virtual host) and back again.
 TEST_F(MemoTest, SyntheticClusterRouteChanges) {
