@@ -71,12 +71,16 @@ class RouteConfigurations {
   }
 
   // A virtual host to build and then lend: on its own arena, which goes with the last holder. An
-  // arena makes building its many small messages cheap and dropping them free.
-  static std::shared_ptr<envoy::config::route::v3::VirtualHost> new_virtual_host() {
+  // arena makes building its many small messages cheap and dropping them free. It may borrow
+  // routes of `lender` (UnsafeArenaAddAllocated), which it keeps alive.
+  static std::shared_ptr<envoy::config::route::v3::VirtualHost> new_virtual_host(
+      std::shared_ptr<const envoy::config::route::v3::VirtualHost> lender = nullptr) {
     struct OnArena {
       google::protobuf::Arena arena{arena_options()};
+      std::shared_ptr<const envoy::config::route::v3::VirtualHost> lender;
     };
     auto holder = std::make_shared<OnArena>();
+    holder->lender = std::move(lender);
     auto* host = google::protobuf::Arena::CreateMessage<envoy::config::route::v3::VirtualHost>(&holder->arena);
     return {holder, host};
   }

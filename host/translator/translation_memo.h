@@ -121,7 +121,12 @@ class TranslationMemo {
     std::vector<RouteEntry> entries;  // in attachment order, before sorting
     std::vector<RouteEntry> sorted;   // the order of `built`'s routes
     std::shared_ptr<const envoy::config::route::v3::VirtualHost> built;
+    // How many virtual hosts, `built` and those it borrowed routes from, hold its routes.
+    size_t generations = 1;
   };
+  // Past this, a changed virtual host copies its unchanged routes rather than borrow them: a
+  // virtual host keeps alive those it borrowed from, and they the ones they borrowed from.
+  static constexpr size_t kGenerationsBound = 8;
   // By route configuration and hostname. Only while no policy applies to the Gateway: policy
   // hooks may change virtual hosts after they are built.
   std::map<std::pair<std::string, std::string>, VirtualHost> virtual_hosts;

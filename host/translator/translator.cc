@@ -1962,7 +1962,9 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
         } else {
           std::stable_sort(entries.begin(), entries.end(), precedes);
         }
-        auto vh = RouteConfigurations::new_virtual_host();
+        // Routes that keep their place are borrowed from the last version, not copied.
+        const bool borrow = previous && lent->generations < TranslationMemo::kGenerationsBound;
+        auto vh = RouteConfigurations::new_virtual_host(borrow ? previous : nullptr);
         std::string host_part = host;
         std::replace(host_part.begin(), host_part.end(), '.', '_');
         vh->set_name(rc.name() + "~" + host_part);
@@ -1970,19 +1972,32 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
         if (https) vh->set_require_tls(envoy::config::route::v3::VirtualHost::ALL);
         for (size_t i = 0; i < entries.size(); ++i) {
           const auto& e = entries[i];
+          RouteState& state = state_of(e.route);
+          // A reused route as it was in this virtual host last time; its name holds its position.
+          const envoy::config::route::v3::Route* was = nullptr;
+          bool same_place = false;
+          if (state.reusable && lent)
+            if (auto at = previous_at.find(e); at != previous_at.end()) {
+              was = &previous->routes(at->second);
+              same_place = static_cast<size_t>(at->second) == i;
+            }
+          if (was && same_place && borrow) {
+            vh->mutable_routes()->UnsafeArenaAddAllocated(
+                const_cast<envoy::config::route::v3::Route*>(was));  // never written: it is lent
+            continue;
+          }
           auto* r = vh->add_routes();
           auto name = [&] {
             return vh->name() + "-route-" + std::to_string(i) + "-" + route_source_name(e) + "-matcher-" +
                    std::to_string(e.match);
           };
           auto key = [&] { return std::make_tuple(rc_name, host, e.rule, e.match); };
-          RouteState& state = state_of(e.route);
           if (state.reusable) {
             if (lent) {
-              // Copied from where it was in this virtual host; its name holds its old position.
-              if (auto at = previous_at.find(e); at != previous_at.end()) {
-                *r = previous->routes(at->second);
-                if (static_cast<size_t>(at->second) != i) r->set_name(name());
+              // Copied from where it was in this virtual host, renamed when it moved.
+              if (was) {
+                *r = *was;
+                if (!same_place) r->set_name(name());
                 continue;
               }
               // Not in this virtual host last time: built below, as it was built elsewhere.
@@ -2038,6 +2053,7 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
               kind->apply_virtual_host(policy_ctx, attached, *vh);
         if (lent) {
           lent->built = vh;
+          lent->generations = borrow ? lent->generations + 1 : 1;
           lent->sorted = entries;
         }
         hosts.push_back(std::move(vh));
