@@ -37,8 +37,25 @@ inline const std::vector<std::string>& envoy_types() {
 
 struct Resource {
   std::string name;
-  std::string version;  // 16 hex digits: a hash of `any`
-  std::string any;      // the serialized google.protobuf.Any (type_url + value)
+  std::string version;  // 16 hex digits: a hash of the Any's bytes
+  std::string any;      // the serialized google.protobuf.Any (type_url + value), when `parts` is empty
+  // Or the same bytes in parts, shared with other resources: a route configuration's virtual
+  // hosts, so a change to one host copies none of the others' bytes.
+  std::vector<std::shared_ptr<const std::string>> parts;
+
+  size_t size() const;
+  // The bytes in order: `any`, or each part.
+  std::vector<std::string_view> pieces() const;
+  template <typename F>
+  void for_each_piece(F&& f) const {
+    if (parts.empty()) {
+      f(std::string_view(any));
+      return;
+    }
+    for (const auto& part : parts) f(std::string_view(*part));
+  }
+  // The bytes as one string (a copy when in parts).
+  std::string bytes() const;
 };
 using ResourcePtr = std::shared_ptr<const Resource>;
 
@@ -177,9 +194,10 @@ class Snapshot {
   friend std::shared_ptr<const Snapshot> empty_snapshot();
   friend std::shared_ptr<const Snapshot> snapshot_of(View, std::chrono::steady_clock::time_point);
   std::shared_ptr<const translator::Output> output_;  // what the proxyless view is built from
-  // The bytes of each virtual host of output_'s route configurations, by address: a later
-  // snapshot whose output holds the same virtual host (lent by the translation memo; output_
-  // keeps it alive, so no other can have its address) takes its bytes instead of serializing it.
+  // The bytes of each virtual host of output_'s route configurations (as the configuration's
+  // field: tag, length and message), by address: a later snapshot whose output holds the same
+  // virtual host (lent by the translation memo; output_ keeps it alive, so no other can have its
+  // address) takes its bytes instead of serializing it.
   std::unordered_map<const void*, std::shared_ptr<const std::string>> virtual_host_bytes_;
   mutable std::once_flag proxyless_once_;
   mutable View proxyless_;
@@ -212,5 +230,10 @@ inline std::string short_type_name(std::string_view type_url) {
 // A 64-bit hash of the bytes (eight bytes a step), as 16 lowercase hex digits; the same on every
 // machine, so versions are stable across restarts and replicas.
 std::string content_hash(std::string_view bytes);
+// The same hash of the pieces' bytes joined.
+std::string content_hash(const std::vector<std::string_view>& pieces);
+
+// Whether two resources' bytes are equal, whether whole or in parts.
+bool same_bytes(const Resource& a, const Resource& b);
 
 }  // namespace kgw::snapshot
