@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -135,9 +136,49 @@ using NameSetPtr = std::shared_ptr<const NameSet>;
 // The names need only live through the call: a set known already is returned without a copy.
 NameSetPtr intern_names(std::vector<std::string_view> names);
 
+// Resources by name. Copies share one map until one of them is changed, so a snapshot takes
+// over the types that did not change from the previous one without copying thousands of entries.
+// Reading a copy while another thread changes its own is safe: a shared map is never changed.
+class ResourceMap {
+ public:
+  using Map = std::map<std::string, ResourcePtr, std::less<>>;
+  using const_iterator = Map::const_iterator;
+
+  ResourceMap() = default;
+  ResourceMap(Map map) : map_(std::make_shared<Map>(std::move(map))) {}  // NOLINT: as a map
+
+  const_iterator begin() const { return get().begin(); }
+  const_iterator end() const { return get().end(); }
+  const_iterator find(std::string_view name) const { return get().find(name); }
+  const ResourcePtr& at(std::string_view name) const {
+    auto it = find(name);
+    if (it == end()) throw std::out_of_range("no resource " + std::string(name));
+    return it->second;
+  }
+  size_t size() const { return get().size(); }
+  bool empty() const { return get().empty(); }
+
+  ResourcePtr& operator[](const std::string& name) { return own()[name]; }
+
+ private:
+  const Map& get() const {
+    static const Map kEmpty;
+    return map_ ? *map_ : kEmpty;
+  }
+  // The map to change: a copy first when another holds it too.
+  Map& own() {
+    if (!map_)
+      map_ = std::make_shared<Map>();
+    else if (map_.use_count() > 1)
+      map_ = std::make_shared<Map>(*map_);
+    return *map_;
+  }
+  std::shared_ptr<Map> map_;  // null: empty
+};
+
 // One resource type of a view, sorted by name.
 struct TypeResources {
-  std::map<std::string, ResourcePtr, std::less<>> resources;
+  ResourceMap resources;
   // A hash of every name and version: equal when nothing of the type changed, so a stream skips
   // an unchanged type without looking at its resources.
   std::string version;

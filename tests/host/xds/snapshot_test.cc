@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -107,6 +108,24 @@ TEST(SnapshotTest, ContentHashOfPiecesIsTheHashOfTheirBytes) {
         EXPECT_EQ(content_hash({all.substr(0, a), all.substr(a, b - a), all.substr(b)}), content_hash(all))
             << size << " bytes cut at " << a << " and " << b;
       }
+}
+
+// A snapshot takes over an unchanged type's resources; adding to its copy leaves the original
+// as it was.
+TEST(SnapshotTest, ResourceMapCopiesShareUntilChanged) {
+  envoy::config::cluster::v3::Cluster x, y;
+  x.set_name("x");
+  y.set_name("y");
+  ResourceMap first;
+  first["x"] = make_resource("x", x);
+  ResourceMap second = first;
+  EXPECT_EQ(&*second.begin(), &*first.begin()) << "one map for both";
+  second["y"] = make_resource("y", y);
+  EXPECT_EQ(first.size(), 1u);
+  EXPECT_EQ(first.find("y"), first.end());
+  ASSERT_EQ(second.size(), 2u);
+  EXPECT_EQ(second.at("x"), first.at("x"));
+  EXPECT_THROW(first.at("y"), std::out_of_range);
 }
 
 // A large route configuration goes out as its virtual hosts' own bytes, referenced rather than
