@@ -5,6 +5,7 @@
 #include <google/protobuf/wire_format.h>
 #include <google/protobuf/wire_format_lite.h>
 
+#include <cstring>
 #include <set>
 
 #include "snapshot/proxyless.h"
@@ -18,7 +19,7 @@ constexpr std::string_view kTypePrefix = "type.googleapis.com/";
 ResourcePtr reuse(ResourcePtr fresh, const TypeResources* previous) {
   if (!previous) return fresh;
   const auto it = previous->resources.find(fresh->name);
-  if (it != previous->resources.end() && it->second->version == fresh->version && it->second->any == fresh->any)
+  if (it != previous->resources.end() && it->second->version == fresh->version && same_bytes(*it->second, *fresh))
     return it->second;
   return fresh;
 }
@@ -193,41 +194,135 @@ ResourceSetPtr TypeResources::select(const NameSetPtr& names) const {
   return set;
 }
 
-std::string content_hash(std::string_view bytes) {
+namespace {
+
+// content_hash, fed piece by piece: the bytes need not be in one string.
+class ContentHasher {
+ public:
   // 64-bit, eight bytes a step (FNV-1a took a byte a step, a tenth of a snapshot build). The
   // words are read little-endian whatever the machine, so versions are the same everywhere.
-  uint64_t hash = 14695981039346656037ull ^ (bytes.size() * 0x9e3779b97f4a7c15ull);
-  size_t i = 0;
-  auto mix = [&hash](uint64_t word) {
-    hash = (hash ^ word) * 0xbf58476d1ce4e5b9ull;
-    hash ^= hash >> 31;
-  };
-  for (; i + 8 <= bytes.size(); i += 8) {
-    uint64_t word = 0;
-    for (int b = 7; b >= 0; --b) word = (word << 8) | static_cast<unsigned char>(bytes[i + b]);
-    mix(word);
+  explicit ContentHasher(size_t total) : hash_(14695981039346656037ull ^ (total * 0x9e3779b97f4a7c15ull)) {}
+
+  void add(std::string_view bytes) {
+    size_t i = 0;
+    if (pending_ > 0) {
+      while (pending_ < 8 && i < bytes.size()) tail_[pending_++] = bytes[i++];
+      if (pending_ < 8) return;
+      hash_ = mix(hash_, word(tail_));
+      pending_ = 0;
+    }
+    // In a local: the member could alias the bytes, and would be stored at every step.
+    uint64_t hash = hash_;
+    for (; i + 8 <= bytes.size(); i += 8) hash = mix(hash, word(bytes.data() + i));
+    hash_ = hash;
+    while (i < bytes.size()) tail_[pending_++] = bytes[i++];
   }
-  uint64_t tail = 0;
-  for (size_t b = bytes.size(); b > i; --b) tail = (tail << 8) | static_cast<unsigned char>(bytes[b - 1]);
-  mix(tail);
-  hash = (hash ^ (hash >> 29)) * 0x94d049bb133111ebull;
-  hash ^= hash >> 32;
-  static const char* const kDigits = "0123456789abcdef";
-  std::string out(16, '0');
-  for (int d = 15; d >= 0; --d, hash >>= 4) out[d] = kDigits[hash & 0xf];
+
+  std::string finish() {
+    uint64_t tail = 0;
+    for (size_t b = pending_; b > 0; --b) tail = (tail << 8) | static_cast<unsigned char>(tail_[b - 1]);
+    uint64_t hash = mix(hash_, tail);
+    hash = (hash ^ (hash >> 29)) * 0x94d049bb133111ebull;
+    hash ^= hash >> 32;
+    static const char* const kDigits = "0123456789abcdef";
+    std::string out(16, '0');
+    for (int d = 15; d >= 0; --d, hash >>= 4) out[d] = kDigits[hash & 0xf];
+    return out;
+  }
+
+ private:
+  static uint64_t word(const char* p) {
+    uint64_t word = 0;
+    for (int b = 7; b >= 0; --b) word = (word << 8) | static_cast<unsigned char>(p[b]);
+    return word;
+  }
+  static uint64_t mix(uint64_t hash, uint64_t word) {
+    hash = (hash ^ word) * 0xbf58476d1ce4e5b9ull;
+    return hash ^ (hash >> 31);
+  }
+
+  uint64_t hash_;
+  char tail_[8] = {};
+  size_t pending_ = 0;
+};
+
+}  // namespace
+
+std::string content_hash(std::string_view bytes) {
+  ContentHasher hasher(bytes.size());
+  hasher.add(bytes);
+  return hasher.finish();
+}
+
+std::string content_hash(const std::vector<std::string_view>& pieces) {
+  size_t total = 0;
+  for (const auto piece : pieces) total += piece.size();
+  ContentHasher hasher(total);
+  for (const auto piece : pieces) hasher.add(piece);
+  return hasher.finish();
+}
+
+size_t Resource::size() const {
+  if (parts.empty()) return any.size();
+  size_t total = 0;
+  for (const auto& part : parts) total += part->size();
+  return total;
+}
+
+std::vector<std::string_view> Resource::pieces() const {
+  std::vector<std::string_view> out;
+  out.reserve(std::max<size_t>(parts.size(), 1));
+  for_each_piece([&](std::string_view piece) { out.push_back(piece); });
   return out;
+}
+
+std::string Resource::bytes() const {
+  if (parts.empty()) return any;
+  std::string out;
+  out.reserve(size());
+  for (const auto& part : parts) out.append(*part);
+  return out;
+}
+
+bool same_bytes(const Resource& a, const Resource& b) {
+  if (a.size() != b.size()) return false;
+  const auto x = a.pieces(), y = b.pieces();
+  size_t i = 0, j = 0, at_x = 0, at_y = 0;  // piece, and offset in it
+  while (i < x.size() && j < y.size()) {
+    const size_t n = std::min(x[i].size() - at_x, y[j].size() - at_y);
+    // Shared parts are the same memory: nothing to compare.
+    if (x[i].data() + at_x != y[j].data() + at_y && std::memcmp(x[i].data() + at_x, y[j].data() + at_y, n) != 0)
+      return false;
+    at_x += n, at_y += n;
+    if (at_x == x[i].size()) ++i, at_x = 0;
+    if (at_y == y[j].size()) ++j, at_y = 0;
+  }
+  return true;
 }
 
 namespace {
 
-// A resource whose Any is written directly: type_url (field 1), then the `size` bytes of the
-// message's value (field 2), which `write_value` serializes in place. Deterministic
-// serialization, so equal messages give equal bytes (map entries could otherwise come out in any
-// order) and versions are content hashes.
-template <typename WriteValue>
-ResourcePtr any_resource(std::string name, const google::protobuf::Message& message, size_t size,
-                         WriteValue write_value) {
-  const std::string type_url = std::string(kTypePrefix) + message.GetDescriptor()->full_name();
+// The header of an Any: type_url (field 1), then the tag and length of the `size` bytes of the
+// message's value (field 2), which follow.
+void write_any_header(google::protobuf::io::CodedOutputStream& out, std::string_view type_url, size_t size) {
+  out.WriteTag(10);
+  out.WriteVarint64(type_url.size());
+  out.WriteRaw(type_url.data(), static_cast<int>(type_url.size()));
+  out.WriteTag(18);
+  out.WriteVarint64(size);
+}
+
+std::string type_url_of(const google::protobuf::Message& message) {
+  return std::string(kTypePrefix) + message.GetDescriptor()->full_name();
+}
+
+}  // namespace
+
+// Deterministic serialization, so equal messages give equal bytes (map entries could otherwise
+// come out in any order) and versions are content hashes.
+ResourcePtr make_resource(std::string name, const google::protobuf::Message& message) {
+  const std::string type_url = type_url_of(message);
+  const size_t size = message.ByteSizeLong();
   auto resource = std::make_shared<Resource>();
   resource->name = std::move(name);
   std::string& any = resource->any;
@@ -236,34 +331,46 @@ ResourcePtr any_resource(std::string name, const google::protobuf::Message& mess
     google::protobuf::io::StringOutputStream stream(&any);
     google::protobuf::io::CodedOutputStream out(&stream);
     out.SetSerializationDeterministic(true);
-    out.WriteTag(10);
-    out.WriteVarint64(type_url.size());
-    out.WriteString(type_url);
-    out.WriteTag(18);
-    out.WriteVarint64(size);
-    write_value(out);
+    write_any_header(out, type_url, size);
+    message.SerializeWithCachedSizes(&out);
   }
   resource->version = content_hash(any);
   return resource;
-}
-
-}  // namespace
-
-ResourcePtr make_resource(std::string name, const google::protobuf::Message& message) {
-  return any_resource(std::move(name), message, message.ByteSizeLong(),
-                      [&](google::protobuf::io::CodedOutputStream& out) { message.SerializeWithCachedSizes(&out); });
 }
 
 namespace {
 
 using VirtualHostBytes = std::unordered_map<const void*, std::shared_ptr<const std::string>>;
 
-// A route configuration's resource, its bytes assembled field by field in field order, as
-// deterministic serialization writes them; each virtual host's bytes come from `previous` when it
-// holds that virtual host, and go into `mine`.
+// A virtual host as the route configuration's field carries it: tag, length and the message,
+// serialized deterministically into a string of just that size (growing one by doubling zeroes
+// and copies it several times over).
+std::shared_ptr<const std::string> virtual_host_field(const envoy::config::route::v3::VirtualHost& host) {
+  using google::protobuf::internal::WireFormatLite;
+  using google::protobuf::io::CodedOutputStream;
+  const uint32_t tag = WireFormatLite::MakeTag(envoy::config::route::v3::RouteConfiguration::kVirtualHostsFieldNumber,
+                                               WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
+  const size_t size = host.ByteSizeLong();  // caches sub-message sizes
+  auto bytes = std::make_shared<std::string>();
+  bytes->resize(CodedOutputStream::VarintSize32(tag) + CodedOutputStream::VarintSize64(size) + size);
+  google::protobuf::io::ArrayOutputStream stream(bytes->data(), static_cast<int>(bytes->size()));
+  CodedOutputStream out(&stream);
+  out.SetSerializationDeterministic(true);
+  out.WriteTag(tag);
+  out.WriteVarint64(size);
+  host.SerializeWithCachedSizes(&out);
+  return bytes;
+}
+
+// A route configuration's resource in parts, as deterministic serialization writes its fields in
+// field order: the Any's header with the fields before the virtual hosts, each virtual host, the
+// fields after them. Each virtual host's part comes from `previous` when it holds that virtual
+// host, and goes into `mine`, so a change to one host serializes that host alone and copies no
+// other's bytes.
 ResourcePtr route_configuration_resource(const envoy::config::route::v3::RouteConfiguration& rc,
                                          const VirtualHostBytes* previous, VirtualHostBytes& mine) {
-  using google::protobuf::internal::WireFormatLite;
+  using google::protobuf::internal::WireFormat;
+  constexpr int kHosts = envoy::config::route::v3::RouteConfiguration::kVirtualHostsFieldNumber;
   const auto* reflection = rc.GetReflection();
   if (!reflection->GetUnknownFields(rc).empty()) {
     for (const auto& host : rc.virtual_hosts()) mine.erase(&host);
@@ -271,48 +378,47 @@ ResourcePtr route_configuration_resource(const envoy::config::route::v3::RouteCo
   }
   std::vector<const google::protobuf::FieldDescriptor*> fields;
   reflection->ListFields(rc, &fields);  // by field number
-  std::vector<std::shared_ptr<const std::string>> hosts;
-  hosts.reserve(static_cast<size_t>(rc.virtual_hosts_size()));
+  auto resource = std::make_shared<Resource>();
+  resource->name = rc.name();
+  resource->parts.reserve(static_cast<size_t>(rc.virtual_hosts_size()) + 2);
+  resource->parts.emplace_back();  // the head, written once the size is known
   size_t size = 0;
   for (const auto* field : fields) {
-    if (field->number() != envoy::config::route::v3::RouteConfiguration::kVirtualHostsFieldNumber) {
-      size += google::protobuf::internal::WireFormat::FieldByteSize(field, rc);  // caches sub-message sizes
+    if (field->number() != kHosts) {
+      size += WireFormat::FieldByteSize(field, rc);  // caches sub-message sizes
       continue;
     }
     for (const auto& host : rc.virtual_hosts()) {
       std::shared_ptr<const std::string> bytes;
       if (previous)
         if (auto it = previous->find(&host); it != previous->end()) bytes = it->second;
-      if (!bytes) {
-        auto fresh = std::make_shared<std::string>();
-        {
-          google::protobuf::io::StringOutputStream stream(fresh.get());
-          google::protobuf::io::CodedOutputStream out(&stream);
-          out.SetSerializationDeterministic(true);
-          host.SerializeToCodedStream(&out);
-        }
-        bytes = std::move(fresh);
-      }
+      if (!bytes) bytes = virtual_host_field(host);
       mine[&host] = bytes;
-      size += 1 + WireFormatLite::LengthDelimitedSize(bytes->size());
-      hosts.push_back(std::move(bytes));
+      size += bytes->size();
+      resource->parts.push_back(std::move(bytes));
     }
   }
-  return any_resource(rc.name(), rc, size, [&](google::protobuf::io::CodedOutputStream& out) {
-    size_t next_host = 0;
-    for (const auto* field : fields) {
-      if (field->number() != envoy::config::route::v3::RouteConfiguration::kVirtualHostsFieldNumber) {
-        google::protobuf::internal::WireFormat::SerializeFieldWithCachedSizes(field, rc, &out);
-        continue;
-      }
-      for (; next_host < hosts.size(); ++next_host) {
-        const std::string& bytes = *hosts[next_host];
-        out.WriteTag(WireFormatLite::MakeTag(field->number(), WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
-        out.WriteVarint64(bytes.size());
-        out.WriteRaw(bytes.data(), static_cast<int>(bytes.size()));
-      }
-    }
-  });
+  auto head = std::make_shared<std::string>();
+  auto tail = std::make_shared<std::string>();
+  {
+    google::protobuf::io::StringOutputStream head_stream(head.get());
+    google::protobuf::io::CodedOutputStream out(&head_stream);
+    out.SetSerializationDeterministic(true);
+    write_any_header(out, type_url_of(rc), size);
+    for (const auto* field : fields)
+      if (field->number() < kHosts) WireFormat::SerializeFieldWithCachedSizes(field, rc, &out);
+  }
+  {
+    google::protobuf::io::StringOutputStream tail_stream(tail.get());
+    google::protobuf::io::CodedOutputStream out(&tail_stream);
+    out.SetSerializationDeterministic(true);
+    for (const auto* field : fields)
+      if (field->number() > kHosts) WireFormat::SerializeFieldWithCachedSizes(field, rc, &out);
+  }
+  resource->parts.front() = std::move(head);
+  if (!tail->empty()) resource->parts.push_back(std::move(tail));
+  resource->version = content_hash(resource->pieces());
+  return resource;
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -37,8 +38,25 @@ inline const std::vector<std::string>& envoy_types() {
 
 struct Resource {
   std::string name;
-  std::string version;  // 16 hex digits: a hash of `any`
-  std::string any;      // the serialized google.protobuf.Any (type_url + value)
+  std::string version;  // 16 hex digits: a hash of the Any's bytes
+  std::string any;      // the serialized google.protobuf.Any (type_url + value), when `parts` is empty
+  // Or the same bytes in parts, shared with other resources: a route configuration's virtual
+  // hosts, so a change to one host copies none of the others' bytes.
+  std::vector<std::shared_ptr<const std::string>> parts;
+
+  size_t size() const;
+  // The bytes in order: `any`, or each part.
+  std::vector<std::string_view> pieces() const;
+  template <typename F>
+  void for_each_piece(F&& f) const {
+    if (parts.empty()) {
+      f(std::string_view(any));
+      return;
+    }
+    for (const auto& part : parts) f(std::string_view(*part));
+  }
+  // The bytes as one string (a copy when in parts).
+  std::string bytes() const;
 };
 using ResourcePtr = std::shared_ptr<const Resource>;
 
@@ -118,9 +136,49 @@ using NameSetPtr = std::shared_ptr<const NameSet>;
 // The names need only live through the call: a set known already is returned without a copy.
 NameSetPtr intern_names(std::vector<std::string_view> names);
 
+// Resources by name. Copies share one map until one of them is changed, so a snapshot takes
+// over the types that did not change from the previous one without copying thousands of entries.
+// Reading a copy while another thread changes its own is safe: a shared map is never changed.
+class ResourceMap {
+ public:
+  using Map = std::map<std::string, ResourcePtr, std::less<>>;
+  using const_iterator = Map::const_iterator;
+
+  ResourceMap() = default;
+  ResourceMap(Map map) : map_(std::make_shared<Map>(std::move(map))) {}  // NOLINT: as a map
+
+  const_iterator begin() const { return get().begin(); }
+  const_iterator end() const { return get().end(); }
+  const_iterator find(std::string_view name) const { return get().find(name); }
+  const ResourcePtr& at(std::string_view name) const {
+    auto it = find(name);
+    if (it == end()) throw std::out_of_range("no resource " + std::string(name));
+    return it->second;
+  }
+  size_t size() const { return get().size(); }
+  bool empty() const { return get().empty(); }
+
+  ResourcePtr& operator[](const std::string& name) { return own()[name]; }
+
+ private:
+  const Map& get() const {
+    static const Map kEmpty;
+    return map_ ? *map_ : kEmpty;
+  }
+  // The map to change: a copy first when another holds it too.
+  Map& own() {
+    if (!map_)
+      map_ = std::make_shared<Map>();
+    else if (map_.use_count() > 1)
+      map_ = std::make_shared<Map>(*map_);
+    return *map_;
+  }
+  std::shared_ptr<Map> map_;  // null: empty
+};
+
 // One resource type of a view, sorted by name.
 struct TypeResources {
-  std::map<std::string, ResourcePtr, std::less<>> resources;
+  ResourceMap resources;
   // A hash of every name and version: equal when nothing of the type changed, so a stream skips
   // an unchanged type without looking at its resources.
   std::string version;
@@ -177,9 +235,10 @@ class Snapshot {
   friend std::shared_ptr<const Snapshot> empty_snapshot();
   friend std::shared_ptr<const Snapshot> snapshot_of(View, std::chrono::steady_clock::time_point);
   std::shared_ptr<const translator::Output> output_;  // what the proxyless view is built from
-  // The bytes of each virtual host of output_'s route configurations, by address: a later
-  // snapshot whose output holds the same virtual host (lent by the translation memo; output_
-  // keeps it alive, so no other can have its address) takes its bytes instead of serializing it.
+  // The bytes of each virtual host of output_'s route configurations (as the configuration's
+  // field: tag, length and message), by address: a later snapshot whose output holds the same
+  // virtual host (lent by the translation memo; output_ keeps it alive, so no other can have its
+  // address) takes its bytes instead of serializing it.
   std::unordered_map<const void*, std::shared_ptr<const std::string>> virtual_host_bytes_;
   mutable std::once_flag proxyless_once_;
   mutable View proxyless_;
@@ -212,5 +271,10 @@ inline std::string short_type_name(std::string_view type_url) {
 // A 64-bit hash of the bytes (eight bytes a step), as 16 lowercase hex digits; the same on every
 // machine, so versions are stable across restarts and replicas.
 std::string content_hash(std::string_view bytes);
+// The same hash of the pieces' bytes joined.
+std::string content_hash(const std::vector<std::string_view>& pieces);
+
+// Whether two resources' bytes are equal, whether whole or in parts.
+bool same_bytes(const Resource& a, const Resource& b);
 
 }  // namespace kgw::snapshot

@@ -36,51 +36,65 @@ void put_string(std::string& out, int field, std::string_view value) {
 // DeltaDiscoveryResponse system_version_info 1, resources 2, type_url 4, nonce 5,
 // removed_resources 6; Resource version 1, resource 2, name 3.
 
-// A resource this large is referenced by the encodings, not copied into them.
+// A resource (or a part of one) this large is referenced by the encodings, not copied into them.
 constexpr size_t kCopiedUpTo = 16 * 1024;
 
 // The fields of a delta Resource: name, version and the Any.
-size_t delta_fields_size(const snapshot::Resource& r) {
+size_t delta_fields_size(const snapshot::Resource& r, size_t any_size) {
   return (r.name.empty() ? 0 : field_size(r.name.size())) + (r.version.empty() ? 0 : field_size(r.version.size())) +
-         field_size(r.any.size());
+         field_size(any_size);
 }
 
 // The resources' part of a DiscoveryResponse (each resource's Any) or of a DeltaDiscoveryResponse
 // (a Resource each: name, version and the Any).
 snapshot::EncodingPtr encode_resources(const std::vector<snapshot::ResourcePtr>& resources, bool delta) {
   auto encoding = std::make_shared<snapshot::Encoding>();
+  std::vector<size_t> sizes;
+  sizes.reserve(resources.size());
   size_t copied = 0;
   for (const auto& r : resources) {
-    const size_t framed = delta ? field_size(delta_fields_size(*r)) : field_size(r->any.size());
-    copied += framed - (r->any.size() > kCopiedUpTo ? r->any.size() : 0);
+    sizes.push_back(r->size());
+    const size_t framed = delta ? field_size(delta_fields_size(*r, sizes.back())) : field_size(sizes.back());
+    size_t referenced = 0;
+    r->for_each_piece([&](std::string_view piece) {
+      if (piece.size() > kCopiedUpTo) referenced += piece.size();
+    });
+    copied += framed - referenced;
   }
-  std::vector<std::pair<bool, size_t>> layout;  // in order: made (true) or referenced, and its index
+  // In order: a piece of `made` (by index, its strings still move) or a referenced resource's bytes.
+  std::vector<std::pair<size_t, std::string_view>> layout;
+  constexpr size_t kReferenced = SIZE_MAX;
   std::string current;
   current.reserve(copied);
-  for (const auto& r : resources) {
+  for (size_t i = 0; i < resources.size(); ++i) {
+    const auto& r = resources[i];
     if (delta) {
-      put_header(current, 2, delta_fields_size(*r));
+      put_header(current, 2, delta_fields_size(*r, sizes[i]));
       put_string(current, 3, r->name);
       put_string(current, 1, r->version);
     }
-    put_header(current, 2, r->any.size());
-    if (r->any.size() <= kCopiedUpTo) {
-      current.append(r->any);
-      continue;
-    }
-    encoding->made.push_back(std::move(current));
-    layout.emplace_back(true, encoding->made.size() - 1);
-    current = std::string();
-    encoding->referenced.push_back(r);
-    layout.emplace_back(false, encoding->referenced.size() - 1);
+    put_header(current, 2, sizes[i]);
+    bool referenced = false;
+    r->for_each_piece([&](std::string_view piece) {
+      if (piece.size() <= kCopiedUpTo) {
+        current.append(piece);
+        return;
+      }
+      encoding->made.push_back(std::move(current));
+      layout.emplace_back(encoding->made.size() - 1, std::string_view());
+      current = std::string();
+      layout.emplace_back(kReferenced, piece);
+      referenced = true;
+    });
+    if (referenced) encoding->referenced.push_back(r);
   }
   if (!current.empty()) {
     encoding->made.push_back(std::move(current));
-    layout.emplace_back(true, encoding->made.size() - 1);
+    layout.emplace_back(encoding->made.size() - 1, std::string_view());
   }
-  // Views only now: the strings of `made` no longer move.
-  for (const auto& [made, index] : layout) {
-    const std::string_view piece = made ? std::string_view(encoding->made[index]) : encoding->referenced[index]->any;
+  // Views of `made` only now: its strings no longer move.
+  for (const auto& [made, view] : layout) {
+    const std::string_view piece = made == kReferenced ? view : std::string_view(encoding->made[made]);
     if (!piece.empty()) encoding->pieces.push_back(piece);
   }
   return encoding;

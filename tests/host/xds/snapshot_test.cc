@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <optional>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "envoy/config/rbac/v3/rbac.pb.h"
@@ -76,7 +78,7 @@ TEST(SnapshotTest, RouteConfigurationsAreAssembledFromTheirVirtualHostsBytes) {
   auto first = build_snapshot(output, nullptr);
   const auto* served = first->envoy.type(kRouteType)->find("rc");
   ASSERT_NE(served, nullptr);
-  EXPECT_EQ(served->any, expected(output->routes.get()[0])->any);
+  EXPECT_EQ(served->bytes(), expected(output->routes.get()[0])->any);
   EXPECT_EQ(served->version, expected(output->routes.get()[0])->version);
 
   // The next output shares the route configurations (and so their virtual hosts) and changes
@@ -90,7 +92,86 @@ TEST(SnapshotTest, RouteConfigurationsAreAssembledFromTheirVirtualHostsBytes) {
   auto changed_output = std::make_shared<translator::Output>(*next_output);
   changed_output->routes[0].mutable_virtual_hosts(1)->add_domains("second.example.com");
   auto changed = build_snapshot(changed_output, next.get());
-  EXPECT_EQ(changed->envoy.type(kRouteType)->find("rc")->any, expected(changed_output->routes.get()[0])->any);
+  EXPECT_EQ(changed->envoy.type(kRouteType)->find("rc")->bytes(), expected(changed_output->routes.get()[0])->any);
+}
+
+// The hash of bytes in pieces, split anywhere, is the hash of the bytes joined: a resource's
+// version does not depend on how its bytes are held.
+TEST(SnapshotTest, ContentHashOfPiecesIsTheHashOfTheirBytes) {
+  std::string bytes;
+  for (int i = 0; i < 100; ++i) bytes.push_back(static_cast<char>(i * 37 + 11));
+  for (size_t size : {0, 1, 7, 8, 9, 31, 100})
+    for (size_t cut : {0, 1, 3, 8, 13})
+      for (size_t second : {0, 2, 9}) {
+        const std::string_view all = std::string_view(bytes).substr(0, size);
+        const size_t a = std::min(cut, size), b = std::min(a + second, size);
+        EXPECT_EQ(content_hash({all.substr(0, a), all.substr(a, b - a), all.substr(b)}), content_hash(all))
+            << size << " bytes cut at " << a << " and " << b;
+      }
+}
+
+// A snapshot takes over an unchanged type's resources; adding to its copy leaves the original
+// as it was.
+TEST(SnapshotTest, ResourceMapCopiesShareUntilChanged) {
+  envoy::config::cluster::v3::Cluster x, y;
+  x.set_name("x");
+  y.set_name("y");
+  ResourceMap first;
+  first["x"] = make_resource("x", x);
+  ResourceMap second = first;
+  EXPECT_EQ(&*second.begin(), &*first.begin()) << "one map for both";
+  second["y"] = make_resource("y", y);
+  EXPECT_EQ(first.size(), 1u);
+  EXPECT_EQ(first.find("y"), first.end());
+  ASSERT_EQ(second.size(), 2u);
+  EXPECT_EQ(second.at("x"), first.at("x"));
+  EXPECT_THROW(first.at("y"), std::out_of_range);
+}
+
+// A large route configuration goes out as its virtual hosts' own bytes, referenced rather than
+// copied into the response; the response is what serializing the whole configuration gives.
+TEST(WireTest, RouteConfigurationsAreSentFromTheirVirtualHostsBytes) {
+  auto output = std::make_shared<translator::Output>(make_output({"a"}, {{"rc", "example.com", "a"}}));
+  auto& rc = output->routes[0];
+  rc.mutable_virtual_hosts(0)->add_domains(std::string(32 * 1024, 'x'));
+  rc.add_virtual_hosts()->set_name("small");
+  rc.mutable_vhds();
+  const auto snapshot = build_snapshot(output, nullptr);
+  const auto served = snapshot->envoy.type(kRouteType)->all;
+  const auto* resource = served->find("rc");
+  ASSERT_NE(resource, nullptr);
+  const auto expected = make_resource("rc", output->routes.get()[0]);
+  EXPECT_EQ(resource->version, expected->version);
+  EXPECT_EQ(resource->size(), expected->any.size());
+  for (const bool delta : {false, true}) {
+    SCOPED_TRACE(delta ? "delta" : "sotw");
+    xds::Response response;
+    response.delta = delta;
+    response.type_url = std::string(kRouteType);
+    response.nonce = "1";
+    response.resources = served;
+    const auto chunks = xds::encode(response);
+    bool referenced = false;
+    for (const auto& chunk : chunks) referenced = referenced || chunk.shared.data() == resource->parts[1]->data();
+    EXPECT_TRUE(referenced) << "the large virtual host's bytes are shared";
+    std::string any;
+    if (delta) {
+      envoy::service::discovery::v3::DeltaDiscoveryResponse parsed;
+      ASSERT_TRUE(parsed.ParseFromString(xds::flatten(chunks)));
+      ASSERT_EQ(parsed.resources_size(), 1);
+      EXPECT_EQ(parsed.resources(0).version(), expected->version);
+      any = parsed.resources(0).resource().SerializeAsString();
+    } else {
+      envoy::service::discovery::v3::DiscoveryResponse parsed;
+      ASSERT_TRUE(parsed.ParseFromString(xds::flatten(chunks)));
+      ASSERT_EQ(parsed.resources_size(), 1);
+      any = parsed.resources(0).SerializeAsString();
+    }
+    google::protobuf::Any sent, want;
+    ASSERT_TRUE(sent.ParseFromString(any) && want.ParseFromString(expected->any));
+    EXPECT_EQ(sent.type_url(), want.type_url());
+    EXPECT_EQ(sent.value(), want.value());
+  }
 }
 
 TEST(SnapshotTest, ProxylessViewHasApiListenersPerHostname) {
@@ -300,13 +381,13 @@ TEST(SnapshotTest, RoutesToMissingClustersFailFastForProxylessClients) {
   auto snapshot = build_snapshot(out, nullptr);
   envoy::config::route::v3::RouteConfiguration served;
   google::protobuf::Any any;
-  ASSERT_TRUE(any.ParseFromString(snapshot->proxyless().type(kRouteType)->find("rc")->any));
+  ASSERT_TRUE(any.ParseFromString(snapshot->proxyless().type(kRouteType)->find("rc")->bytes()));
   ASSERT_TRUE(any.UnpackTo(&served));
   EXPECT_EQ(served.virtual_hosts(0).routes(0).route().cluster(), kUnavailableCluster);
   EXPECT_NE(snapshot->proxyless().type(kClusterType)->find(kUnavailableCluster), nullptr);
   EXPECT_NE(snapshot->proxyless().type(kEndpointType)->find(kUnavailableCluster), nullptr);
   EXPECT_EQ(snapshot->envoy.type(kClusterType)->find(kUnavailableCluster), nullptr);
-  ASSERT_TRUE(any.ParseFromString(snapshot->envoy.type(kRouteType)->find("rc")->any));
+  ASSERT_TRUE(any.ParseFromString(snapshot->envoy.type(kRouteType)->find("rc")->bytes()));
   ASSERT_TRUE(any.UnpackTo(&served));
   EXPECT_EQ(served.virtual_hosts(0).routes(0).route().cluster(), "blackhole-cluster") << "Envoy's own is untouched";
 }

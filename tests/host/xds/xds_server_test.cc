@@ -373,7 +373,7 @@ TEST_F(XdsServerTest, LargeSnapshotOf50000Routes) {
     route->mutable_route()->set_cluster("kube_team-" + std::to_string(i % 10) + "_svc-" + std::to_string(i) + "_8080");
   }
   publish(out);
-  ASSERT_GT(cache_.get("default/gw")->envoy.type(kRds)->find("big")->any.size(), 4u * 1024 * 1024)
+  ASSERT_GT(cache_.get("default/gw")->envoy.type(kRds)->find("big")->size(), 4u * 1024 * 1024)
       << "the test needs a resource above gRPC's default 4 MiB limit";
 
   grpc::ChannelArguments args;
