@@ -31,6 +31,9 @@ class CopyOnWrite {
     if (body_.use_count() > 1) body_ = std::make_shared<Container>(*body_);
     return *body_;
   }
+  friend bool operator==(const CopyOnWrite& a, const CopyOnWrite& b) {
+    return a.body_ == b.body_ || *a.body_ == *b.body_;
+  }
   // Whether two copies still share their body (for tests and figures).
   bool shares_with(const CopyOnWrite& other) const { return body_ == other.body_; }
 

@@ -819,8 +819,8 @@ void compare_statuses(const Output& actual, const Output& expected, std::vector<
   for (const auto& section : sections) {
     auto a_it = actual.statuses.find(section);
     auto e_it = expected.statuses.find(section);
-    const auto& a = a_it == actual.statuses.end() ? none : a_it->second;
-    const auto& e = e_it == expected.statuses.end() ? none : e_it->second;
+    const auto& a = a_it == actual.statuses.end() ? none : a_it->second.get();
+    const auto& e = e_it == expected.statuses.end() ? none : e_it->second.get();
     std::set<std::string> keys;
     for (const auto& [k, _] : a) keys.insert(k);
     for (const auto& [k, _] : e) keys.insert(k);

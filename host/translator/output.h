@@ -19,6 +19,8 @@
 
 namespace kgw::translator {
 
+using StatusSection = CopyOnWrite<std::map<std::string, SharedStatus>>;
+
 // Each part is copy-on-write: a copy of an Output shares every part it does not change, so an
 // endpoints-only update copies no route, listener or status. Read parts through a const Output.
 struct Output {
@@ -31,8 +33,9 @@ struct Output {
 
   // section -> object key -> status. Sections: "gateways", "listenerSets", "httpRoutes",
   // "grpcRoutes", "tcpRoutes", "tlsRoutes" (key "ns/name"), "policies" (key "Kind/ns/name"),
-  // "backends" (key "ns/name").
-  CopyOnWrite<std::map<std::string, std::map<std::string, SharedStatus>>> statuses;
+  // "backends" (key "ns/name"). Each section is shared, too: a route change whose status stays
+  // the same shares the route sections with the last output.
+  CopyOnWrite<std::map<std::string, StatusSection>> statuses;
 
   // Set when this output is `endpoints_only_since` with new load assignments for the clusters in
   // `changed_endpoints` and nothing else changed, so a snapshot built from that output can be

@@ -28,6 +28,7 @@
 #include "kgw/sdk/object.h"
 #include "model/gateway_api.h"
 #include "translator/copy_on_write.h"
+#include "translator/output.h"
 #include "translator/route_precedence.h"
 #include "translator/shared_list.h"
 #include "translator/shared_status.h"
@@ -133,9 +134,9 @@ class TranslationMemo {
   // The parsed Services ("ns/name"), while no object other than a route changed.
   std::shared_ptr<const std::map<std::string, model::Service>> services;
   // The last output's statuses, whose route sections the next translation patches: it sets the
-  // routes built again and drops those changed since (`changed_routes`), instead of rebuilding
-  // a map of every route.
-  std::optional<CopyOnWrite<std::map<std::string, std::map<std::string, SharedStatus>>>> statuses;
+  // routes built again whose status differs and drops those changed since (`changed_routes`) that
+  // have none now, instead of rebuilding a map of every route.
+  std::optional<CopyOnWrite<std::map<std::string, StatusSection>>> statuses;
   std::set<sdk::ObjectRef> changed_routes;
   // Phase A's outcome, while only routes changed: the next translation takes the routes changed
   // since out and attaches their new versions, instead of attaching every route again. Listeners
@@ -163,6 +164,7 @@ class TranslationMemo {
   };
   std::optional<Attachments> attachments;
   size_t attachments_patched = 0;  // translations that patched phase A (for tests and figures)
+  size_t mismatches = 0;           // translations that found the memo out of step and began again
   // The last output's clusters and load assignments, reused while only routes changed.
   bool backends_valid = false;
   CopyOnWrite<std::vector<envoy::config::cluster::v3::Cluster>> clusters;

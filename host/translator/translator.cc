@@ -2324,21 +2324,19 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
     while (i < kSections.size() && kSections[i].first != kind) ++i;
     return i;
   };
-  std::array<std::map<std::string, SharedStatus>*, kSections.size()> section_of{};
-  auto section_at = [&](size_t i) -> std::map<std::string, SharedStatus>& {
+  std::array<StatusSection*, kSections.size()> section_of{};
+  auto section_at = [&](size_t i) -> StatusSection& {
     if (!section_of[i]) section_of[i] = &t.out.statuses[kSections[i].second];
     return *section_of[i];
   };
-  // With the memo's last statuses, the route sections start as they were, less the routes changed
-  // since; only routes built again are set. Otherwise every route is set.
+  // With the memo's last statuses, the route sections start as they were (shared): a route built
+  // again is set only when its status differs, and a route changed since that has no status here
+  // now is dropped. Otherwise every route is set.
   const bool patch_statuses = memo && memo->statuses;
-  if (patch_statuses) {
+  if (patch_statuses)
     for (size_t i = 0; i < kSections.size(); ++i)
       if (auto last = memo->statuses->find(kSections[i].second); last != memo->statuses->end())
         section_at(i) = last->second;
-    for (const auto& ref : memo->changed_routes)
-      if (const size_t i = section_index(ref.kind); i < kSections.size()) section_at(i).erase(key_of(ref));
-  }
   std::array<size_t, kSections.size()> routes_of_kind{};  // what each section must hold, to check a patch
   for (auto& state : routes) {
     if (!state.has_parents()) continue;
@@ -2366,12 +2364,27 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
     sdk::Value status = sdk::Value::Map{};
     status.set("parents", std::move(parent_list));
     SharedStatus shared(std::move(status));
+    const std::string key = key_of(route->ref);
+    if (patch_statuses)
+      if (auto was = std::as_const(section).find(key); was != section.cend() && was->second == shared)
+        shared = was->second;  // the same: the section stays shared
     if (state.remembered && state.remembered->built_complete) state.remembered->status = shared;
-    section[key_of(route->ref)] = std::move(shared);
+    if (!patch_statuses || !section.get().count(key) || !section.get().at(key).shares_with(shared))
+      section[key] = std::move(shared);
   }
-  if (patch_statuses)
+  if (patch_statuses) {
+    // Routes changed since with no status here now (gone, unparsable or no longer attached).
+    for (const auto& ref : memo->changed_routes) {
+      const size_t i = section_index(ref.kind);
+      if (i == kSections.size() || !section_of[i] || !section_of[i]->count(key_of(ref))) continue;
+      auto now = memo->routes.find(ref);
+      if (now == memo->routes.end() || !now->second.model || !now->second.attachment ||
+          now->second.attachment->parents.empty())
+        section_of[i]->erase(key_of(ref));
+    }
     for (size_t i = 0; i < kSections.size(); ++i)
       if (section_of[i] && section_of[i]->size() != routes_of_kind[i]) throw MemoMismatch();
+  }
   if (memo) {
     // Shared, not copied: neither the output nor the memo changes statuses from here on.
     memo->statuses = t.out.statuses;
@@ -2388,6 +2401,7 @@ Output translate_gateway(const Input& input, const sdk::ObjectRef& gateway_ref,
   try {
     return translate(input, gateway_ref, settings, registry, memo);
   } catch (const MemoMismatch&) {
+    ++memo->mismatches;
     memo->forget_all();
     return translate(input, gateway_ref, settings, registry, memo);
   }

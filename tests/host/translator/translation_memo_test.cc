@@ -63,6 +63,7 @@ class MemoTest : public ::testing::Test {
     Output with = translate_gateway(input_, gateway_, settings_, registry_, &memo_);
     Output without = translate_gateway(input_, gateway_, settings_, registry_);
     EXPECT_EQ(kgw::test_support::output_difference(with, without), "");
+    EXPECT_EQ(memo_.mismatches, 0u) << "the memo was found out of step";
     return with;
   }
   size_t remembered_complete() const {
@@ -469,6 +470,8 @@ TEST_F(MemoTest, SyntheticClusterRouteChanges) {
       for (int h = 0; h < bench::kHostnames; ++h) shared += &a.virtual_hosts(h) == &b.virtual_hosts(h);
       EXPECT_EQ(shared, bench::kHostnames - 1) << b.name();
     }
+    // The route's status is the same: the route statuses are the last output's.
+    EXPECT_TRUE(next.statuses.get().at("httpRoutes").shares_with(last.statuses.get().at("httpRoutes")));
     last = std::move(next);
   }
 }
