@@ -45,6 +45,7 @@ class TranslationMemo {
       if (is_route_kind(ref)) {
         changed_routes.insert(ref);
         if (auto it = routes.find(ref); it != routes.end()) {
+          if (it->second.scan_position < scan_order.size()) scan_order[it->second.scan_position] = nullptr;
           if (it->second.model) {
             if (attachments && it->second.attachment)
               attachments->removed.emplace_back(it->second.model.get(), std::move(*it->second.attachment));
@@ -72,6 +73,7 @@ class TranslationMemo {
     statuses.reset();
     changed_routes.clear();
     attachments.reset();
+    scan_order.clear();
   }
 
   static bool is_route_kind(const sdk::ObjectRef& ref) {
@@ -104,6 +106,13 @@ class TranslationMemo {
     std::vector<std::string> used_clusters;
     std::vector<std::string> direct_responses_used;
     std::optional<Attachment> attachment;  // while `attachments` holds it
+    // Its key in `routes`, and its place in the last scan's order (`scan_order`).
+    const sdk::ObjectRef* key = nullptr;
+    size_t scan_position = SIZE_MAX;
+    // Whether `ref` (a route kind, as every key here is) is this route's.
+    bool is(const sdk::ObjectRef& ref) const {
+      return key->name == ref.name && key->ns == ref.ns && key->kind == ref.kind;
+    }
   };
   struct RefHash {
     size_t operator()(const sdk::ObjectRef& r) const {
@@ -115,6 +124,9 @@ class TranslationMemo {
     }
   };
   std::unordered_map<sdk::ObjectRef, Route, RefHash> routes;
+  // The routes in the order the last translation met them in its input; null where one was
+  // changed since.
+  std::vector<Route*> scan_order;
   static constexpr size_t kRetiredBound = 4096;
   std::vector<std::shared_ptr<const model::HttpRoute>> retired;
   // A virtual host as built, lent to each output while the same route matches make it up.

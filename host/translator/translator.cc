@@ -1352,7 +1352,7 @@ struct RouteState {
   // With a memo: what was kept of it, when that is reused as it is; otherwise, what building it
   // records for the next time, until something makes it unfit to keep.
   const TranslationMemo::Route* reusable = nullptr;
-  std::optional<TranslationMemo::Route> rebuilt;
+  std::unique_ptr<TranslationMemo::Route> rebuilt;
 };
 
 // The memo does not hold what the routes need, though nothing said they changed: translate with
@@ -1375,6 +1375,9 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
   std::map<std::string, model::Service> services;
   // Kinds are told apart by their name first, a cheap test for the many objects of other kinds.
   const std::string_view gateway_group = model::kGatewayGroup, kgateway_group = kKgatewayGroup;
+  std::vector<TranslationMemo::Route*> scan_order;  // the memo's routes in input order
+  size_t scan_cursor = 0;
+  if (memo) scan_order.reserve(memo->routes.size() + 16);
   for (const auto& object : input.objects) {
     const auto& ref = object.ref;
     const std::string_view kind = ref.kind, group = ref.group;
@@ -1384,8 +1387,23 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
     } else if (TranslationMemo::is_route_kind(ref)) {
       TranslationMemo::Route* remembered = nullptr;
       if (memo) {
-        auto [it, added] = memo->routes.try_emplace(ref);
-        remembered = &it->second;
+        // Routes come in the order of the last scan unless some were added or removed: the next
+        // one in that order is tried before a lookup.
+        const auto& last_order = memo->scan_order;
+        bool added = false;
+        if (scan_cursor < last_order.size() && last_order[scan_cursor] && last_order[scan_cursor]->is(ref)) {
+          remembered = last_order[scan_cursor++];
+        } else {
+          auto [it, inserted] = memo->routes.try_emplace(ref);
+          remembered = &it->second;
+          added = inserted;
+          if (added)
+            remembered->key = &it->first;
+          else
+            scan_cursor = remembered->scan_position + 1;
+        }
+        remembered->scan_position = scan_order.size();
+        scan_order.push_back(remembered);
         if (!added) {
           if (remembered->model) routes.push_back({remembered->model, remembered});
           continue;
@@ -1438,6 +1456,7 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
       if (!diag.has_errors()) services.emplace(key_of(ref), std::move(service));
     }
   }
+  if (memo) memo->scan_order = std::move(scan_order);
   t.services_ = services_known ? memo->services
                                : std::make_shared<const std::map<std::string, model::Service>>(std::move(services));
   if (memo) memo->services = t.services_;
@@ -1747,7 +1766,7 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
           remembered.parents == state.attachment().parents.size())
         state.reusable = &remembered;
       else
-        state.rebuilt.emplace();
+        state.rebuilt = std::make_unique<TranslationMemo::Route>();
     }
   }
 
@@ -2017,7 +2036,7 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
           build_match(e.route->rules[e.rule].matches[e.match], *r->mutable_match());
           if (settings.enable_route_source_metadata) add_route_source_metadata(e, route_source_name(e), *r);
           auto& fresh = state.rebuilt;
-          t.recording = fresh ? &*fresh : nullptr;
+          t.recording = fresh.get();
           t.build_route(*e.route, e.route->rules[e.rule], port, https, *r, state.parents());
           t.recording = nullptr;
           // The policies of each kind on this match, looked up once.
@@ -2087,6 +2106,8 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
       state.rebuilt->built_complete = true;
       state.rebuilt->parents = state.attachment().parents.size();
       state.rebuilt->attachment = std::move(remembered.attachment);
+      state.rebuilt->key = remembered.key;
+      state.rebuilt->scan_position = remembered.scan_position;
       remembered = std::move(*state.rebuilt);
       state.rebuilt.reset();
     }
