@@ -411,12 +411,13 @@ struct Translation {
   // Resolves a backendRef; on failure returns the blackhole cluster and a ResolvedRefs message.
   // `from` is the object holding the reference (a route, or a policy through HostApi).
   ResolvedBackend resolve(const sdk::ObjectRef& from, const model::BackendRef& ref, std::string& error) {
-    const std::string ns = ref.ns.value_or(from.ns);
-    if (!permitted({from.group, from.kind}, from.ns, {ref.group, ref.kind, ns, ref.name})) {
+    const std::string& ns = ref.ns ? *ref.ns : from.ns;
+    // Most references stay in their namespace: no grant to look for.
+    if (ns != from.ns && !permitted({from.group, from.kind}, from.ns, {ref.group, ref.kind, ns, ref.name})) {
       error = kRefNotPermitted;
       return {kBlackholeCluster, ref.weight};
     }
-    if (ref.group == kKgatewayGroup && ref.kind == "Backend") {
+    if (std::string_view(ref.kind) == "Backend" && std::string_view(ref.group) == kKgatewayGroup) {
       if (!backends.count(ns + "/" + ref.name)) {
         error = "Backend " + ns + "/" + ref.name + " not found";
         return {kBlackholeCluster, ref.weight};
@@ -435,7 +436,7 @@ struct Translation {
       use_cluster(backend_cluster_name(ns, ref.name));
       return {backend_cluster_name(ns, ref.name), ref.weight, app_protocol, backend_type_of(backend, registry)};
     }
-    if (!ref.group.empty() || ref.kind != "Service") {
+    if (!ref.group.empty() || std::string_view(ref.kind) != "Service") {
       error = kUnknownBackendKind;
       return {kBlackholeCluster, ref.weight};
     }
