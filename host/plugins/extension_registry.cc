@@ -97,6 +97,13 @@ const sdk::PolicyKind* ExtensionRegistry::policy_kind(const sdk::GroupKind& gk) 
   return it == policy_kinds_.end() ? nullptr : it->second.extension.get();
 }
 
+const sdk::PolicyKind* ExtensionRegistry::policy_kind(std::string_view group, std::string_view kind) const {
+  // Few kinds are registered; names are compared by size first.
+  for (const auto& [gk, owned] : policy_kinds_)
+    if (std::string_view(gk.kind) == kind && std::string_view(gk.group) == group) return owned.extension.get();
+  return nullptr;
+}
+
 std::vector<const sdk::RouteBackendHook*> ExtensionRegistry::route_backend_hooks(
     const std::string& backend_type) const {
   std::vector<const sdk::RouteBackendHook*> out;

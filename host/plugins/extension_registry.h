@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -34,6 +35,8 @@ class ExtensionRegistry final : public sdk::Registry {
 
   const sdk::BackendType* backend_type(const std::string& type) const;
   const sdk::PolicyKind* policy_kind(const sdk::GroupKind& gk) const;
+  // The same, without building a GroupKind: for a look at every object of the input.
+  const sdk::PolicyKind* policy_kind(std::string_view group, std::string_view kind) const;
   std::vector<const sdk::RouteBackendHook*> route_backend_hooks(const std::string& backend_type) const;
 
   const std::map<std::string, Owned<sdk::BackendType>>& backend_types() const { return backend_types_; }

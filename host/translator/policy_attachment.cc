@@ -103,7 +103,7 @@ PolicyIndex::PolicyIndex(const std::vector<sdk::Object>& objects, const plugins:
                          const sdk::HostApi& host, const std::string& global_namespace) {
   if (registry.policy_kinds().empty()) return;
   for (const auto& object : objects) {
-    const sdk::PolicyKind* kind = registry.policy_kind({object.ref.group, object.ref.kind});
+    const sdk::PolicyKind* kind = registry.policy_kind(object.ref.group, object.ref.kind);
     if (!kind) continue;
     ParsedPolicy p;
     p.object = &object;
