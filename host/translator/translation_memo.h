@@ -8,7 +8,9 @@
 // A route with a policy attached is never remembered: policy hooks may report or keep state.
 // What every route depends on (the Gateway, Services, Backends, ReferenceGrants, policies,
 // Secrets, ...) is not tracked finely: a change to any object that is not a route forgets it all.
-// EndpointSlices feed only the load assignments, so their changes keep the routes.
+// EndpointSlices feed only the load assignments, so their changes keep the routes. While only
+// routes change, phase A's outcome (where every route attached) and the last statuses are kept
+// and patched too. See docs/adr/004-incremental-translation.md.
 #pragma once
 
 #include <map>
