@@ -152,6 +152,7 @@ class DirSource::Impl {
     files_.clear();
     root_errors_.clear();
     stamps_.clear();
+    released_.clear();
     next_stamp_ = 1;
     changed_.clear();
     removed_.clear();
@@ -274,7 +275,8 @@ class DirSource::Impl {
   // file within one update keeps its stamp.
   void release(const std::vector<ParsedObject>& objects) {
     for (const auto& o : objects)
-      if (auto it = stamps_.find(o.object.ref); it != stamps_.end()) --it->second.refs;
+      if (auto it = stamps_.find(o.object.ref); it != stamps_.end() && --it->second.refs <= 0)
+        released_.insert(it->first);
   }
 
   void remove_file(const std::string& path) {
@@ -318,7 +320,9 @@ class DirSource::Impl {
     changed_.clear();
     removed_.clear();
     error_keys_.clear();
-    std::erase_if(stamps_, [](const auto& e) { return e.second.refs <= 0; });
+    for (const auto& ref : released_)
+      if (auto it = stamps_.find(ref); it != stamps_.end() && it->second.refs <= 0) stamps_.erase(it);
+    released_.clear();
     return u;
   }
 
@@ -510,6 +514,7 @@ class DirSource::Impl {
   std::map<std::string, FileState> files_;
   std::map<std::string, std::vector<ParseError>> root_errors_;
   std::map<sdk::ObjectRef, Stamp> stamps_;
+  std::set<sdk::ObjectRef> released_;  // stamps left unused since the last update: dropped when taken
   int64_t next_stamp_ = 1;
   // Since the last update.
   std::set<std::string> changed_, removed_, error_keys_;
