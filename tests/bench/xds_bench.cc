@@ -4,9 +4,11 @@
 // - start-up: spawn to `/readyz` 200;
 // - server memory per client: VmRSS growth from before the C clients connect to when every one has
 //   its routes, divided by C;
-// - one route change: the file of one HTTPRoute is replaced (rename), and each client notes when
-//   the RDS response carrying the new route configuration arrives; p50/p99/max of that time, the
-//   server CPU and the xDS bytes the push cost.
+// - route changes: the file of one HTTPRoute is replaced (rename), and each client notes when the
+//   RDS response carrying the new route configuration arrives; p50/p99/max of that time over every
+//   client and change, and per change (the median change) the server CPU and the xDS bytes the
+//   push cost. The same route changes back and forth (--changes times): the first change after
+//   start-up pays for memory the server touches for the first time.
 // The clients behave like Envoy on ADS: CDS (wildcard), EDS for the EDS clusters, LDS (wildcard),
 // RDS for the route configurations the listeners name, and an ACK for every response.
 //
@@ -17,8 +19,8 @@
 // The push's server CPU is split: the xDS server's own (snapshots, responses, gRPC's threads) apart
 // from the control loop's translation and the source's reading.
 //
-// Usage: xds_bench --kgw PATH [--n N] [--clients C[,C...]] [--protocols sotw,delta] [--quick]
-//                  [--perf-control FIFO [--perf-change route|endpoints]]
+// Usage: xds_bench --kgw PATH [--n N] [--clients C[,C...]] [--protocols sotw,delta] [--changes K]
+//                  [--quick] [--perf-control FIFO [--perf-change route|endpoints]]
 #include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
 #include <netinet/in.h>
@@ -131,6 +133,7 @@ CpuSplit cpu_between(const CpuReading& a, const CpuReading& b) {
 // perf's control FIFO (`perf record --control fifo:PATH -D -1`): profiling is enabled around the
 // push of one change only, the route's or the EndpointSlice's.
 std::string perf_control, perf_change = "route";
+size_t route_changes = 3;  // --changes: route changes measured per run
 void perf_command(const char* change, const char* command) {
   if (perf_control.empty() || perf_change != change) return;
   std::ofstream out(perf_control);
@@ -252,6 +255,7 @@ class AdsClient : public grpc::ClientBidiReactor<Request, Response> {
   AdsClient(Shared& shared, size_t index) : shared_(shared), index_(index) {}
 
   bool updated() const { return updated_; }  // read under shared_.mu once updates are in
+  void rearm() { updated_ = false; }         // under shared_.mu, before the next change
   bool eds_updated() const { return eds_updated_; }
   Clock::time_point eds_updated_at() const { return eds_updated_at_; }
   Clock::time_point updated_at() const { return updated_at_; }
@@ -417,10 +421,8 @@ class SotwClient : public AdsClient<discovery::DiscoveryRequest, discovery::Disc
           on_ready();
         }
       } else if (version != initial_version_ && !updated()) {
-        if (shared_.armed)
-          on_update(now);
-        else
-          initial_version_ = version;  // a change before the measured one: part of the start
+        if (shared_.armed) on_update(now);
+        initial_version_ = version;  // a change before a measured one is part of the start
       }
     }
   }
@@ -508,6 +510,7 @@ struct RunResult {
   double push_cpu_ms = NAN, push_cpu_stat_ms = NAN, push_bytes = NAN;
   CpuSplit push_cpu, eds_cpu;
   size_t not_ready = 0, not_updated = 0;
+  size_t changes = 0;  // route changes measured
   // One EndpointSlice changed: change -> client, server CPU and bytes.
   double eds_p50_ms = NAN, eds_p99_ms = NAN, eds_cpu_ms = NAN, eds_bytes = NAN;
   size_t eds_not_updated = 0;
@@ -543,43 +546,58 @@ void run_clients(RunResult& result, Shared& shared, uint16_t xds_port, pid_t ser
   result.rss_per_client_kb = (result.rss_after_kb - result.rss_before_kb) / static_cast<double>(c);
 
   if (result.not_ready == 0) {
-    const std::optional<double> bytes0 = sent_bytes(admin_port);  // before the CPU reading: not counted
-    perf_command("route", "enable");
-    const CpuReading cpu0 = read_cpu(server, admin_port);
+    std::vector<double> latencies, fanout;
+    std::vector<std::pair<CpuSplit, double>> rounds;  // per change: server CPU and bytes sent
     const size_t changed = n / 2;
     const fs::path target = route_file(manifests, changed), temp = target.string() + ".tmp";
-    write_file(temp, kgw::bench::route_yaml(changed, kgw::bench::service_count(n), 1, nullptr));
-    shared.armed = true;
-    fs::rename(temp, target);
-    const auto change = Clock::now();
-    std::vector<double> latencies, fanout;
-    {
-      std::unique_lock lock(shared.mu);
-      shared.cv.wait_for(lock, 60s, [&] { return shared.updated + shared.failed >= c; });
-      result.not_updated = c - shared.updated;
-      Clock::time_point first = Clock::time_point::max();
-      for (const auto& client : clients)
-        if (client->updated()) {
-          latencies.push_back(ms_between(change, client->updated_at()));
-          first = std::min(first, client->updated_at());
-        }
-      for (const auto& client : clients)
-        if (client->updated()) fanout.push_back(ms_between(first, client->updated_at()));
+    for (size_t round = 0; round < route_changes; ++round) {
+      {
+        std::lock_guard lock(shared.mu);
+        for (auto& client : clients) client->rearm();
+        shared.updated = 0;
+      }
+      const std::optional<double> bytes0 = sent_bytes(admin_port);  // before the CPU reading: not counted
+      perf_command("route", "enable");
+      const CpuReading cpu0 = read_cpu(server, admin_port);
+      write_file(temp, kgw::bench::route_yaml(changed, kgw::bench::service_count(n), round % 2 == 0 ? 1 : 0, nullptr));
+      shared.armed = true;
+      fs::rename(temp, target);
+      const auto change = Clock::now();
+      {
+        std::unique_lock lock(shared.mu);
+        shared.cv.wait_for(lock, 60s, [&] { return shared.updated + shared.failed >= c; });
+        result.not_updated = std::max(result.not_updated, c - shared.updated);
+        Clock::time_point first = Clock::time_point::max();
+        for (const auto& client : clients)
+          if (client->updated()) {
+            latencies.push_back(ms_between(change, client->updated_at()));
+            first = std::min(first, client->updated_at());
+          }
+        for (const auto& client : clients)
+          if (client->updated()) fanout.push_back(ms_between(first, client->updated_at()));
+      }
+      std::this_thread::sleep_for(300ms);  // the ACKs and whatever else the push costs
+      const CpuReading cpu1 = read_cpu(server, admin_port);
+      perf_command("route", "disable");
+      const std::optional<double> bytes1 = sent_bytes(admin_port);
+      rounds.emplace_back(cpu_between(cpu0, cpu1), bytes0 && bytes1 ? *bytes1 - *bytes0 : NAN);
+      if (result.not_updated) break;
     }
-    std::this_thread::sleep_for(300ms);  // the ACKs and whatever else the push costs
-    const CpuReading cpu1 = read_cpu(server, admin_port);
-    perf_command("route", "disable");
-    const std::optional<double> bytes1 = sent_bytes(admin_port);
     std::sort(latencies.begin(), latencies.end());
     std::sort(fanout.begin(), fanout.end());
     result.p50_ms = percentile(latencies, 0.50);
     result.p99_ms = percentile(latencies, 0.99);
     result.max_ms = latencies.empty() ? NAN : latencies.back();
     result.fanout_p99_ms = percentile(fanout, 0.99);
-    result.push_cpu = cpu_between(cpu0, cpu1);
+    // The change of median server CPU stands for all.
+    std::sort(rounds.begin(), rounds.end(),
+              [](const auto& a, const auto& b) { return a.first.total_ms < b.first.total_ms; });
+    const auto& median_round = rounds[rounds.size() / 2];
+    result.changes = rounds.size();
+    result.push_cpu = median_round.first;
     result.push_cpu_stat_ms = result.push_cpu.ticks_ms;
     result.push_cpu_ms = result.push_cpu.total_ms;
-    if (bytes0 && bytes1) result.push_bytes = *bytes1 - *bytes0;
+    result.push_bytes = median_round.second;
 
     // One EndpointSlice changes: its first endpoint moves.
     const std::optional<double> eds_bytes0 = sent_bytes(admin_port);
@@ -718,11 +736,13 @@ std::string cpu_text(const CpuSplit& c) {
 
 void print_run(const RunResult& r, size_t n) {
   std::printf(
-      "%-5s C=%-5zu change->client p50 %.1f p99 %.1f max %.1f ms (after the first client: p99 %.1f ms) | push: "
+      "%-5s C=%-5zu %zu route changes: change->client p50 %.1f p99 %.1f max %.1f ms (after the first client: p99 "
+      "%.1f ms) | median push: "
       "%s, %.0f bytes | server RSS %.1f KB/client | start-up to ready %.0f ms | all clients configured in %.0f ms | "
       "not configured %zu, not updated %zu\n",
-      r.protocol.c_str(), r.clients, r.p50_ms, r.p99_ms, r.max_ms, r.fanout_p99_ms, cpu_text(r.push_cpu).c_str(),
-      r.push_bytes, r.rss_per_client_kb, r.startup_ms, r.connect_ms, r.not_ready, r.not_updated);
+      r.protocol.c_str(), r.clients, r.changes, r.p50_ms, r.p99_ms, r.max_ms, r.fanout_p99_ms,
+      cpu_text(r.push_cpu).c_str(), r.push_bytes, r.rss_per_client_kb, r.startup_ms, r.connect_ms, r.not_ready,
+      r.not_updated);
   std::printf(
       "%-5s C=%-5zu one EndpointSlice changed: change->client p50 %.1f p99 %.1f ms | %s | %.0f bytes | "
       "not updated %zu\n",
@@ -785,11 +805,13 @@ void print_targets(const std::vector<RunResult>& results, const std::vector<std:
 
 int usage(int code) {
   std::fprintf(code ? stderr : stdout,
-               "usage: xds_bench --kgw PATH [--n N] [--clients C[,C...]] [--protocols sotw,delta] [--quick]\n"
+               "usage: xds_bench --kgw PATH [--n N] [--clients C[,C...]] [--protocols sotw,delta] [--changes K]\n"
+               "                [--quick]\n"
                "                [--perf-control FIFO [--perf-change route|endpoints]]\n"
                "  --n          routes in the synthetic cluster (default 10000)\n"
                "  --clients    client counts, one run each (default 1,100,1000)\n"
                "  --protocols  sotw, delta or both (default both)\n"
+               "  --changes    route changes per run (default 3): latencies over all, CPU and bytes of the median\n"
                "  --quick      the smoke run: --n 200 --clients 1,10\n"
                "  --perf-control FIFO\n"
                "               perf's control FIFO (perf record --control fifo:FIFO -D -1 ... kgw): profiling\n"
@@ -824,6 +846,8 @@ int main(int argc, char** argv) {
         protocols = parse_words(value());
       else if (arg == "--quick")
         quick = true;
+      else if (arg == "--changes")
+        route_changes = std::stoul(value());
       else if (arg == "--perf-control")
         perf_control = value();
       else if (arg == "--perf-change")
@@ -849,16 +873,13 @@ int main(int argc, char** argv) {
   const size_t routes = n.value_or(quick ? 200 : 10000);
   const std::vector<size_t> counts =
       clients.value_or(quick ? std::vector<size_t>{1, 10} : std::vector<size_t>{1, 100, 1000});
-  if (routes == 0 || counts.empty() || std::find(counts.begin(), counts.end(), 0) != counts.end()) return usage(2);
+  if (routes == 0 || counts.empty() || std::find(counts.begin(), counts.end(), 0) != counts.end() || route_changes == 0)
+    return usage(2);
 
-  std::printf("xds_bench: N=%zu routes, %zu services; clients %s; one HTTPRoute file rewritten per run\n", routes,
-              kgw::bench::service_count(routes),
-              [&] {
-                std::string s;
-                for (size_t c : counts) s += (s.empty() ? "" : ",") + std::to_string(c);
-                return s;
-              }()
-                  .c_str());
+  std::string client_counts;
+  for (size_t c : counts) client_counts += (client_counts.empty() ? "" : ",") + std::to_string(c);
+  std::printf("xds_bench: N=%zu routes, %zu services; clients %s; one HTTPRoute file rewritten %zu times per run\n",
+              routes, kgw::bench::service_count(routes), client_counts.c_str(), route_changes);
   std::fflush(stdout);
   std::vector<RunResult> results;
   bool ok = true;
