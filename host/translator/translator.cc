@@ -1589,7 +1589,7 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
   // Phase A's outcome. Patched in the memo when it kept the last one, each route configuration is
   // served by one listener (so no hostname's routes give way to a more specific listener's), no
   // TCP or TLS route changed and no route without rules is attached (so a virtual host left
-  // without routes has no route left); otherwise attached afresh.
+  // without matches has no route attached, and goes); otherwise attached afresh.
   bool patch = kept != nullptr;
   if (patch) {
     std::map<std::string, size_t> serving;  // route configuration -> HTTP listeners
