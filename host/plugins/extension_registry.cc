@@ -93,8 +93,7 @@ const sdk::BackendType* ExtensionRegistry::backend_type(const std::string& type)
 }
 
 const sdk::PolicyKind* ExtensionRegistry::policy_kind(const sdk::GroupKind& gk) const {
-  auto it = policy_kinds_.find(gk);
-  return it == policy_kinds_.end() ? nullptr : it->second.extension.get();
+  return policy_kind(gk.group, gk.kind);
 }
 
 const sdk::PolicyKind* ExtensionRegistry::policy_kind(std::string_view group, std::string_view kind) const {

@@ -2387,12 +2387,14 @@ Output translate(const Input& input, const sdk::ObjectRef& gateway_ref, const co
     status.set("parents", std::move(parent_list));
     SharedStatus shared(std::move(status));
     const std::string key = key_of(route->ref);
+    bool unchanged = false;  // the same status as in the last output: the section stays shared
     if (patch_statuses)
-      if (auto was = std::as_const(section).find(key); was != section.cend() && was->second == shared)
-        shared = was->second;  // the same: the section stays shared
+      if (auto was = std::as_const(section).find(key); was != section.cend() && was->second == shared) {
+        shared = was->second;
+        unchanged = true;
+      }
     if (state.remembered && state.remembered->built_complete) state.remembered->status = shared;
-    if (!patch_statuses || !section.get().count(key) || !section.get().at(key).shares_with(shared))
-      section[key] = std::move(shared);
+    if (!unchanged) section[key] = std::move(shared);
   }
   if (patch_statuses) {
     // Routes changed since with no status here now (gone, unparsable or no longer attached).
